@@ -1,0 +1,262 @@
+//! Baseline comparison: per metric, the relative change, whether it is better or worse, and
+//! whether it counts as a regression.
+//!
+//! A change within the tolerance is "same". Beyond it, when both sides carry at least
+//! [`MIN_SAMPLES_FOR_TEST`] samples (per-second figures, repetitions), a Mann–Whitney U test
+//! must also find the difference significant (p < [`SIGNIFICANCE_LEVEL`]), as benchstat
+//! does; with fewer samples the relative change alone decides.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ReportError;
+use crate::metrics::{self, Better, MetricSet};
+use crate::significance::mann_whitney_u;
+
+/// Samples each side needs before significance is tested.
+pub const MIN_SAMPLES_FOR_TEST: usize = 5;
+/// p-value below which a difference is significant.
+pub const SIGNIFICANCE_LEVEL: f64 = 0.05;
+
+/// How much relative change is considered noise, e.g. `10%`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tolerance {
+    fraction: f64,
+}
+
+impl Tolerance {
+    /// A tolerance of `percent` percent.
+    pub fn from_percent(percent: f64) -> Result<Tolerance, ReportError> {
+        if percent.is_finite() && (0.0..=1000.0).contains(&percent) {
+            Ok(Tolerance {
+                fraction: percent / 100.0,
+            })
+        } else {
+            Err(ReportError::Tolerance {
+                input: percent.to_string(),
+                message: "must be between 0% and 1000%".to_owned(),
+            })
+        }
+    }
+
+    /// The tolerance in percent.
+    pub fn percent(self) -> f64 {
+        self.fraction * 100.0
+    }
+}
+
+impl Default for Tolerance {
+    /// 10 %.
+    fn default() -> Self {
+        Tolerance { fraction: 0.10 }
+    }
+}
+
+impl FromStr for Tolerance {
+    type Err = ReportError;
+    /// Accepts `10%` or `10` (both ten percent).
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        let number = input.trim().trim_end_matches('%').trim();
+        let percent: f64 = number.parse().map_err(|_| ReportError::Tolerance {
+            input: input.to_owned(),
+            message: "expected a percentage such as `10%`".to_owned(),
+        })?;
+        Tolerance::from_percent(percent).map_err(|_| ReportError::Tolerance {
+            input: input.to_owned(),
+            message: "must be between 0% and 1000%".to_owned(),
+        })
+    }
+}
+
+impl fmt::Display for Tolerance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}%", self.percent())
+    }
+}
+
+/// Direction of a change, judged by the metric's [`Better`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    /// Improved beyond the tolerance (and significantly, when tested).
+    Better,
+    /// Worsened beyond the tolerance (and significantly, when tested).
+    Worse,
+    /// Within the tolerance, or not significant.
+    Same,
+}
+
+/// The comparison of one metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricDelta {
+    /// Metric name.
+    pub metric: String,
+    /// Baseline value, canonical unit.
+    pub baseline: f64,
+    /// Current value, canonical unit.
+    pub current: f64,
+    /// `(current - baseline) / baseline × 100`; `None` when the baseline is 0.
+    pub delta_percent: Option<f64>,
+    /// Better, worse or the same.
+    pub change: Change,
+    /// True when the change is worse beyond the tolerance (and significant when tested).
+    pub regression: bool,
+    /// Mann–Whitney p-value, when both sides had enough samples.
+    pub p_value: Option<f64>,
+    /// Samples on the baseline side.
+    pub baseline_samples: usize,
+    /// Samples on the current side.
+    pub current_samples: usize,
+}
+
+/// The comparison of two runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// The tolerance used, percent.
+    pub tolerance_percent: f64,
+    /// Metrics present in both runs, in name order.
+    pub metrics: Vec<MetricDelta>,
+    /// Metrics of the baseline missing from the current run.
+    pub missing_in_current: Vec<String>,
+}
+
+impl Comparison {
+    /// The metrics that regressed.
+    pub fn regressions(&self) -> impl Iterator<Item = &MetricDelta> {
+        self.metrics.iter().filter(|delta| delta.regression)
+    }
+
+    /// True when at least one metric regressed.
+    pub fn has_regression(&self) -> bool {
+        self.regressions().next().is_some()
+    }
+}
+
+/// Compares two metric sets metric by metric.
+pub fn compare(baseline: &MetricSet, current: &MetricSet, tolerance: Tolerance) -> Comparison {
+    let mut deltas = Vec::new();
+    let mut missing_in_current = Vec::new();
+    for (name, base) in baseline.iter() {
+        let Some(def) = metrics::lookup(name) else {
+            continue;
+        };
+        let Some(cur) = current.get(name) else {
+            missing_in_current.push(name.to_owned());
+            continue;
+        };
+        let worse_direction = match def.better {
+            Better::Lower => cur.value > base.value,
+            Better::Higher => cur.value < base.value,
+        };
+        let delta_percent =
+            (base.value != 0.0).then(|| (cur.value - base.value) / base.value.abs() * 100.0);
+        let beyond_tolerance = match delta_percent {
+            Some(delta) => delta.abs() > tolerance.percent(),
+            None => cur.value != base.value,
+        };
+        let p_value = (base.samples.len() >= MIN_SAMPLES_FOR_TEST
+            && cur.samples.len() >= MIN_SAMPLES_FOR_TEST)
+            .then(|| mann_whitney_u(&base.samples, &cur.samples))
+            .flatten()
+            .map(|test| test.p_value);
+        let significant = p_value.is_none_or(|p| p < SIGNIFICANCE_LEVEL);
+        let change = match (beyond_tolerance && significant, worse_direction) {
+            (false, _) => Change::Same,
+            (true, true) => Change::Worse,
+            (true, false) => Change::Better,
+        };
+        deltas.push(MetricDelta {
+            metric: name.to_owned(),
+            baseline: base.value,
+            current: cur.value,
+            delta_percent,
+            change,
+            regression: change == Change::Worse,
+            p_value,
+            baseline_samples: base.samples.len(),
+            current_samples: cur.samples.len(),
+        });
+    }
+    Comparison {
+        tolerance_percent: tolerance.percent(),
+        metrics: deltas,
+        missing_in_current,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(name: &str, value: f64) -> MetricSet {
+        let mut set = MetricSet::new();
+        set.insert(name, value);
+        set
+    }
+
+    fn check(name: &str, baseline: f64, current: f64, expected: Change) {
+        let comparison = compare(
+            &one(name, baseline),
+            &one(name, current),
+            Tolerance::default(),
+        );
+        let delta = &comparison.metrics[0];
+        assert_eq!(delta.change, expected, "{name}: {baseline} -> {current}");
+        assert_eq!(delta.regression, expected == Change::Worse);
+    }
+
+    #[test]
+    fn judges_direction_by_metric() {
+        check("http.p95", 100_000.0, 130_000.0, Change::Worse);
+        check("http.p95", 100_000.0, 102_000.0, Change::Same);
+        check("http.p95", 100_000.0, 70_000.0, Change::Better);
+        check("load.rps", 100.0, 70.0, Change::Worse);
+        check("load.rps", 100.0, 130.0, Change::Better);
+        check("workflow.failed_steps", 0.0, 1.0, Change::Worse);
+        check("workflow.failed_steps", 0.0, 0.0, Change::Same);
+    }
+
+    #[test]
+    fn significance_test_overrides_a_noisy_point_difference() {
+        let noisy = |shift: f64| -> Vec<f64> {
+            [100.0, 180.0, 90.0, 150.0, 120.0, 95.0, 170.0, 110.0]
+                .iter()
+                .map(|v| v + shift)
+                .collect()
+        };
+        let mut baseline = MetricSet::new();
+        baseline.insert_with_samples("http.p95", 100.0, noisy(0.0));
+        let mut current = MetricSet::new();
+        current.insert_with_samples("http.p95", 120.0, noisy(5.0));
+        let delta = &compare(&baseline, &current, Tolerance::default()).metrics[0];
+        assert!(delta.p_value.unwrap() > 0.05);
+        assert_eq!(delta.change, Change::Same);
+
+        let mut shifted = MetricSet::new();
+        shifted.insert_with_samples("http.p95", 230.0, noisy(130.0));
+        let delta = &compare(&baseline, &shifted, Tolerance::default()).metrics[0];
+        assert!(delta.p_value.unwrap() < 0.05);
+        assert!(delta.regression);
+    }
+
+    #[test]
+    fn parses_tolerance() {
+        assert_eq!("10%".parse::<Tolerance>().unwrap().percent(), 10.0);
+        assert_eq!(" 2.5 ".parse::<Tolerance>().unwrap().percent(), 2.5);
+        assert!("ten".parse::<Tolerance>().is_err());
+        assert!("-5%".parse::<Tolerance>().is_err());
+    }
+
+    #[test]
+    fn reports_metrics_missing_from_current() {
+        let comparison = compare(
+            &one("http.p95", 1.0),
+            &MetricSet::new(),
+            Tolerance::default(),
+        );
+        assert_eq!(comparison.missing_in_current, vec!["http.p95".to_owned()]);
+        assert!(!comparison.has_regression());
+    }
+}

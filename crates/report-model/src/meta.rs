@@ -1,0 +1,139 @@
+//! Who ran what, where and when: [`RunMeta`] and [`HostInfo`].
+
+/// A UTC wall-clock timestamp, serialised as RFC 3339.
+pub type Timestamp = chrono::DateTime<chrono::Utc>;
+use serde::{Deserialize, Serialize};
+
+/// The machine a run happened on.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HostInfo {
+    /// Host name, when known.
+    pub hostname: Option<String>,
+    /// Operating system name and version, e.g. `Debian GNU/Linux 12`.
+    pub os: String,
+    /// Kernel release, e.g. `6.1.0-18-amd64`.
+    pub kernel: String,
+    /// CPU model string.
+    pub cpu_model: String,
+    /// Logical cores (what `nproc` says).
+    pub logical_cores: u32,
+    /// Physical cores, when known.
+    pub physical_cores: Option<u32>,
+    /// Total memory in bytes.
+    pub memory_total_bytes: u64,
+    /// Size of the file system holding the working directory, in bytes, when known.
+    pub disk_total_bytes: Option<u64>,
+}
+
+/// Metadata of one run: tool, host, target and time span.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunMeta {
+    /// Unique id of the run, also the suffix of its report folder.
+    pub run_id: String,
+    /// Version of the tool that produced the report.
+    pub tool_version: String,
+    /// Git commit of the tool, when known.
+    pub git_sha: Option<String>,
+    /// The machine.
+    pub host: HostInfo,
+    /// The target URL, credentials removed (see [`redact_url`]).
+    pub target: Option<String>,
+    /// Start, UTC.
+    pub started_at: Timestamp,
+    /// End, UTC.
+    pub finished_at: Timestamp,
+}
+
+/// Query parameter names whose values are replaced by `REDACTED`.
+const SECRET_QUERY_KEYS: &[&str] = &[
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "access_token",
+    "key",
+    "access_key",
+    "secret_key",
+    "api_key",
+    "apikey",
+    "signature",
+    "x-amz-signature",
+    "x-amz-credential",
+];
+
+/// Removes credentials from a URL: the `user:password@` part and the values of query
+/// parameters that carry secrets (`token`, `password`, `secret_key`, ...).
+///
+/// Works on any `scheme://authority/path?query` string without a URL parser, so it also
+/// accepts `s3://bucket?endpoint=...` and `vertex+http://...` forms.
+///
+/// ```
+/// use report_model::redact_url;
+/// assert_eq!(redact_url("http://admin:pw@127.0.0.1:8000/x?token=abc&n=1"),
+///            "http://127.0.0.1:8000/x?token=REDACTED&n=1");
+/// ```
+pub fn redact_url(url: &str) -> String {
+    let (before_query, query) = match url.split_once('?') {
+        Some((head, query)) => (head, Some(query)),
+        None => (url, None),
+    };
+    let mut out = String::with_capacity(url.len());
+    match before_query.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = match rest.find('/') {
+                Some(slash) => rest.split_at(slash),
+                None => (rest, ""),
+            };
+            let host = authority
+                .rsplit_once('@')
+                .map_or(authority, |(_, host)| host);
+            out.push_str(scheme);
+            out.push_str("://");
+            out.push_str(host);
+            out.push_str(path);
+        }
+        None => out.push_str(before_query),
+    }
+    if let Some(query) = query {
+        out.push('?');
+        let redacted: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _))
+                    if SECRET_QUERY_KEYS.contains(&key.to_ascii_lowercase().as_str()) =>
+                {
+                    format!("{key}=REDACTED")
+                }
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out.push_str(&redacted.join("&"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    fn check(input: &str, expected: &str) {
+        assert_eq!(redact_url(input), expected, "input: {input}");
+    }
+
+    #[test]
+    fn redacts_userinfo_and_secret_parameters() {
+        check("http://127.0.0.1:8000", "http://127.0.0.1:8000");
+        check("http://u:p@127.0.0.1:8000/a/b", "http://127.0.0.1:8000/a/b");
+        check("http://u@host", "http://host");
+        check(
+            "s3://bucket?endpoint=http://127.0.0.1:9000&secret_key=abc",
+            "s3://bucket?endpoint=http://127.0.0.1:9000&secret_key=REDACTED",
+        );
+        check(
+            "http://h/x?Token=t&page=2",
+            "http://h/x?Token=REDACTED&page=2",
+        );
+        check("file:///tmp/dir", "file:///tmp/dir");
+        check("not a url", "not a url");
+    }
+}

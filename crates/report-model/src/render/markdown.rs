@@ -1,0 +1,258 @@
+//! `summary.md`: the verdict table first, then one section per part of the run.
+
+use std::fmt::Write as _;
+
+use crate::metrics::{self, MetricUnit};
+use crate::workflow::StepStatus;
+use crate::{RunOutcome, SuiteReport, Verdict};
+
+/// Renders a Markdown summary for people (MR comments, CI logs, artifacts).
+pub fn render_markdown(report: &SuiteReport) -> String {
+    let mut out = String::new();
+    let meta = &report.meta;
+    let _ = writeln!(
+        out,
+        "# vertex-perf run `{}`: {}\n",
+        meta.run_id,
+        verdict_badge(report.verdict)
+    );
+    let _ = writeln!(
+        out,
+        "Target `{}`, {} → {}, vertex-perf {} on {} ({} cores, {}).\n",
+        meta.target.as_deref().unwrap_or("none"),
+        meta.started_at,
+        meta.finished_at,
+        meta.tool_version,
+        if meta.host.cpu_model.is_empty() {
+            "unknown CPU"
+        } else {
+            &meta.host.cpu_model
+        },
+        meta.host.logical_cores,
+        MetricUnit::Bytes.format(meta.host.memory_total_bytes as f64),
+    );
+    match &report.outcome {
+        RunOutcome::Completed => {}
+        RunOutcome::Interrupted => {
+            out.push_str("> **Interrupted**: the figures cover what ran before the stop.\n\n");
+        }
+        RunOutcome::SetupFailed { message } => {
+            let _ = writeln!(out, "> **Setup failed**: {}\n", escape(message));
+        }
+    }
+
+    out.push_str("## Verdicts\n\n| Check | Measured | Target | Acceptable | Verdict |\n|---|---|---|---|---|\n");
+    for threshold in &report.thresholds {
+        let unit = metrics::lookup(&threshold.metric).map_or(MetricUnit::Count, |d| d.unit);
+        let op = threshold.comparator.as_str();
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {op} {} | {} | {} |",
+            threshold.metric,
+            threshold
+                .measured
+                .map_or_else(|| "not measured".to_owned(), |v| unit.format(v)),
+            unit.format(threshold.target),
+            threshold
+                .acceptable
+                .map_or_else(|| "—".to_owned(), |v| format!("{op} {}", unit.format(v))),
+            threshold.verdict.map_or("skipped", Verdict::as_str),
+        );
+    }
+    if let Some(workflow) = &report.workflow {
+        let _ = writeln!(
+            out,
+            "| workflow | {} of {} steps failed | 0 | — | {} |",
+            workflow.failed_steps(),
+            workflow.steps.len(),
+            if workflow.passed() { "pass" } else { "fail" }
+        );
+    }
+    for (name, leak) in [
+        (
+            "server leak",
+            report.sampler.as_ref().and_then(|s| s.leak.as_ref()),
+        ),
+        (
+            "memory cycles leak",
+            report.memory.as_ref().and_then(|m| m.leak.as_ref()),
+        ),
+    ] {
+        if let Some(leak) = leak {
+            let _ = writeln!(
+                out,
+                "| {name} | {} | — | — | {} |",
+                escape(&leak.reason),
+                leak.verdict
+            );
+        }
+    }
+    if let Some(comparison) = &report.comparison {
+        let _ = writeln!(
+            out,
+            "| baseline | {} regressions | 0 | — | {} |",
+            comparison.regressions().count(),
+            if comparison.has_regression() {
+                "fail"
+            } else {
+                "pass"
+            }
+        );
+    }
+    out.push('\n');
+
+    if let Some(load) = &report.load {
+        out.push_str("## Load\n\n| Scenario | Requests | Failed | Req/s | Success | p50 | p95 | p99 | max |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        let ms = |us: u64| MetricUnit::Duration.format(us as f64);
+        for scenario in &load.scenarios {
+            let latency = &scenario.response_time.summary;
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {:.1} | {:.1}% | {} | {} | {} | {} |",
+                escape(&scenario.name),
+                scenario.total_requests,
+                scenario.failed_requests,
+                scenario.requests_per_second,
+                scenario.success_rate_percent,
+                ms(latency.p50_us),
+                ms(latency.p95_us),
+                ms(latency.p99_us),
+                ms(latency.max_us),
+            );
+        }
+        let errors: Vec<_> = load
+            .scenarios
+            .iter()
+            .flat_map(|s| s.errors.iter().map(move |e| (&s.name, e)))
+            .collect();
+        if !errors.is_empty() {
+            out.push_str("\n| Scenario | Error class | Count | Sample |\n|---|---|---:|---|\n");
+            for (scenario, error) in errors {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} |",
+                    escape(scenario),
+                    error.class,
+                    error.count,
+                    escape(&error.sample_message)
+                );
+            }
+        }
+        out.push('\n');
+    }
+
+    if let Some(workflow) = &report.workflow {
+        out.push_str("## Workflow\n\n| Step | Status | Time | Reason |\n|---|---|---:|---|\n");
+        for step in &workflow.steps {
+            let status = match step.status {
+                StepStatus::Passed => "passed",
+                StepStatus::Failed => "**failed**",
+                StepStatus::Skipped => "skipped",
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {status} | {} | {} |",
+                escape(&step.name),
+                MetricUnit::Duration.format(step.duration_us as f64),
+                step.failure
+                    .as_ref()
+                    .map_or_else(String::new, |f| escape(&f.reason)),
+            );
+        }
+        if !workflow.cleanup.leftovers.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nLeft behind: {}",
+                escape(&workflow.cleanup.leftovers.join(", "))
+            );
+        }
+        out.push('\n');
+    }
+
+    if let Some(storage) = &report.storage {
+        out.push_str("## Storage\n\n| Backend | Operation | Size | Objects | MiB/s | p50 | p99 | Integrity |\n|---|---|---:|---:|---:|---:|---:|---|\n");
+        for result in &storage.results {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {:.1} | {} | {} | {} |",
+                escape(&result.backend),
+                result.operation,
+                MetricUnit::Bytes.format(result.object_size_bytes as f64),
+                result.n_operations,
+                result.bytes_per_sec / (1024.0 * 1024.0),
+                MetricUnit::Duration.format(result.latency.summary.p50_us as f64),
+                MetricUnit::Duration.format(result.latency.summary.p99_us as f64),
+                if result.integrity.mismatches.is_empty() {
+                    format!("{} verified", result.integrity.verified)
+                } else {
+                    format!("**{} mismatched**", result.integrity.mismatches.len())
+                },
+            );
+        }
+        for backend in storage.backends.iter().filter(|b| b.skipped.is_some()) {
+            let _ = writeln!(
+                out,
+                "\nSkipped `{}`: {}",
+                backend.name,
+                escape(backend.skipped.as_deref().unwrap_or_default())
+            );
+        }
+        out.push('\n');
+    }
+
+    if let Some(sampler) = &report.sampler
+        && let Some(process) = &sampler.process
+    {
+        let _ = writeln!(
+            out,
+            "## Server resources\n\n{} over {}: CPU mean {:.1}% / max {:.1}% of a core, RSS max {}, fds max {:.0}, threads max {:.0}.\n",
+            escape(&sampler.target.description),
+            MetricUnit::Duration.format(sampler.duration_us as f64),
+            process.cpu_percent.mean,
+            process.cpu_percent.max,
+            MetricUnit::Bytes.format(process.rss_bytes.max),
+            process.fds.max,
+            process.threads.max,
+        );
+    }
+
+    if let Some(comparison) = &report.comparison {
+        let _ = writeln!(
+            out,
+            "## Baseline comparison (tolerance {}%)\n\n| Metric | Baseline | Current | Change | p | Regression |\n|---|---:|---:|---:|---:|---|",
+            comparison.tolerance_percent
+        );
+        for delta in &comparison.metrics {
+            let unit = metrics::lookup(&delta.metric).map_or(MetricUnit::Count, |d| d.unit);
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | {} | {} | {} |",
+                delta.metric,
+                unit.format(delta.baseline),
+                unit.format(delta.current),
+                delta
+                    .delta_percent
+                    .map_or_else(|| "n/a".to_owned(), |d| format!("{d:+.1}%")),
+                delta
+                    .p_value
+                    .map_or_else(|| "—".to_owned(), |p| format!("{p:.3}")),
+                if delta.regression { "**yes**" } else { "no" },
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn verdict_badge(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Pass => "PASS",
+        Verdict::Warn => "PASS with warnings",
+        Verdict::Fail => "FAIL",
+    }
+}
+
+/// Keeps table cells on one line and pipes from splitting them.
+fn escape(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}

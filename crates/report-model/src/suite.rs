@@ -1,0 +1,161 @@
+//! [`SuiteReport`]: the one top-level document of a run.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    Comparison, LoadReport, MemoryReport, ReportError, RunMeta, SamplerReport, StorageReport,
+    ThresholdResult, Verdict, WorkflowReport,
+};
+
+/// The schema version of every document this crate writes. Bumped on any incompatible
+/// change; readers refuse other versions with [`ReportError::SchemaVersion`].
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Everything one run of vertex-perf measured and decided.
+///
+/// # Format
+///
+/// Serialised as one JSON object (`suite.json`). `schema_version` comes first and is checked
+/// before anything else is read. Sections the run did not include are `null`: a `load` run
+/// fills `load`, a `monitor` run fills `sampler`, the suite fills all of them. Units are in
+/// the field names (`_us`, `_bytes`, `_percent`); latency histograms are HdrHistogram V2
+/// (deflate, base64) strings and merge exactly across runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SuiteReport {
+    /// Always [`SCHEMA_VERSION`] when written by this build.
+    pub schema_version: u32,
+    /// Tool, host, target and time span.
+    pub meta: RunMeta,
+    /// Whether the run completed, was interrupted, or could not start.
+    pub outcome: RunOutcome,
+    /// The worst verdict of the run (see [`SuiteReport::computed_verdict`]).
+    pub verdict: Verdict,
+    /// Server process and host resources.
+    pub sampler: Option<SamplerReport>,
+    /// HTTP load scenarios.
+    pub load: Option<LoadReport>,
+    /// Storage benchmark.
+    pub storage: Option<StorageReport>,
+    /// End-to-end workflow.
+    pub workflow: Option<WorkflowReport>,
+    /// Memory snapshots and leak verdict.
+    pub memory: Option<MemoryReport>,
+    /// Thresholds evaluated against this run.
+    pub thresholds: Vec<ThresholdResult>,
+    /// Comparison with a baseline, when one was given.
+    pub comparison: Option<Comparison>,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum RunOutcome {
+    /// Every phase ran to its bound.
+    Completed,
+    /// Stopped early (Ctrl-C); the report holds what was done.
+    Interrupted,
+    /// The run could not start or a phase could not be set up.
+    SetupFailed {
+        /// One line saying what failed and what to do.
+        message: String,
+    },
+}
+
+impl SuiteReport {
+    /// An empty report for a run described by `meta`.
+    pub fn new(meta: RunMeta) -> SuiteReport {
+        SuiteReport {
+            schema_version: SCHEMA_VERSION,
+            meta,
+            outcome: RunOutcome::Completed,
+            verdict: Verdict::Pass,
+            sampler: None,
+            load: None,
+            storage: None,
+            workflow: None,
+            memory: None,
+            thresholds: Vec::new(),
+            comparison: None,
+        }
+    }
+
+    /// The worst of: every evaluated threshold, the workflow (a failed step fails), both leak
+    /// analyses, storage integrity (a mismatch fails), the baseline comparison (a regression
+    /// fails) and the outcome (a setup failure fails).
+    pub fn computed_verdict(&self) -> Verdict {
+        let mut verdicts: Vec<Verdict> = self.thresholds.iter().filter_map(|t| t.verdict).collect();
+        if self.workflow.as_ref().is_some_and(|w| !w.passed()) {
+            verdicts.push(Verdict::Fail);
+        }
+        let leaks = [
+            self.sampler.as_ref().and_then(|s| s.leak.as_ref()),
+            self.memory.as_ref().and_then(|m| m.leak.as_ref()),
+        ];
+        verdicts.extend(leaks.into_iter().flatten().map(|leak| leak.verdict));
+        let integrity_broken = self
+            .storage
+            .as_ref()
+            .is_some_and(|s| s.results.iter().any(|r| !r.integrity.mismatches.is_empty()));
+        let regressed = self
+            .comparison
+            .as_ref()
+            .is_some_and(Comparison::has_regression);
+        let setup_failed = matches!(self.outcome, RunOutcome::SetupFailed { .. });
+        if integrity_broken || regressed || setup_failed {
+            verdicts.push(Verdict::Fail);
+        }
+        Verdict::worst(verdicts)
+    }
+
+    /// Parses a suite report, checking `schema_version` first. `origin` names the input in
+    /// errors.
+    pub fn from_json_slice(bytes: &[u8], origin: &Path) -> Result<SuiteReport, ReportError> {
+        let decode_error = |err: &serde_json::Error| ReportError::Decode {
+            path: origin.to_owned(),
+            expected: "suite report",
+            message: describe_json_error(err),
+        };
+        let value: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|err| decode_error(&err))?;
+        let Some(object) = value.as_object() else {
+            return Err(ReportError::Decode {
+                path: origin.to_owned(),
+                expected: "suite report",
+                message: "the top level is not a JSON object".to_owned(),
+            });
+        };
+        match object.get("schema_version") {
+            Some(version) if version.as_u64() == Some(u64::from(SCHEMA_VERSION)) => {}
+            found => {
+                return Err(ReportError::SchemaVersion {
+                    path: origin.to_owned(),
+                    found: found.map_or_else(|| "missing".to_owned(), ToString::to_string),
+                    supported: SCHEMA_VERSION,
+                });
+            }
+        }
+        serde_json::from_slice(bytes).map_err(|err| decode_error(&err))
+    }
+
+    /// Reads and parses a suite report file.
+    pub fn read(path: &Path) -> Result<SuiteReport, ReportError> {
+        let bytes = std::fs::read(path).map_err(|source| ReportError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        SuiteReport::from_json_slice(&bytes, path)
+    }
+}
+
+fn describe_json_error(err: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let place = format!("line {} column {}", err.line(), err.column());
+    match err.classify() {
+        Category::Eof => format!("the file ends early at {place} (truncated?)"),
+        Category::Syntax => format!("not JSON: {err}"),
+        Category::Data => format!("unexpected shape: {err}"),
+        Category::Io => format!("read error at {place}: {err}"),
+    }
+}

@@ -1,0 +1,5 @@
+//! One module per subcommand. Each returns the exit code of a completed command, or an error
+//! that the caller prints and maps to [`crate::PerfExitCode::SETUP_ERROR`].
+
+pub mod compare;
+pub mod report;

@@ -1,0 +1,17 @@
+//! The process exit codes of `vertex-perf`, in one documented place. CI decides pass or fail
+//! from these alone.
+
+/// Exit codes (an uninhabited type holding constants, as nextest does).
+pub enum PerfExitCode {}
+
+impl PerfExitCode {
+    /// Everything passed (warnings allowed).
+    pub const OK: u8 = 0;
+    /// A threshold failed, a regression was found, or a check failed.
+    pub const THRESHOLD_FAILED: u8 = 1;
+    /// Usage or setup error: bad arguments or config, unreadable input, unreachable target,
+    /// unwritable output.
+    pub const SETUP_ERROR: u8 = 2;
+    /// Interrupted by Ctrl-C (reports are still written).
+    pub const INTERRUPTED: u8 = 130;
+}

@@ -1,0 +1,36 @@
+//! The `vertex-perf` command line: parses arguments, composes the libraries, draws progress
+//! and maps outcomes to [`PerfExitCode`]s. Logic that others could embed belongs in the
+//! library crates, not here.
+
+mod cli;
+mod commands;
+mod exit_codes;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+pub use exit_codes::PerfExitCode;
+
+use crate::cli::{Cli, Command};
+use crate::output::{BrokenPipe, Output};
+
+/// Runs the CLI with the process arguments and returns its exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut output = Output::new();
+    let result = match &cli.command {
+        Command::Compare(args) => commands::compare::run(args, &mut output),
+        Command::Report(args) => commands::report::run(args, &mut output),
+    };
+    let code = match result {
+        Ok(code) => code,
+        Err(error) if error.is::<BrokenPipe>() => PerfExitCode::OK,
+        Err(error) => {
+            output.error(&error);
+            PerfExitCode::SETUP_ERROR
+        }
+    };
+    ExitCode::from(code)
+}

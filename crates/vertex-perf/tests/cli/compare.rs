@@ -1,0 +1,107 @@
+//! `vertex-perf compare`.
+
+use crate::util::{assert_setup_error, fixture, vertex_perf};
+
+#[test]
+fn no_regression_exits_zero() {
+    let run = vertex_perf(&[
+        "compare",
+        &fixture("baseline-suite.json"),
+        &fixture("current-same-suite.json"),
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.lines().next().unwrap().starts_with("metric"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("http.p95"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(", 0 regressed (tolerance 10%)"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_thirty_percent_regression_exits_one() {
+    let run = vertex_perf(&[
+        "compare",
+        &fixture("baseline-suite.json"),
+        &fixture("current-regressed-suite.json"),
+    ]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let p95 = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("http.p95 "))
+        .unwrap();
+    assert!(p95.contains("REGRESSION") && p95.contains("+30."), "{p95}");
+    assert!(
+        run.stderr.contains("regression beyond 10%"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn tolerance_and_formats() {
+    let run = vertex_perf(&[
+        "compare",
+        &fixture("baseline-suite.json"),
+        &fixture("current-regressed-suite.json"),
+        "--tolerance",
+        "50%",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let value: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(value["tolerance_percent"], 50.0);
+    assert!(
+        value["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["regression"] == false)
+    );
+
+    let run = vertex_perf(&[
+        "compare",
+        &fixture("baseline-suite.json"),
+        &fixture("current-regressed-suite.json"),
+        "--format",
+        "md",
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.starts_with("| metric | baseline |"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn bad_inputs_exit_two_with_one_line() {
+    let baseline = fixture("baseline-suite.json");
+    let run = vertex_perf(&["compare", &baseline, &fixture("truncated-suite.json")]);
+    assert_setup_error(&run, "truncated");
+    let run = vertex_perf(&["compare", &fixture("wrong-schema-suite.json"), &baseline]);
+    assert_setup_error(&run, "schema_version `99`");
+    let run = vertex_perf(&["compare", &baseline, &fixture("not-json.txt")]);
+    assert_setup_error(&run, "not JSON");
+    let run = vertex_perf(&["compare", &baseline, &fixture("does-not-exist.json")]);
+    assert_setup_error(&run, "does-not-exist.json");
+}
+
+#[test]
+fn bad_tolerance_is_a_usage_error() {
+    let baseline = fixture("baseline-suite.json");
+    let run = vertex_perf(&["compare", &baseline, &baseline, "--tolerance", "lots"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("invalid tolerance `lots`"),
+        "{}",
+        run.stderr
+    );
+}

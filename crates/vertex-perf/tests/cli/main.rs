@@ -1,0 +1,6 @@
+//! CLI tests: run the built binary on the committed fixtures and check exit codes, output
+//! and files.
+
+mod compare;
+mod report;
+mod util;

@@ -1,0 +1,61 @@
+//! Running the built binary.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// The result of one run of `vertex-perf`.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `vertex-perf` with `args`.
+pub fn vertex_perf(args: &[&str]) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = Command::new(env!("CARGO_BIN_EXE_vertex-perf"))
+        .args(args)
+        .env_remove("CI")
+        .output()
+        .expect("the binary runs");
+    Run {
+        code: status.code().expect("exited normally"),
+        stdout: String::from_utf8(stdout).unwrap(),
+        stderr: String::from_utf8(stderr).unwrap(),
+    }
+}
+
+/// Path of a committed fixture, as a string argument.
+pub fn fixture(name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(name);
+    path.to_str().unwrap().to_owned()
+}
+
+/// Asserts a setup error: exit 2, one `vertex-perf: error:` line containing `fragment` (plus
+/// at most a hint line), nothing on stdout.
+pub fn assert_setup_error(run: &Run, fragment: &str) {
+    assert_eq!(run.code, 2, "stderr: {}", run.stderr);
+    assert!(run.stdout.is_empty(), "stdout: {}", run.stdout);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert!(
+        !lines.is_empty() && lines.len() <= 2,
+        "stderr: {}",
+        run.stderr
+    );
+    assert!(
+        lines[0].starts_with("vertex-perf: error: "),
+        "stderr: {}",
+        run.stderr
+    );
+    assert!(
+        lines[0].contains(fragment),
+        "`{fragment}` missing from: {}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}

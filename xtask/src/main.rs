@@ -1,0 +1,125 @@
+//! Project automation, run as `cargo xtask <task>`.
+//!
+//! - `ci`: formatting check, clippy with warnings denied, the whole test suite. If it passes
+//!   locally, CI passes.
+//!
+//! xtask needs only cargo and rustc and runs cargo through `$CARGO`.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context as _, Result, bail};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("ci") => ci(),
+        Some("help" | "--help" | "-h") | None => {
+            print_help();
+            Ok(())
+        }
+        Some(other) => {
+            print_help();
+            Err(anyhow::anyhow!("unknown task `{other}`"))
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_help() {
+    eprintln!(
+        "usage: cargo xtask <task>\n\ntasks:\n  ci    fmt check, clippy -D warnings, cargo test --workspace"
+    );
+}
+
+fn ci() -> Result<()> {
+    let root = project_root();
+    cargo(&root, &["fmt", "--all", "--", "--check"])?;
+    cargo(
+        &root,
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    cargo(&root, &["test", "--workspace"])?;
+    Ok(())
+}
+
+fn cargo(root: &Path, args: &[&str]) -> Result<()> {
+    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    eprintln!("xtask: cargo {}", args.join(" "));
+    let status = Command::new(&cargo)
+        .args(args)
+        .current_dir(root)
+        .status()
+        .with_context(|| format!("cannot run `cargo {}`", args.join(" ")))?;
+    if !status.success() {
+        bail!("`cargo {}` failed ({status})", args.join(" "));
+    }
+    Ok(())
+}
+
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the root")
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tidy {
+    //! Repository checks that `cargo test` enforces, so no CI step can drift.
+
+    use super::*;
+
+    #[test]
+    fn formatting() {
+        let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let output = Command::new(cargo)
+            .args(["fmt", "--all", "--", "--check"])
+            .current_dir(project_root())
+            .output()
+            .expect("cargo fmt runs");
+        assert!(
+            output.status.success(),
+            "code is not formatted; run `cargo fmt --all`\n{}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+    }
+
+    #[test]
+    fn every_crate_uses_the_workspace_license_and_lints() {
+        let root = project_root();
+        let mut manifests = vec![root.join("xtask/Cargo.toml")];
+        for entry in std::fs::read_dir(root.join("crates")).unwrap() {
+            manifests.push(entry.unwrap().path().join("Cargo.toml"));
+        }
+        let license = std::fs::read_to_string(root.join("LICENSE")).unwrap();
+        assert!(license.starts_with("MIT License"));
+        for manifest in manifests {
+            let text = std::fs::read_to_string(&manifest).unwrap();
+            assert!(
+                text.contains("license.workspace = true"),
+                "{}",
+                manifest.display()
+            );
+            assert!(
+                text.contains("[lints]\nworkspace = true"),
+                "{}",
+                manifest.display()
+            );
+        }
+    }
+}
