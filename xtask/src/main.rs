@@ -2,6 +2,9 @@
 //!
 //! - `ci`: formatting check, clippy with warnings denied, the whole test suite. If it passes
 //!   locally, CI passes.
+//! - `bench-sampler`: CPU cost of one perf-sampler sample against psutil collecting the same
+//!   figures, interleaved rounds, medians and the ratio (installs psutil into a venv under
+//!   `target/bench/`).
 //!
 //! xtask needs only cargo and rustc and runs cargo through `$CARGO`.
 
@@ -11,10 +14,13 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context as _, Result, bail};
 
+mod bench;
+
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
+        Some("bench-sampler") => bench::sampler(&project_root()),
         Some("help" | "--help" | "-h") | None => {
             print_help();
             Ok(())
@@ -57,7 +63,7 @@ fn ci() -> Result<()> {
     Ok(())
 }
 
-fn cargo(root: &Path, args: &[&str]) -> Result<()> {
+pub(crate) fn cargo(root: &Path, args: &[&str]) -> Result<()> {
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     eprintln!("xtask: cargo {}", args.join(" "));
     let status = Command::new(&cargo)

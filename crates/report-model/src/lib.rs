@@ -38,6 +38,7 @@ mod atomic;
 mod compare;
 mod errors;
 mod histogram;
+mod legacy;
 mod load;
 mod memory;
 mod meta;
@@ -58,13 +59,14 @@ pub use compare::{
 };
 pub use errors::ReportError;
 pub use histogram::{LatencyHistogram, LatencySummary};
+pub use legacy::performance_report;
 pub use load::{
     CheckCounts, EndpointReport, ErrorClass, ErrorCount, ExecutorKind, ExecutorSummary,
     GeneratorHealth, LatencyDistribution, LoadReport, LoadTotals, ScenarioReport, SecondStats,
     per_second, percent,
 };
 pub use memory::{MemoryAnalysis, MemoryCycle, MemoryReport, MemorySnapshot};
-pub use meta::{HostInfo, RunMeta, Timestamp, redact_url};
+pub use meta::{HostInfo, RunMeta, Timestamp, new_run_id, redact_url};
 pub use metrics::{
     Better, CATALOG, DB_READS_SCENARIO, MetricDef, MetricSet, MetricUnit, MetricValue, lookup,
 };

@@ -44,6 +44,42 @@ pub struct RunMeta {
     pub finished_at: Timestamp,
 }
 
+impl RunMeta {
+    /// Metadata for a run starting now: a fresh [`RunMeta::run_id`], `finished_at` equal to
+    /// `started_at` until [`RunMeta::finish`]. `target` is redacted here.
+    pub fn start(tool_version: &str, host: HostInfo, target: Option<&str>) -> RunMeta {
+        let started_at = chrono::Utc::now();
+        RunMeta {
+            run_id: new_run_id(started_at),
+            tool_version: tool_version.to_owned(),
+            git_sha: None,
+            host,
+            target: target.map(redact_url),
+            started_at,
+            finished_at: started_at,
+        }
+    }
+
+    /// Sets `finished_at` to now.
+    pub fn finish(&mut self) {
+        self.finished_at = chrono::Utc::now();
+    }
+}
+
+/// A run id: the UTC start as `yyyymmddThhmmssZ`, a dash and six hex digits that differ
+/// between runs started in the same second (from the clock's nanoseconds and the pid).
+pub fn new_run_id(started_at: Timestamp) -> String {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(started_at.timestamp_subsec_nanos());
+    hasher.write_u32(std::process::id());
+    format!(
+        "{}-{:06x}",
+        started_at.format("%Y%m%dT%H%M%SZ"),
+        hasher.finish() & 0xff_ffff
+    )
+}
+
 /// Query parameter names whose values are replaced by `REDACTED`.
 const SECRET_QUERY_KEYS: &[&str] = &[
     "password",

@@ -1,9 +1,10 @@
 //! Command-line definition (clap derive). Doc comments are the help text.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use report_model::{RenderFormat, Tolerance};
+use report_model::{RenderFormat, Threshold, Tolerance};
 
 /// Performance testing for Vertex AR: load, server resources, storage and the portrait
 /// workflow, with CI-ready reports.
@@ -22,6 +23,48 @@ pub enum Command {
     Compare(CompareArgs),
     /// Re-render a saved report (`suite.json`) in another format.
     Report(ReportArgs),
+    /// Watch a server process (CPU, memory, fds, threads, I/O) and the host; judge leaks.
+    Monitor(MonitorArgs),
+}
+
+/// Arguments of `vertex-perf monitor`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["pid", "name", "port"])))]
+pub struct MonitorArgs {
+    /// Watch this process id.
+    #[arg(long)]
+    pub pid: Option<u32>,
+    /// Watch the oldest process with this command name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Watch the process listening on this TCP port.
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Include every descendant (uvicorn workers are children).
+    #[arg(long)]
+    pub children: bool,
+    /// Time between samples (at least 10ms).
+    #[arg(long, default_value = "500ms", value_parser = parse_duration)]
+    pub interval: Duration,
+    /// Stop after this long (Ctrl-C stops earlier and still writes the report).
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub duration: Duration,
+    /// Collect USS and PSS (reads smaps_rollup; costs more per sample).
+    #[arg(long)]
+    pub uss: bool,
+    /// A threshold such as `server.cpu_avg < 60% acceptable 80%` (repeatable; replaces the
+    /// built-in server thresholds).
+    #[arg(long = "threshold", value_name = "EXPR")]
+    pub thresholds: Vec<Threshold>,
+    /// Run folder for the reports (default `reports/runs/<run id>`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Parses `500ms`, `2s`, `1m30s`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text)
+        .map_err(|err| format!("`{text}` is not a duration such as 500ms or 60s: {err}"))
 }
 
 /// Arguments of `vertex-perf compare`.

@@ -5,7 +5,10 @@
 mod cli;
 mod commands;
 mod exit_codes;
+mod interrupt;
 mod output;
+mod progress;
+mod run_folder;
 
 use std::process::ExitCode;
 
@@ -23,6 +26,7 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Compare(args) => commands::compare::run(args, &mut output),
         Command::Report(args) => commands::report::run(args, &mut output),
+        Command::Monitor(args) => commands::monitor::run(args, &mut output),
     };
     let code = match result {
         Ok(code) => code,

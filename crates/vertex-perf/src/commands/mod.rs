@@ -2,4 +2,5 @@
 //! that the caller prints and maps to [`crate::PerfExitCode::SETUP_ERROR`].
 
 pub mod compare;
+pub mod monitor;
 pub mod report;

@@ -2,5 +2,6 @@
 //! and files.
 
 mod compare;
+mod monitor;
 mod report;
 mod util;

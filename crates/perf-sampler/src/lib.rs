@@ -1,0 +1,60 @@
+//! psutil-grade monitoring of a server process and its host, with bounded memory and a
+//! leak verdict.
+//!
+//! # Brief overview
+//!
+//! - [`Sampler::start`] resolves a [`Target`] (a pid, a process name, or the listener on a
+//!   TCP port), takes a priming reading and samples on a background thread every
+//!   [`SamplerConfig::interval`]; [`SamplerHandle::stop`] returns a
+//!   [`report_model::SamplerReport`]; [`SamplerHandle::live`] streams [`LiveSample`]s.
+//! - [`Collector`] takes one reading ([`Snapshot`]); the sampler and benchmarks use it.
+//! - [`host_info`] describes the machine.
+//!
+//! Choices nobody could guess from the code alone:
+//!
+//! - A CPU percentage needs two readings, so the priming reading is never reported.
+//! - The `/proc` files read every tick stay open and are re-read from offset 0.
+//! - Statistics are streaming (exact min/max/mean/last, p50/p95 from an HdrHistogram) and the
+//!   series is bounded ([`SamplerConfig::max_series_points`]): an hour at 10 ms holds no more
+//!   than a minute.
+//! - Counters of a parent and its children are summed as per-tick deltas, so a worker that
+//!   restarts does not make totals jump or go backwards.
+//! - Leaks are judged by a Theil–Sen slope after a warm-up, with a confidence interval.
+//!
+//! Linux only for now: other systems get [`SamplerError::Unsupported`].
+//!
+//! # Example
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use perf_sampler::{Sampler, SamplerConfig, Target};
+//!
+//! let mut config = SamplerConfig::new(Target::Port(8000));
+//! config.include_children = true;
+//! config.duration = Some(Duration::from_secs(30));
+//! let handle = Sampler::start(config)?;
+//! // ... drive load at the server ...
+//! let report = handle.stop()?;
+//! if let Some(process) = &report.process {
+//!     println!("server CPU mean {:.1}% of a core", process.cpu_percent.mean);
+//! }
+//! # Ok::<(), perf_sampler::SamplerError>(())
+//! ```
+
+mod collector;
+mod config;
+mod errors;
+mod host;
+mod leak;
+mod running_stat;
+mod sampler;
+mod series;
+
+pub use collector::{
+    Collector, CollectorOptions, CpuTicks, InterfaceCounters, ProcessSnapshot, Snapshot,
+    SystemSnapshot, resolve_target,
+};
+pub use config::{LeakThresholds, SamplerConfig, Target};
+pub use errors::SamplerError;
+pub use host::host_info;
+pub use sampler::{LiveSample, Sampler, SamplerHandle};

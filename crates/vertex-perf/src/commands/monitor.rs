@@ -1,0 +1,172 @@
+//! `vertex-perf monitor`: watch a server process and the host, judge leaks, write
+//! `performance_report.json` and `suite.json`.
+
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::Duration;
+
+use anyhow::Result;
+use perf_sampler::{LiveSample, Sampler, SamplerConfig, Target, host_info};
+use report_model::{
+    MetricUnit, RenderFormat, RunMeta, SuiteReport, Threshold, Verdict, evaluate_all,
+    performance_report, render,
+};
+
+use crate::PerfExitCode;
+use crate::cli::MonitorArgs;
+use crate::interrupt::Interrupt;
+use crate::output::Output;
+use crate::progress::Progress;
+use crate::run_folder::RunFolder;
+
+/// Built-in thresholds that a monitor run can judge.
+const SERVER_THRESHOLDS: &[&str] = &["server.cpu_avg < 60% acceptable 80%"];
+
+/// Runs the monitor until `--duration` or Ctrl-C; exit 0, 1 (threshold or leak failed) or
+/// 130 (interrupted; reports still written).
+pub fn run(args: &MonitorArgs, output: &mut Output) -> Result<u8> {
+    let target = match (args.pid, &args.name, args.port) {
+        (Some(pid), _, _) => Target::Pid(pid),
+        (_, Some(name), _) => Target::Name(name.clone()),
+        (_, _, Some(port)) => Target::Port(port),
+        _ => unreachable!("clap requires one target"),
+    };
+    let mut config = SamplerConfig::new(target);
+    config.include_children = args.children;
+    config.collect_uss = args.uss;
+    config.interval = args.interval;
+    config.duration = Some(args.duration);
+    let mut meta = RunMeta::start(env!("CARGO_PKG_VERSION"), host_info(), None);
+    let folder = RunFolder::create(args.out.as_deref(), &meta.run_id)?;
+    let interrupt = Interrupt::install();
+    if let Err(error) = &interrupt {
+        output.note(&format!("Ctrl-C will not write a report: {error}"));
+    }
+
+    let mut handle = Sampler::start(config)?;
+    let live = handle.live().expect("first call");
+    let mut progress = Progress::new();
+    let mut interrupted = false;
+    loop {
+        match live.recv_timeout(Duration::from_millis(100)) {
+            Ok(sample) => progress.update(&describe(&sample)),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        if interrupt.as_ref().is_ok_and(Interrupt::is_set) {
+            interrupted = true;
+            break;
+        }
+    }
+    progress.finish();
+    let sampler = handle.stop()?;
+    meta.finish();
+    meta.target = Some(sampler.target.description.clone());
+
+    let mut report = SuiteReport::new(meta);
+    if interrupted {
+        report.outcome = report_model::RunOutcome::Interrupted;
+    }
+    report.sampler = Some(sampler);
+    let thresholds: Vec<Threshold> = if args.thresholds.is_empty() {
+        SERVER_THRESHOLDS
+            .iter()
+            .map(|t| t.parse().expect("built-in thresholds parse"))
+            .collect()
+    } else {
+        args.thresholds.clone()
+    };
+    report.thresholds = evaluate_all(&thresholds, &report.metrics());
+    report.verdict = report.computed_verdict();
+
+    folder.write("suite.json", &render(&report, RenderFormat::JsonPretty)?)?;
+    if let Some(legacy) = performance_report(&report)? {
+        folder.write("performance_report.json", &legacy)?;
+    }
+    folder.write("summary.md", &render(&report, RenderFormat::Markdown)?)?;
+    output.stdout(&summary(&report))?;
+    output.note(&format!("reports written to {}", folder.path().display()));
+    Ok(if interrupted {
+        PerfExitCode::INTERRUPTED
+    } else if report.verdict == Verdict::Fail {
+        PerfExitCode::THRESHOLD_FAILED
+    } else {
+        PerfExitCode::OK
+    })
+}
+
+fn describe(sample: &LiveSample) -> String {
+    let bytes = |b: u64| MetricUnit::Bytes.format(b as f64);
+    let rate = |b: f64| format!("{}/s", MetricUnit::Bytes.format(b));
+    let cpu = sample
+        .cpu_percent
+        .map_or_else(|| "exited".to_owned(), |c| format!("{c:.1}%"));
+    let uss = sample
+        .uss_bytes
+        .map_or_else(String::new, |u| format!(" USS {}", bytes(u)));
+    format!(
+        "cpu {cpu} rss {}{uss} fds {} threads {} procs {} | host cpu {:.1}% disk r {} w {}",
+        bytes(sample.rss_bytes),
+        sample.fds,
+        sample.threads,
+        sample.processes,
+        sample.system_cpu_percent,
+        rate(sample.disk_read_bytes_per_sec),
+        rate(sample.disk_write_bytes_per_sec),
+    )
+}
+
+fn summary(report: &SuiteReport) -> String {
+    let Some(sampler) = &report.sampler else {
+        return String::new();
+    };
+    let mut lines = vec![format!(
+        "{}: {} samples over {:.1}s ({} missed ticks)",
+        sampler.target.description,
+        sampler.n_samples,
+        sampler.duration_us as f64 / 1e6,
+        sampler.n_missed_ticks
+    )];
+    if let Some(process) = &sampler.process {
+        let bytes = |b: f64| MetricUnit::Bytes.format(b);
+        lines.push(format!(
+            "cpu mean {:.1}% p95 {:.1}% max {:.1}% (100% = one core)",
+            process.cpu_percent.mean, process.cpu_percent.p95, process.cpu_percent.max
+        ));
+        lines.push(format!(
+            "rss mean {} max {}{}; fds max {:.0}; threads max {:.0}",
+            bytes(process.rss_bytes.mean),
+            bytes(process.rss_bytes.max),
+            process
+                .uss_bytes
+                .map_or_else(String::new, |u| format!("; uss max {}", bytes(u.max))),
+            process.fds.max,
+            process.threads.max
+        ));
+        lines.push(format!(
+            "io read {} write {}; ctx switches {} voluntary {} involuntary",
+            bytes(process.read_bytes.delta as f64),
+            bytes(process.write_bytes.delta as f64),
+            process.voluntary_ctx_switches.delta,
+            process.involuntary_ctx_switches.delta
+        ));
+    }
+    if let Some(exit) = &sampler.target_exit {
+        lines.push(format!(
+            "target pid {} exited after {:.1}s",
+            exit.pid,
+            exit.at_us as f64 / 1e6
+        ));
+    }
+    if let Some(leak) = &sampler.leak {
+        lines.push(format!("leak: {} — {}", leak.verdict, leak.reason));
+    }
+    for threshold in &report.thresholds {
+        let verdict = threshold.verdict.map_or("skipped", Verdict::as_str);
+        lines.push(format!(
+            "{verdict}: {} ({})",
+            threshold.expression, threshold.message
+        ));
+    }
+    lines.push(format!("verdict: {}", report.verdict));
+    lines.join("\n") + "\n"
+}
