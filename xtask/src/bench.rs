@@ -147,3 +147,306 @@ pub fn median(values: &mut [f64]) -> f64 {
         values[mid]
     }
 }
+
+/// What one measured child process used.
+struct Usage {
+    stdout: String,
+    cpu_seconds: f64,
+    max_rss_kib: u64,
+}
+
+/// Runs `command` to completion and returns its output with its own CPU time and peak RSS
+/// (from `wait4`, so only that child is counted).
+#[allow(unsafe_code)] // wait4 is the only way to get one child's rusage
+fn measured(command: &mut Command) -> Result<Usage> {
+    use std::io::Read as _;
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .with_context(|| format!("cannot run {command:?}"))?;
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .expect("piped")
+        .read_to_string(&mut stdout)?;
+    let pid = libc::pid_t::try_from(child.id()).context("pid out of range")?;
+    let mut status = 0;
+    // SAFETY: plain FFI call on a child we spawned and have not reaped; both out-pointers
+    // refer to live, writable locals.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let reaped = unsafe { libc::wait4(pid, &raw mut status, 0, &raw mut usage) };
+    if reaped != pid {
+        bail!("wait4 failed for {command:?}");
+    }
+    if !libc::WIFEXITED(status) {
+        bail!("{command:?} did not exit normally");
+    }
+    let seconds = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+    Ok(Usage {
+        stdout,
+        cpu_seconds: seconds(usage.ru_utime) + seconds(usage.ru_stime),
+        max_rss_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0),
+    })
+}
+
+/// One tool's figures for one round.
+struct LoadFigures {
+    requests_per_sec: f64,
+    cpu_per_100k: f64,
+    max_rss_mib: f64,
+}
+
+/// `cargo xtask bench-load`.
+pub fn load(root: &Path) -> Result<()> {
+    const CONNECTIONS: &str = "50";
+    const SECONDS: u64 = 8;
+    crate::cargo(root, &["build", "--release", "-p", "vertex-perf"])?;
+    crate::cargo(
+        root,
+        &[
+            "build",
+            "--release",
+            "-p",
+            "load-engine",
+            "--example",
+            "hello_server",
+        ],
+    )?;
+    let wrk = ensure_wrk()?;
+    let oha = ensure_oha(root)?;
+    let vertex_perf = root.join("target/release/vertex-perf");
+    let scratch = root.join("target/bench/load-runs");
+
+    let mut server = Command::new(root.join("target/release/examples/hello_server"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("cannot start the hello server")?;
+    let addr = {
+        use std::io::BufRead as _;
+        let mut line = String::new();
+        std::io::BufReader::new(server.stdout.take().expect("piped")).read_line(&mut line)?;
+        line.trim()
+            .strip_prefix("listening on ")
+            .context("the server did not report its address")?
+            .to_owned()
+    };
+    let url = format!("http://{addr}/");
+    let duration = format!("{SECONDS}s");
+    let result = (|| -> Result<()> {
+        let mut figures: Vec<(&str, Vec<LoadFigures>)> = vec![
+            ("vertex-perf", Vec::new()),
+            ("wrk", Vec::new()),
+            ("oha", Vec::new()),
+        ];
+        for round in 1..=ROUNDS {
+            // vertex-perf
+            let usage = measured(
+                Command::new(&vertex_perf)
+                    .args([
+                        "load",
+                        "--url",
+                        &url,
+                        "-c",
+                        CONNECTIONS,
+                        "-d",
+                        &duration,
+                        "--out",
+                    ])
+                    .arg(&scratch)
+                    .env("CI", "1"),
+            )?;
+            let requests = number_before(&usage.stdout, " requests in ")?;
+            let rps = number_before(&usage.stdout, " req/s")?;
+            figures[0].1.push(LoadFigures {
+                requests_per_sec: rps,
+                cpu_per_100k: usage.cpu_seconds * 1e5 / requests,
+                max_rss_mib: usage.max_rss_kib as f64 / 1024.0,
+            });
+            // wrk
+            let usage = measured(Command::new(&wrk).args([
+                "-t2",
+                "-c",
+                CONNECTIONS,
+                "-d",
+                &duration,
+                &url,
+            ]))?;
+            let requests = number_before(&usage.stdout, " requests in ")?;
+            let rps = number_after(&usage.stdout, "Requests/sec:")?;
+            figures[1].1.push(LoadFigures {
+                requests_per_sec: rps,
+                cpu_per_100k: usage.cpu_seconds * 1e5 / requests,
+                max_rss_mib: usage.max_rss_kib as f64 / 1024.0,
+            });
+            // oha
+            let usage = measured(Command::new(&oha).args([
+                "-z",
+                &duration,
+                "-c",
+                CONNECTIONS,
+                "--no-tui",
+                "--output-format",
+                "json",
+                &url,
+            ]))?;
+            let json: serde_json::Value =
+                serde_json::from_str(&usage.stdout).context("oha's JSON output")?;
+            let rps = json["summary"]["requestsPerSec"]
+                .as_f64()
+                .context("oha requestsPerSec")?;
+            let total_secs = json["summary"]["total"].as_f64().context("oha total")?;
+            let requests = rps * total_secs;
+            figures[2].1.push(LoadFigures {
+                requests_per_sec: rps,
+                cpu_per_100k: usage.cpu_seconds * 1e5 / requests,
+                max_rss_mib: usage.max_rss_kib as f64 / 1024.0,
+            });
+            for (tool, rounds) in &figures {
+                let last = rounds.last().expect("one per round");
+                eprintln!(
+                    "round {round} {tool}: {:.0} req/s, {:.3} CPU s per 100k, peak RSS {:.1} MiB",
+                    last.requests_per_sec, last.cpu_per_100k, last.max_rss_mib
+                );
+            }
+        }
+        let medians: Vec<(&str, f64, f64, f64)> = figures
+            .iter_mut()
+            .map(|(tool, rounds)| {
+                let mut rps: Vec<f64> = rounds.iter().map(|f| f.requests_per_sec).collect();
+                let mut cpu: Vec<f64> = rounds.iter().map(|f| f.cpu_per_100k).collect();
+                let mut rss: Vec<f64> = rounds.iter().map(|f| f.max_rss_mib).collect();
+                (*tool, median(&mut rps), median(&mut cpu), median(&mut rss))
+            })
+            .collect();
+        let wrk_figures = medians[1];
+        println!(
+            "\n{CONNECTIONS} connections, {SECONDS} s, {ROUNDS} interleaved rounds against a one-thread hyper server, medians:"
+        );
+        println!(
+            "{:<12} {:>10} {:>9} {:>14} {:>9} {:>13}",
+            "tool", "req/s", "vs wrk", "CPU s/100k", "vs wrk", "peak RSS MiB"
+        );
+        for (tool, rps, cpu, rss) in &medians {
+            println!(
+                "{tool:<12} {rps:>10.0} {:>8.2}x {cpu:>14.3} {:>8.2}x {rss:>13.1}",
+                rps / wrk_figures.1,
+                cpu / wrk_figures.2
+            );
+        }
+        let oha_figures = medians[2];
+        println!(
+            "vertex-perf / oha throughput: {:.2}x",
+            medians[0].1 / oha_figures.1
+        );
+
+        // Memory does not grow with requests.
+        let rss_at = |count: &str| -> Result<f64> {
+            let usage = measured(
+                Command::new(&vertex_perf)
+                    .args([
+                        "load",
+                        "--url",
+                        &url,
+                        "-c",
+                        CONNECTIONS,
+                        "-n",
+                        count,
+                        "--out",
+                    ])
+                    .arg(&scratch)
+                    .env("CI", "1"),
+            )?;
+            Ok(usage.max_rss_kib as f64 / 1024.0)
+        };
+        let small = rss_at("100000")?;
+        let large = rss_at("1000000")?;
+        println!(
+            "vertex-perf peak RSS: {small:.1} MiB after 100 000 requests, {large:.1} MiB after 1 000 000 ({:+.1}%)",
+            (large / small - 1.0) * 100.0
+        );
+        Ok(())
+    })();
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+fn ensure_wrk() -> Result<PathBuf> {
+    if let Ok(path) = which("wrk") {
+        return Ok(path);
+    }
+    eprintln!("xtask: installing wrk from Debian");
+    let status = Command::new("apt-get")
+        .args(["install", "-y", "-qq", "wrk"])
+        .status()
+        .context("apt-get is needed to install wrk")?;
+    if !status.success() {
+        let _ = Command::new("apt-get").args(["update", "-qq"]).status();
+        let status = Command::new("apt-get")
+            .args(["install", "-y", "-qq", "wrk"])
+            .status()?;
+        if !status.success() {
+            bail!("cannot install wrk");
+        }
+    }
+    which("wrk")
+}
+
+fn ensure_oha(root: &Path) -> Result<PathBuf> {
+    let bin = root.join("target/bench/oha/bin/oha");
+    if !bin.exists() {
+        eprintln!("xtask: installing oha from crates.io into target/bench/oha (a few minutes)");
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["install", "oha", "--locked", "--root"])
+            .arg(root.join("target/bench/oha"))
+            .status()?;
+        if !status.success() {
+            bail!("cannot install oha");
+        }
+    }
+    Ok(bin)
+}
+
+fn which(program: &str) -> Result<PathBuf> {
+    let output = Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()?;
+    let path = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    if path.is_empty() {
+        bail!("`{program}` not found");
+    }
+    Ok(PathBuf::from(path))
+}
+
+/// The number right before `marker` in `text`.
+fn number_before(text: &str, marker: &str) -> Result<f64> {
+    let end = text
+        .find(marker)
+        .with_context(|| format!("`{marker}` not in output: {text}"))?;
+    let start = text[..end]
+        .rfind(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .map_or(0, |i| i + 1);
+    text[start..end]
+        .parse()
+        .with_context(|| format!("no number before `{marker}`"))
+}
+
+/// The number right after `marker` in `text`.
+fn number_after(text: &str, marker: &str) -> Result<f64> {
+    let start = text
+        .find(marker)
+        .with_context(|| format!("`{marker}` not in output: {text}"))?
+        + marker.len();
+    let number: String = text[start..]
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    number
+        .parse()
+        .with_context(|| format!("no number after `{marker}`"))
+}

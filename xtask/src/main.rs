@@ -5,6 +5,8 @@
 //! - `bench-sampler`: CPU cost of one perf-sampler sample against psutil collecting the same
 //!   figures, interleaved rounds, medians and the ratio (installs psutil into a venv under
 //!   `target/bench/`).
+//! - `bench-load`: `vertex-perf load` against `wrk` and `oha` on one loopback server,
+//!   interleaved rounds: requests/s, CPU per 100k requests, peak RSS.
 //!
 //! xtask needs only cargo and rustc and runs cargo through `$CARGO`.
 
@@ -21,6 +23,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("bench-sampler") => bench::sampler(&project_root()),
+        Some("bench-load") => bench::load(&project_root()),
         Some("help" | "--help" | "-h") | None => {
             print_help();
             Ok(())

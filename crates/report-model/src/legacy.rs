@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::{ReportError, SuiteReport, render::to_json};
+use crate::{LatencySummary, ReportError, SuiteReport, render::to_json};
 
 const MIB: f64 = 1024.0 * 1024.0;
 const GIB: f64 = MIB * 1024.0;
@@ -91,6 +91,93 @@ pub fn performance_report(report: &SuiteReport) -> Result<Option<String>, Report
             },
         },
         "sampler": sampler,
+    });
+    to_json(&document, true).map(Some)
+}
+
+fn seconds(us: u64) -> f64 {
+    us as f64 / 1e6
+}
+
+fn percentiles_seconds(summary: &LatencySummary) -> Value {
+    json!({
+        "p50": seconds(summary.p50_us),
+        "p90": seconds(summary.p90_us),
+        "p95": seconds(summary.p95_us),
+        "p99": seconds(summary.p99_us),
+        "p99_9": seconds(summary.p999_us),
+        "max": seconds(summary.max_us),
+    })
+}
+
+/// `load_test_report.json`: `timestamp`, `base_url`, `test_results` keyed by scenario with
+/// the old `LoadTestMetrics` keys (seconds; latency over successful requests), plus
+/// percentiles, error classes with counts, per-endpoint figures and the time series; then
+/// `system_info` and the full `load` section. `None` without a load section.
+pub fn load_test_report(report: &SuiteReport) -> Result<Option<String>, ReportError> {
+    let Some(load) = report.load.as_ref() else {
+        return Ok(None);
+    };
+    let mut results = serde_json::Map::new();
+    for scenario in &load.scenarios {
+        let latency = &scenario.response_time.summary;
+        let errors: Vec<String> = scenario
+            .errors
+            .iter()
+            .map(|e| {
+                if e.sample_message.is_empty() {
+                    e.class.to_string()
+                } else {
+                    e.sample_message.clone()
+                }
+            })
+            .collect();
+        let endpoints: serde_json::Map<String, Value> = scenario
+            .endpoints
+            .iter()
+            .map(|endpoint| {
+                let summary = &endpoint.response_time.summary;
+                (
+                    endpoint.label.clone(),
+                    json!({
+                        "total_requests": endpoint.requests,
+                        "failed_requests": endpoint.failures,
+                        "success_rate": crate::percent(endpoint.requests - endpoint.failures, endpoint.requests),
+                        "avg_response_time": summary.mean_us / 1e6,
+                        "percentiles": percentiles_seconds(summary),
+                        "status_codes": endpoint.status_codes,
+                    }),
+                )
+            })
+            .collect();
+        results.insert(
+            scenario.name.clone(),
+            json!({
+                "total_requests": scenario.total_requests,
+                "successful_requests": scenario.successful_requests,
+                "failed_requests": scenario.failed_requests,
+                "total_time": seconds(scenario.duration_us),
+                "avg_response_time": latency.mean_us / 1e6,
+                "min_response_time": seconds(latency.min_us),
+                "max_response_time": seconds(latency.max_us),
+                "requests_per_second": scenario.requests_per_second,
+                "success_rate": scenario.success_rate_percent,
+                "errors": errors,
+                "percentiles": percentiles_seconds(latency),
+                "service_time_percentiles": percentiles_seconds(&scenario.service_time.summary),
+                "error_classes": scenario.errors,
+                "status_codes": scenario.status_codes,
+                "endpoints": endpoints,
+                "time_series": scenario.series,
+            }),
+        );
+    }
+    let document = json!({
+        "timestamp": report.meta.started_at,
+        "base_url": report.meta.target,
+        "test_results": results,
+        "system_info": system_info(report),
+        "load": load,
     });
     to_json(&document, true).map(Some)
 }

@@ -25,6 +25,83 @@ pub enum Command {
     Report(ReportArgs),
     /// Watch a server process (CPU, memory, fds, threads, I/O) and the host; judge leaks.
     Monitor(MonitorArgs),
+    /// Drive HTTP load at a URL (closed, open-rate, ramping or sweep) and report percentiles,
+    /// error classes and throughput.
+    Load(Box<LoadArgs>),
+}
+
+/// Arguments of `vertex-perf load`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("bound").args(["requests", "duration"])))]
+#[command(group(clap::ArgGroup::new("model").args(["concurrency", "rate", "stages", "sweep"])))]
+#[command(group(clap::ArgGroup::new("payload").args(["body", "json", "form"])))]
+pub struct LoadArgs {
+    /// The URL every request goes to.
+    #[arg(long)]
+    pub url: String,
+    /// HTTP method.
+    #[arg(short = 'X', long, default_value = "GET")]
+    pub method: String,
+    /// A header `Name: value` (repeatable).
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub headers: Vec<String>,
+    /// Body from a file: `@path`.
+    #[arg(long, value_name = "@FILE")]
+    pub body: Option<String>,
+    /// A JSON body.
+    #[arg(long)]
+    pub json: Option<String>,
+    /// A multipart text field `name=value` (repeatable).
+    #[arg(long = "form", value_name = "NAME=VALUE")]
+    pub form: Vec<String>,
+    /// A multipart file field `name=@path[;type=mime]` (repeatable).
+    #[arg(long = "file", value_name = "NAME=@PATH")]
+    pub files: Vec<String>,
+    /// Stop after this many requests (iterations).
+    #[arg(short = 'n', long = "requests")]
+    pub requests: Option<u64>,
+    /// Stop after this long.
+    #[arg(short = 'd', long, value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// Closed model: this many concurrent users (connections).
+    #[arg(short = 'c', long)]
+    pub concurrency: Option<u32>,
+    /// Open model: a constant arrival rate such as `500/s`.
+    #[arg(long)]
+    pub rate: Option<String>,
+    /// Ramping: stages such as `10s:100/s,30s:500/s,10s:0/s` (rates) or `10s:5,20s:20` (users).
+    #[arg(long)]
+    pub stages: Option<String>,
+    /// Sweep: run closed-model at each of these concurrency levels, e.g. `1,5,10,20,50`.
+    #[arg(long, value_delimiter = ',')]
+    pub sweep: Option<Vec<u32>>,
+    /// Open model: requests in flight at most.
+    #[arg(long, default_value_t = 100)]
+    pub max_in_flight: u32,
+    /// Closed model: pause after each iteration.
+    #[arg(long, value_parser = parse_duration, default_value = "0s")]
+    pub think: Duration,
+    /// Per-request timeout.
+    #[arg(long, value_parser = parse_duration, default_value = "30s")]
+    pub timeout: Duration,
+    /// HTTP/2 (prior knowledge for http://, ALPN for https://).
+    #[arg(long)]
+    pub http2: bool,
+    /// Trust this extra CA or self-signed certificate (PEM) for https.
+    #[arg(long, value_name = "PEM")]
+    pub cacert: Option<PathBuf>,
+    /// Read a bearer token from this environment variable (never from the command line).
+    #[arg(long, value_name = "VAR")]
+    pub bearer_env: Option<String>,
+    /// Scenario name in the reports.
+    #[arg(long, default_value = "load")]
+    pub name: String,
+    /// A threshold such as `http.p95 < 500ms` (repeatable; replaces the built-in ones).
+    #[arg(long = "threshold", value_name = "EXPR")]
+    pub thresholds: Vec<Threshold>,
+    /// Run folder for the reports (default `reports/runs/<run id>`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// Arguments of `vertex-perf monitor`.

@@ -27,6 +27,7 @@ pub fn main() -> ExitCode {
         Command::Compare(args) => commands::compare::run(args, &mut output),
         Command::Report(args) => commands::report::run(args, &mut output),
         Command::Monitor(args) => commands::monitor::run(args, &mut output),
+        Command::Load(args) => commands::load::run(args, &mut output),
     };
     let code = match result {
         Ok(code) => code,

@@ -2,5 +2,6 @@
 //! that the caller prints and maps to [`crate::PerfExitCode::SETUP_ERROR`].
 
 pub mod compare;
+pub mod load;
 pub mod monitor;
 pub mod report;

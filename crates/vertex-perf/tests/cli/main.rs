@@ -2,6 +2,8 @@
 //! and files.
 
 mod compare;
+mod http_server;
+mod load;
 mod monitor;
 mod report;
 mod util;

@@ -1,0 +1,86 @@
+//! [`Check`]: what makes a response a success — its status, and optionally its body.
+
+use std::fmt;
+use std::ops::RangeInclusive;
+use std::sync::Arc;
+
+/// A user check on a response body: `Err(reason)` fails the request as `check_failed`.
+pub type BodyCheck = Arc<dyn Fn(&[u8]) -> Result<(), String> + Send + Sync>;
+
+/// Expected statuses and an optional body check. The default accepts any 2xx.
+#[derive(Clone)]
+pub struct Check {
+    statuses: Vec<RangeInclusive<u16>>,
+    body: Option<BodyCheck>,
+}
+
+impl Check {
+    /// Any 2xx status.
+    pub fn success() -> Check {
+        Check {
+            statuses: vec![200..=299],
+            body: None,
+        }
+    }
+
+    /// Exactly these statuses.
+    pub fn statuses(statuses: &[u16]) -> Check {
+        Check {
+            statuses: statuses.iter().map(|&s| s..=s).collect(),
+            body: None,
+        }
+    }
+
+    /// Adds a body check (the body is then kept in memory for the check).
+    #[must_use]
+    pub fn body(
+        mut self,
+        check: impl Fn(&[u8]) -> Result<(), String> + Send + Sync + 'static,
+    ) -> Check {
+        self.body = Some(Arc::new(check));
+        self
+    }
+
+    /// Adds a check that the body is JSON (catches HTML error pages served with 200).
+    #[must_use]
+    pub fn json_body(self) -> Check {
+        self.body(|body| {
+            serde_json::from_slice::<serde_json::Value>(body)
+                .map(|_| ())
+                .map_err(|err| format!("body is not JSON ({err}): {}", preview(body)))
+        })
+    }
+
+    pub(crate) fn accepts_status(&self, status: u16) -> bool {
+        self.statuses.iter().any(|range| range.contains(&status))
+    }
+
+    pub(crate) fn needs_body(&self) -> bool {
+        self.body.is_some()
+    }
+
+    pub(crate) fn check_body(&self, body: &[u8]) -> Result<(), String> {
+        self.body.as_ref().map_or(Ok(()), |check| check(body))
+    }
+}
+
+impl Default for Check {
+    fn default() -> Self {
+        Check::success()
+    }
+}
+
+impl fmt::Debug for Check {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Check")
+            .field("statuses", &self.statuses)
+            .field("body", &self.body.as_ref().map(|_| "<fn>"))
+            .finish()
+    }
+}
+
+/// The start of a body as text, for messages.
+pub(crate) fn preview(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(200)]);
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

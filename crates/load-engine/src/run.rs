@@ -1,0 +1,473 @@
+//! Running a scenario under an executor: spawning workers, bounding the run, merging what
+//! they recorded into a [`ScenarioReport`].
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use report_model::{
+    ExecutorKind, ExecutorSummary, GeneratorHealth, LatencyDistribution, ScenarioReport,
+    per_second, percent,
+};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::client::ClientShared;
+use crate::connection::Connector;
+use crate::executor::{ArrivalSchedule, ConstantRate, RampingRate};
+use crate::recorder::{Aggregator, Batcher, Event, Progress};
+use crate::{Bound, Client, Executor, LoadError, Scenario, ScenarioKind, TlsOptions};
+
+/// Options that apply to every request of a run.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Per-request timeout, from the send to the end of the body. Default 30 s.
+    pub request_timeout: Duration,
+    /// TCP and TLS connect timeout. Default 10 s.
+    pub connect_timeout: Duration,
+    /// Speak HTTP/2 without TLS (prior knowledge). Over TLS, HTTP/2 is chosen by ALPN when
+    /// `tls.alpn_http2` is set.
+    pub http2_prior_knowledge: bool,
+    /// TLS settings.
+    pub tls: TlsOptions,
+    /// The hard limit of a run bounded by iterations (duration-bounded runs end at their
+    /// duration plus one request timeout). Default 10 minutes.
+    pub max_run_time: Duration,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            request_timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            http2_prior_knowledge: false,
+            tls: TlsOptions::default(),
+            max_run_time: Duration::from_secs(600),
+        }
+    }
+}
+
+/// Where a run reports progress and how it is stopped early.
+#[derive(Debug, Clone, Default)]
+pub struct RunControl {
+    /// Receives [`Progress`] about once a second (dropped when the receiver lags).
+    pub progress: Option<mpsc::Sender<Progress>>,
+    /// Cancel to stop gracefully: no new iterations, in-flight requests finish or time out,
+    /// and the report holds everything done.
+    pub cancel: CancellationToken,
+}
+
+/// What every worker of one run shares.
+struct RunContext {
+    scenario: Scenario,
+    started: Instant,
+    /// No iteration starts at or after this instant.
+    stop_starting: Option<Instant>,
+    /// Remaining iterations for count-bounded closed runs.
+    remaining: Option<AtomicU64>,
+    /// Next schedule index for open-model lanes.
+    next_index: AtomicU64,
+    schedule: Option<Box<dyn ArrivalSchedule>>,
+    stages: Option<crate::Stages>,
+    think_time: Duration,
+    request_timeout: Duration,
+    cancel: CancellationToken,
+}
+
+impl RunContext {
+    fn should_stop(&self) -> bool {
+        self.cancel.is_cancelled() || self.stop_starting.is_some_and(|at| Instant::now() >= at)
+    }
+
+    /// Claims one iteration of a count-bounded run.
+    fn claim(&self) -> bool {
+        self.remaining.as_ref().is_none_or(|remaining| {
+            remaining
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                .is_ok()
+        })
+    }
+
+    async fn pause(&self, duration: Duration) {
+        if !duration.is_zero() {
+            tokio::select! {
+                () = tokio::time::sleep(duration) => {}
+                () = self.cancel.cancelled() => {}
+            }
+        }
+    }
+
+    async fn iteration(&self, client: &mut Client, intended: Instant) {
+        match &self.scenario.kind {
+            ScenarioKind::Template { request, check } => {
+                client.send_template(request, check, intended).await;
+            }
+            ScenarioKind::User(code) => {
+                let passed = code.iteration(client).await.is_ok();
+                client.record(Event::Check { passed }).await;
+            }
+        }
+    }
+}
+
+/// Runs `scenario` under `executor` and returns its report. Fails only on invalid setup;
+/// failed requests are data in the report.
+pub async fn run(
+    scenario: &Scenario,
+    executor: &Executor,
+    options: &LoadOptions,
+    control: RunControl,
+) -> Result<ScenarioReport, LoadError> {
+    executor.validate()?;
+    let connector = Connector::new(
+        &options.tls,
+        options.http2_prior_knowledge,
+        options.connect_timeout,
+    )?;
+    let started_at = Utc::now();
+    let started = Instant::now();
+    let cpu_before = process_cpu_seconds();
+
+    let (
+        duration_bound,
+        iterations,
+        workers,
+        schedule,
+        stages,
+        think_time,
+        kind,
+        concurrency,
+        requested_rate,
+    ) = match executor {
+        Executor::Closed {
+            users,
+            bound,
+            think_time,
+        } => {
+            let (duration, iterations) = split_bound(*bound);
+            (
+                duration,
+                iterations,
+                *users,
+                None,
+                None,
+                *think_time,
+                ExecutorKind::Closed,
+                *users,
+                None,
+            )
+        }
+        Executor::Open {
+            rate_per_sec,
+            bound,
+            max_in_flight,
+        } => {
+            let schedule: Box<dyn ArrivalSchedule> = Box::new(ConstantRate {
+                rate_per_sec: *rate_per_sec,
+                bound: *bound,
+            });
+            let (duration, _) = split_bound(*bound);
+            (
+                duration,
+                None,
+                *max_in_flight,
+                Some(schedule),
+                None,
+                Duration::ZERO,
+                ExecutorKind::Open,
+                *max_in_flight,
+                Some(*rate_per_sec),
+            )
+        }
+        Executor::Ramping {
+            stages,
+            max_in_flight,
+            think_time,
+        } => {
+            if stages.rate {
+                let schedule: Box<dyn ArrivalSchedule> = Box::new(RampingRate::new(stages));
+                (
+                    Some(stages.total()),
+                    None,
+                    *max_in_flight,
+                    Some(schedule),
+                    None,
+                    Duration::ZERO,
+                    ExecutorKind::Ramping,
+                    *max_in_flight,
+                    None,
+                )
+            } else {
+                let users = stages
+                    .stages
+                    .iter()
+                    .map(|s| s.target.ceil() as u32)
+                    .max()
+                    .unwrap_or(0);
+                (
+                    Some(stages.total()),
+                    None,
+                    users,
+                    None,
+                    Some(stages.clone()),
+                    *think_time,
+                    ExecutorKind::Ramping,
+                    users,
+                    None,
+                )
+            }
+        }
+    };
+    let hard_deadline = started
+        + match duration_bound {
+            Some(duration) => {
+                duration
+                    + options.request_timeout
+                    + options.connect_timeout
+                    + Duration::from_secs(1)
+            }
+            None => options.max_run_time,
+        };
+    let context = Arc::new(RunContext {
+        scenario: scenario.clone(),
+        started,
+        stop_starting: Some(duration_bound.map_or(started + options.max_run_time, |d| started + d)),
+        remaining: iterations.map(AtomicU64::new),
+        next_index: AtomicU64::new(0),
+        schedule,
+        stages,
+        think_time,
+        request_timeout: options.request_timeout,
+        cancel: control.cancel.clone(),
+    });
+    let shared = Arc::new(ClientShared {
+        connector,
+        request_timeout: options.request_timeout,
+        started,
+        in_flight: AtomicU64::new(0),
+        max_in_flight: AtomicU64::new(0),
+    });
+    let in_flight_view = Arc::new(AtomicU64::new(0));
+    let (batch_tx, batch_rx) = mpsc::channel(workers as usize * 2 + 16);
+    let aggregator = tokio::spawn(Aggregator::new().run(
+        batch_rx,
+        started,
+        control.progress.clone(),
+        Arc::clone(&in_flight_view),
+    ));
+    let in_flight_mirror = {
+        let shared = Arc::clone(&shared);
+        let view = Arc::clone(&in_flight_view);
+        let cancel = control.cancel.child_token();
+        let mirror_cancel = cancel.clone();
+        tokio::spawn(async move {
+            loop {
+                view.store(shared.in_flight.load(Ordering::Relaxed), Ordering::Relaxed);
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_millis(250)) => {}
+                    () = mirror_cancel.cancelled() => break,
+                }
+            }
+        });
+        cancel
+    };
+
+    let mut set = JoinSet::new();
+    for worker_idx in 0..workers {
+        let context = Arc::clone(&context);
+        let mut client = Client::new(Arc::clone(&shared), Batcher::new(batch_tx.clone()));
+        if context.schedule.is_some() {
+            set.spawn(async move {
+                open_lane(&context, &mut client).await;
+                client.flush().await;
+            });
+        } else {
+            set.spawn(async move {
+                closed_user(&context, &mut client, worker_idx).await;
+                client.flush().await;
+            });
+        }
+    }
+    drop(batch_tx);
+    let finished_in_time =
+        tokio::time::timeout_at(tokio::time::Instant::from_std(hard_deadline), async {
+            while set.join_next().await.is_some() {}
+        })
+        .await
+        .is_ok();
+    if !finished_in_time {
+        set.abort_all();
+        while set.join_next().await.is_some() {}
+    }
+    in_flight_mirror.cancel();
+    let aggregate = aggregator.await.map_err(|err| LoadError::InvalidConfig {
+        message: format!("aggregator failed: {err}"),
+    })?;
+
+    // From the first scheduled start to the last completion (the whole run if none completed).
+    let duration_us = if aggregate.last_end_offset_us > 0 {
+        aggregate.last_end_offset_us
+    } else {
+        u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX)
+    };
+    let cpu_seconds = match (cpu_before, process_cpu_seconds()) {
+        (Some(before), Some(after)) => after - before,
+        _ => 0.0,
+    };
+    let starts = if aggregate.starts > 0 {
+        aggregate.starts
+    } else {
+        aggregate.checks.passes + aggregate.checks.fails
+    };
+    Ok(ScenarioReport {
+        name: scenario.name.clone(),
+        executor: ExecutorSummary {
+            kind,
+            description: executor.describe(),
+            concurrency,
+            target_rate_per_sec: requested_rate,
+        },
+        started_at,
+        duration_us,
+        total_requests: aggregate.requests,
+        successful_requests: aggregate.successes,
+        failed_requests: aggregate.failures,
+        requests_per_second: per_second(aggregate.requests, duration_us),
+        success_rate_percent: percent(aggregate.successes, aggregate.requests),
+        bytes_sent: aggregate.bytes_sent,
+        bytes_received: aggregate.bytes_received,
+        response_time: LatencyDistribution::from(aggregate.response),
+        service_time: LatencyDistribution::from(aggregate.service),
+        ttfb: LatencyDistribution::from(aggregate.ttfb),
+        status_codes: aggregate.status_codes,
+        errors: aggregate.errors,
+        checks: aggregate.checks,
+        endpoints: aggregate.endpoints,
+        series: aggregate.series,
+        generator: GeneratorHealth {
+            requested_rate_per_sec: requested_rate,
+            achieved_rate_per_sec: per_second(starts, duration_us),
+            start_lag: aggregate.start_lag.summary(),
+            late_starts: aggregate.late_starts,
+            dropped_starts: aggregate.dropped_starts,
+            max_in_flight: shared.max_in_flight.load(Ordering::Relaxed),
+            cpu_seconds,
+        },
+        interrupted: control.cancel.is_cancelled() || !finished_in_time,
+    })
+}
+
+/// Runs the same scenario closed-model at each concurrency level in turn: one report per
+/// level, named `<scenario>@<users>`.
+pub async fn sweep(
+    scenario: &Scenario,
+    levels: &[u32],
+    bound: Bound,
+    think_time: Duration,
+    options: &LoadOptions,
+    control: RunControl,
+) -> Result<Vec<ScenarioReport>, LoadError> {
+    if levels.is_empty() {
+        return Err(LoadError::InvalidConfig {
+            message: "a sweep needs at least one level".to_owned(),
+        });
+    }
+    let mut reports = Vec::with_capacity(levels.len());
+    for &users in levels {
+        if control.cancel.is_cancelled() {
+            break;
+        }
+        let executor = Executor::Closed {
+            users,
+            bound,
+            think_time,
+        };
+        let mut report = run(scenario, &executor, options, control.clone()).await?;
+        report.name = format!("{}@{users}", scenario.name);
+        report.executor.kind = ExecutorKind::Sweep;
+        reports.push(report);
+    }
+    Ok(reports)
+}
+
+fn split_bound(bound: Bound) -> (Option<Duration>, Option<u64>) {
+    match bound {
+        Bound::Iterations(n) => (None, Some(n)),
+        Bound::Duration(d) => (Some(d), None),
+    }
+}
+
+/// A closed-model virtual user: iterate until a bound is reached.
+async fn closed_user(context: &RunContext, client: &mut Client, worker_idx: u32) {
+    loop {
+        if context.should_stop() {
+            return;
+        }
+        if let Some(stages) = &context.stages {
+            // Ramping users: this user runs while the target exceeds its index.
+            let elapsed = context.started.elapsed();
+            if stages.target_at(elapsed) <= f64::from(worker_idx) {
+                if elapsed >= stages.total() {
+                    return;
+                }
+                context.pause(Duration::from_millis(10)).await;
+                continue;
+            }
+        }
+        if !context.claim() {
+            return;
+        }
+        context.iteration(client, Instant::now()).await;
+        context.pause(context.think_time).await;
+    }
+}
+
+/// An open-model lane: take the next scheduled start, wait for it, run it. A start that is
+/// already late by more than the request timeout is dropped and counted: its response could
+/// only be a timeout.
+async fn open_lane(context: &RunContext, client: &mut Client) {
+    let schedule = context
+        .schedule
+        .as_ref()
+        .expect("open lanes have a schedule");
+    loop {
+        if context.cancel.is_cancelled() {
+            return;
+        }
+        let index = context.next_index.fetch_add(1, Ordering::Relaxed);
+        let Some(offset) = schedule.offset(index) else {
+            return;
+        };
+        let intended = context.started + offset;
+        let now = Instant::now();
+        if intended > now {
+            tokio::select! {
+                () = tokio::time::sleep_until(tokio::time::Instant::from_std(intended)) => {}
+                () = context.cancel.cancelled() => return,
+            }
+        } else if now - intended > context.request_timeout {
+            client.record(Event::Dropped).await;
+            continue;
+        }
+        let lag_us = u64::try_from(
+            Instant::now()
+                .saturating_duration_since(intended)
+                .as_micros(),
+        )
+        .unwrap_or(u64::MAX);
+        client.record(Event::Start { lag_us }).await;
+        context.iteration(client, intended).await;
+    }
+}
+
+/// CPU time (user + system) of this process so far, in seconds (Linux).
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let after_name = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // USER_HZ is 100 on every Linux architecture this runs on.
+    Some(ticks / 100.0)
+}

@@ -1,0 +1,188 @@
+//! A hyper server on an ephemeral loopback port with knobs for every failure the engine must
+//! classify. It counts what it served, and shuts down when dropped.
+//!
+//! Routes: `/ok`, `/delay?ms=N`, `/status?code=N`, `/reset` (drops the connection without a
+//! response), `/html` (200 with an HTML body), `/json`. [`FaultServer::stall`] pauses every
+//! response until a moment in the future.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto::Builder;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+#[derive(Default)]
+pub struct ServerState {
+    pub served: AtomicU64,
+    pub http2_requests: AtomicU64,
+    stall_until: Mutex<Option<Instant>>,
+}
+
+pub struct FaultServer {
+    pub addr: SocketAddr,
+    pub state: Arc<ServerState>,
+    _shutdown: oneshot::Sender<()>,
+}
+
+impl FaultServer {
+    /// Plain HTTP (HTTP/1.1 and HTTP/2 prior knowledge).
+    pub async fn start() -> FaultServer {
+        FaultServer::start_with(None).await
+    }
+
+    /// HTTPS with `tls` (HTTP/1.1 and HTTP/2 by ALPN).
+    pub async fn start_with(tls: Option<tokio_rustls::TlsAcceptor>) -> FaultServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let state = Arc::new(ServerState::default());
+        let (shutdown, mut stop) = oneshot::channel::<()>();
+        let server_state = Arc::clone(&state);
+        tokio::spawn(async move {
+            loop {
+                let (stream, _) = tokio::select! {
+                    accepted = listener.accept() => match accepted { Ok(pair) => pair, Err(_) => continue },
+                    _ = &mut stop => return,
+                };
+                let state = Arc::clone(&server_state);
+                let tls = tls.clone();
+                tokio::spawn(async move {
+                    let service = service_fn(move |request| handle(Arc::clone(&state), request));
+                    let builder = Builder::new(TokioExecutor::new());
+                    match tls {
+                        Some(acceptor) => {
+                            if let Ok(stream) = acceptor.accept(stream).await {
+                                let _ = builder
+                                    .serve_connection(TokioIo::new(stream), service)
+                                    .await;
+                            }
+                        }
+                        None => {
+                            let _ = builder
+                                .serve_connection(TokioIo::new(stream), service)
+                                .await;
+                        }
+                    }
+                });
+            }
+        });
+        FaultServer {
+            addr,
+            state,
+            _shutdown: shutdown,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn served(&self) -> u64 {
+        self.state.served.load(Ordering::SeqCst)
+    }
+
+    /// Holds every response until `duration` from now.
+    pub fn stall(&self, duration: Duration) {
+        *self.state.stall_until.lock().unwrap() = Some(Instant::now() + duration);
+    }
+}
+
+fn query(request: &Request<Incoming>, key: &str) -> Option<u64> {
+    request.uri().query()?.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (k == key).then(|| v.parse().ok()).flatten()
+    })
+}
+
+#[derive(Debug)]
+struct Reset;
+
+impl std::fmt::Display for Reset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("deliberate reset")
+    }
+}
+
+impl std::error::Error for Reset {}
+
+async fn handle(
+    state: Arc<ServerState>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Reset> {
+    let stall = *state.stall_until.lock().unwrap();
+    if let Some(until) = stall {
+        tokio::time::sleep_until(tokio::time::Instant::from_std(until)).await;
+    }
+    if request.version() == hyper::Version::HTTP_2 {
+        state.http2_requests.fetch_add(1, Ordering::SeqCst);
+    }
+    let response = |status: u16, content_type: &str, body: &'static str| {
+        let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+        *response.status_mut() = StatusCode::from_u16(status).unwrap();
+        response
+            .headers_mut()
+            .insert("content-type", content_type.parse().unwrap());
+        response
+    };
+    let result = match request.uri().path() {
+        "/ok" => Ok(response(200, "text/plain", "ok")),
+        "/json" => Ok(response(
+            200,
+            "application/json",
+            "{\"status\":\"healthy\"}",
+        )),
+        "/html" => Ok(response(
+            200,
+            "text/html",
+            "<html><body>Bad Gateway</body></html>",
+        )),
+        "/delay" => {
+            tokio::time::sleep(Duration::from_millis(query(&request, "ms").unwrap_or(100))).await;
+            Ok(response(200, "text/plain", "late"))
+        }
+        "/status" => {
+            let code = query(&request, "code").unwrap_or(500) as u16;
+            Ok(response(
+                code,
+                "application/json",
+                "{\"detail\":\"injected\"}",
+            ))
+        }
+        "/reset" => Err(Reset),
+        _ => Ok(response(
+            404,
+            "application/json",
+            "{\"detail\":\"Not Found\"}",
+        )),
+    };
+    state.served.fetch_add(1, Ordering::SeqCst);
+    result
+}
+
+/// A self-signed certificate for `localhost` and a matching TLS acceptor offering h2 and
+/// http/1.1.
+pub fn self_signed_tls() -> (
+    tokio_rustls::TlsAcceptor,
+    rustls::pki_types::CertificateDer<'static>,
+) {
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let cert = certified.cert.der().clone();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(certified.key_pair.serialize_der().into());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.clone()], key)
+        .unwrap();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    (tokio_rustls::TlsAcceptor::from(Arc::new(config)), cert)
+}

@@ -1,0 +1,485 @@
+//! Runs against the fault server.
+
+use std::time::Duration;
+
+use load_engine::{
+    Bound, BoxFuture, Check, Client, Executor, LoadOptions, RequestTemplate, RunControl, Scenario,
+    TlsOptions, UserScenario, run, sweep,
+};
+use report_model::{ErrorClass, ScenarioReport};
+use tokio::sync::mpsc;
+
+use crate::fault_server::{FaultServer, self_signed_tls};
+
+fn get(url: &str) -> Scenario {
+    Scenario::template("test", RequestTemplate::get(url).unwrap())
+}
+
+fn closed(users: u32, iterations: u64) -> Executor {
+    Executor::Closed {
+        users,
+        bound: Bound::Iterations(iterations),
+        think_time: Duration::ZERO,
+    }
+}
+
+async fn run_default(scenario: &Scenario, executor: &Executor) -> ScenarioReport {
+    run(
+        scenario,
+        executor,
+        &LoadOptions::default(),
+        RunControl::default(),
+    )
+    .await
+    .unwrap()
+}
+
+fn count(report: &ScenarioReport, class: ErrorClass) -> u64 {
+    report
+        .errors
+        .iter()
+        .filter(|e| e.class == class)
+        .map(|e| e.count)
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closed_run_counts_exactly() {
+    let server = FaultServer::start().await;
+    let report = run_default(&get(&server.url("/ok")), &closed(10, 1000)).await;
+    assert_eq!(report.total_requests, 1000);
+    assert_eq!(report.successful_requests, 1000);
+    assert_eq!(server.served(), 1000, "client and server agree");
+    assert_eq!(report.checks.passes, 1000);
+    assert_eq!(report.status_codes.get(&200), Some(&1000));
+    assert_eq!(report.response_time.summary.count, 1000);
+    assert!(report.generator.max_in_flight <= 10);
+    assert_eq!(report.endpoints.len(), 1);
+    assert_eq!(report.endpoints[0].label, "GET /ok");
+    assert_eq!(report.series.iter().map(|s| s.requests).sum::<u64>(), 1000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_run_achieves_its_rate() {
+    let server = FaultServer::start().await;
+    let executor = Executor::Open {
+        rate_per_sec: 500.0,
+        bound: Bound::Duration(Duration::from_secs(4)),
+        max_in_flight: 50,
+    };
+    let report = run_default(&get(&server.url("/ok")), &executor).await;
+    assert!(
+        (1980..=2020).contains(&report.total_requests),
+        "{} requests",
+        report.total_requests
+    );
+    assert_eq!(server.served(), report.total_requests);
+    assert_eq!(report.generator.requested_rate_per_sec, Some(500.0));
+    assert!(
+        (report.generator.achieved_rate_per_sec - 500.0).abs() < 15.0,
+        "{:?}",
+        report.generator
+    );
+    assert_eq!(report.generator.dropped_starts, 0);
+    assert!(report.series.len() >= 4, "{:?}", report.series);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stall_shows_in_response_time_not_service_time() {
+    let server = FaultServer::start().await;
+    let executor = Executor::Open {
+        rate_per_sec: 200.0,
+        bound: Bound::Duration(Duration::from_secs(4)),
+        max_in_flight: 20,
+    };
+    let scenario = get(&server.url("/ok"));
+    let (progress_tx, mut progress_rx) = mpsc::channel(16);
+    let control = RunControl {
+        progress: Some(progress_tx),
+        ..RunControl::default()
+    };
+    let runner = tokio::spawn(async move {
+        run(&scenario, &executor, &LoadOptions::default(), control)
+            .await
+            .unwrap()
+    });
+    // The stall starts once the run is a second in (the first progress tick).
+    progress_rx.recv().await.expect("progress after one second");
+    server.stall(Duration::from_secs(1));
+    let report = runner.await.unwrap();
+
+    let response = &report.response_time.histogram;
+    let above_500ms = 1.0 - fraction_below(response, 500_000);
+    // Starts intended in the first half of the 1 s stall wait over 500 ms: ~100 of ~800.
+    assert!(
+        (0.07..=0.20).contains(&above_500ms),
+        "{:.1}% above 500 ms",
+        above_500ms * 100.0
+    );
+    assert!(
+        report.service_time.summary.p90_us < 100_000,
+        "service time p90 {} µs",
+        report.service_time.summary.p90_us
+    );
+    assert!(
+        report.response_time.summary.max_us >= 900_000,
+        "{:?}",
+        report.response_time.summary
+    );
+    assert_eq!(report.failed_requests, 0);
+    assert!(
+        report.generator.late_starts >= 150,
+        "{:?}",
+        report.generator
+    );
+}
+
+fn fraction_below(histogram: &report_model::LatencyHistogram, value_us: u64) -> f64 {
+    // Binary search on quantiles: the largest q whose value is below `value_us`.
+    let (mut low, mut high) = (0.0, 1.0);
+    for _ in 0..30 {
+        let mid = f64::midpoint(low, high);
+        if histogram.value_at_quantile_us(mid) < value_us {
+            low = mid;
+        } else {
+            high = mid;
+        }
+    }
+    low
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_error_class_comes_from_its_cause() {
+    let server = FaultServer::start().await;
+    let closed_port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let refused = run_default(
+        &get(&format!("http://127.0.0.1:{closed_port}/")),
+        &closed(2, 10),
+    )
+    .await;
+    assert_eq!(
+        count(&refused, ErrorClass::ConnectRefused),
+        10,
+        "{:?}",
+        refused.errors
+    );
+    assert!(
+        refused.errors[0].sample_message.contains("connect to"),
+        "{:?}",
+        refused.errors
+    );
+
+    let reset = run_default(&get(&server.url("/reset")), &closed(2, 10)).await;
+    assert_eq!(
+        count(&reset, ErrorClass::ConnectionReset),
+        10,
+        "{:?}",
+        reset.errors
+    );
+
+    let options = LoadOptions {
+        request_timeout: Duration::from_millis(200),
+        ..LoadOptions::default()
+    };
+    let slow = run(
+        &get(&server.url("/delay?ms=2000")),
+        &closed(2, 4),
+        &options,
+        RunControl::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        count(&slow, ErrorClass::RequestTimeout),
+        4,
+        "{:?}",
+        slow.errors
+    );
+
+    for (code, class) in [
+        (429, ErrorClass::RateLimited),
+        (500, ErrorClass::ServerError { status: 500 }),
+        (503, ErrorClass::ServerError { status: 503 }),
+        (404, ErrorClass::ClientError { status: 404 }),
+    ] {
+        let report = run_default(
+            &get(&server.url(&format!("/status?code={code}"))),
+            &closed(2, 6),
+        )
+        .await;
+        assert_eq!(count(&report, class), 6, "{code}: {:?}", report.errors);
+        assert_eq!(report.status_codes.get(&code), Some(&6));
+        assert!(
+            report.errors[0].sample_message.contains("injected"),
+            "the body is in the sample: {:?}",
+            report.errors
+        );
+        assert_eq!(report.checks.fails, 6);
+    }
+
+    let html = get(&server.url("/html")).with_check(Check::success().json_body());
+    let report = run_default(&html, &closed(1, 5)).await;
+    assert_eq!(
+        count(&report, ErrorClass::CheckFailed),
+        5,
+        "{:?}",
+        report.errors
+    );
+    assert!(
+        report.errors[0].sample_message.contains("not JSON"),
+        "{:?}",
+        report.errors
+    );
+
+    let tls_to_plain = run_default(
+        &get(&format!("https://localhost:{}/ok", server.addr.port())),
+        &closed(1, 3),
+    )
+    .await;
+    assert_eq!(
+        count(&tls_to_plain, ErrorClass::Tls),
+        3,
+        "{:?}",
+        tls_to_plain.errors
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancellation_mid_run_keeps_a_complete_report() {
+    let server = FaultServer::start().await;
+    let executor = Executor::Closed {
+        users: 4,
+        bound: Bound::Duration(Duration::from_secs(60)),
+        think_time: Duration::from_millis(5),
+    };
+    let scenario = get(&server.url("/ok"));
+    let (progress_tx, mut progress_rx) = mpsc::channel(16);
+    let control = RunControl {
+        progress: Some(progress_tx),
+        ..RunControl::default()
+    };
+    let cancel = control.cancel.clone();
+    let runner = tokio::spawn(async move {
+        run(&scenario, &executor, &LoadOptions::default(), control)
+            .await
+            .unwrap()
+    });
+    let progress = progress_rx.recv().await.unwrap();
+    assert!(progress.requests > 0, "{progress:?}");
+    cancel.cancel();
+    let report = tokio::time::timeout(Duration::from_secs(10), runner)
+        .await
+        .expect("stops promptly")
+        .unwrap();
+    assert!(report.interrupted);
+    assert!(report.total_requests >= progress.requests);
+    assert_eq!(
+        report.total_requests,
+        server.served(),
+        "nothing in flight was lost"
+    );
+    assert_eq!(report.failed_requests, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_with_a_self_signed_certificate_and_http2() {
+    let (acceptor, cert) = self_signed_tls();
+    let server = FaultServer::start_with(Some(acceptor)).await;
+    let url = format!("https://localhost:{}/json", server.addr.port());
+    let options = LoadOptions {
+        tls: TlsOptions {
+            extra_roots: vec![cert.clone()],
+            alpn_http2: false,
+        },
+        ..LoadOptions::default()
+    };
+    let report = run(&get(&url), &closed(2, 20), &options, RunControl::default())
+        .await
+        .unwrap();
+    assert_eq!(report.successful_requests, 20, "{:?}", report.errors);
+    assert_eq!(
+        server
+            .state
+            .http2_requests
+            .load(std::sync::atomic::Ordering::SeqCst),
+        0
+    );
+
+    let options = LoadOptions {
+        tls: TlsOptions {
+            extra_roots: vec![cert],
+            alpn_http2: true,
+        },
+        ..LoadOptions::default()
+    };
+    let report = run(&get(&url), &closed(2, 20), &options, RunControl::default())
+        .await
+        .unwrap();
+    assert_eq!(report.successful_requests, 20, "{:?}", report.errors);
+    assert_eq!(
+        server
+            .state
+            .http2_requests
+            .load(std::sync::atomic::Ordering::SeqCst),
+        20,
+        "ALPN chose h2"
+    );
+
+    let untrusted = run_default(&get(&url), &closed(1, 2)).await;
+    assert_eq!(
+        count(&untrusted, ErrorClass::Tls),
+        2,
+        "{:?}",
+        untrusted.errors
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http2_prior_knowledge_works() {
+    let server = FaultServer::start().await;
+    let options = LoadOptions {
+        http2_prior_knowledge: true,
+        ..LoadOptions::default()
+    };
+    let report = run(
+        &get(&server.url("/ok")),
+        &closed(4, 100),
+        &options,
+        RunControl::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.successful_requests, 100);
+    assert_eq!(
+        server
+            .state
+            .http2_requests
+            .load(std::sync::atomic::Ordering::SeqCst),
+        100
+    );
+}
+
+struct TwoStep {
+    base: String,
+}
+
+impl UserScenario for TwoStep {
+    fn iteration<'a>(&'a self, client: &'a mut Client) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            let first = http::Request::get(format!("{}/json", self.base))
+                .body(bytes::Bytes::new())
+                .unwrap();
+            let response = client
+                .send("health", first)
+                .await
+                .map_err(|e| e.to_string())?;
+            if response.content_type() != "application/json" {
+                return Err("not json".to_owned());
+            }
+            let second = http::Request::get(format!("{}/status?code=404", self.base))
+                .body(bytes::Bytes::new())
+                .unwrap();
+            let missing = client
+                .send_checked("missing", second, &Check::statuses(&[404]))
+                .await
+                .map_err(|e| e.to_string())?;
+            if missing.status == 404 {
+                Ok(())
+            } else {
+                Err(format!("status {}", missing.status))
+            }
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_scenarios_record_every_request_under_its_label() {
+    let server = FaultServer::start().await;
+    let scenario = Scenario::user(
+        "two-step",
+        TwoStep {
+            base: format!("http://{}", server.addr),
+        },
+    );
+    let report = run_default(&scenario, &closed(3, 30)).await;
+    assert_eq!(report.total_requests, 60);
+    assert_eq!(report.failed_requests, 0, "{:?}", report.errors);
+    assert_eq!(report.checks.passes, 30);
+    let labels: Vec<&str> = report.endpoints.iter().map(|e| e.label.as_str()).collect();
+    assert_eq!(labels, ["health", "missing"]);
+    assert_eq!(report.endpoints[1].status_codes.get(&404), Some(&30));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sweep_and_ramps() {
+    let server = FaultServer::start().await;
+    let scenario = get(&server.url("/ok"));
+    let reports = sweep(
+        &scenario,
+        &[1, 4],
+        Bound::Iterations(40),
+        Duration::ZERO,
+        &LoadOptions::default(),
+        RunControl::default(),
+    )
+    .await
+    .unwrap();
+    let names: Vec<&str> = reports.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["test@1", "test@4"]);
+    assert!(reports.iter().all(|r| r.total_requests == 40));
+
+    let ramp = Executor::Ramping {
+        stages: "1s:100/s,1s:100/s".parse().unwrap(),
+        max_in_flight: 20,
+        think_time: Duration::ZERO,
+    };
+    let report = run_default(&scenario, &ramp).await;
+    assert!(
+        (145..=155).contains(&report.total_requests),
+        "{}",
+        report.total_requests
+    );
+
+    let users = Executor::Ramping {
+        stages: "500ms:4,500ms:4".parse().unwrap(),
+        max_in_flight: 0,
+        think_time: Duration::from_millis(10),
+    };
+    let report = run_default(&scenario, &users).await;
+    assert!(report.total_requests > 50, "{}", report.total_requests);
+    assert!(report.generator.max_in_flight <= 4);
+}
+
+#[tokio::test]
+async fn invalid_configurations_are_errors() {
+    let scenario = get("http://127.0.0.1:9/");
+    for executor in [
+        closed(0, 10),
+        closed(1, 0),
+        Executor::Open {
+            rate_per_sec: 0.0,
+            bound: Bound::Iterations(1),
+            max_in_flight: 1,
+        },
+        Executor::Closed {
+            users: 1,
+            bound: Bound::Duration(Duration::ZERO),
+            think_time: Duration::ZERO,
+        },
+    ] {
+        assert!(
+            run(
+                &scenario,
+                &executor,
+                &LoadOptions::default(),
+                RunControl::default()
+            )
+            .await
+            .is_err(),
+            "{executor:?}"
+        );
+    }
+}

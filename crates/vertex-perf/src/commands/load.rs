@@ -1,0 +1,317 @@
+//! `vertex-perf load`: one scenario (or a sweep) against a URL; writes `suite.json`,
+//! `load_test_report.json`, `summary.md` and `junit.xml`.
+
+use std::time::Duration;
+
+use anyhow::{Context as _, Result, bail};
+use load_engine::{
+    Bound, Executor, LoadOptions, MultipartForm, Progress, RequestTemplate, RunControl, Scenario,
+    Stages, TlsOptions,
+};
+use report_model::{
+    DEFAULT_THRESHOLDS, LoadReport, MetricUnit, RenderFormat, RunMeta, RunOutcome, SCHEMA_VERSION,
+    SuiteReport, Threshold, Verdict, evaluate_all, load_test_report, render,
+};
+use tokio::sync::mpsc;
+
+use crate::PerfExitCode;
+use crate::cli::LoadArgs;
+use crate::interrupt::Interrupt;
+use crate::output::Output;
+use crate::progress::Progress as ProgressLine;
+use crate::run_folder::RunFolder;
+
+/// Runs the load test; exit 0, 1 (a threshold failed) or 130 (interrupted, reports written).
+pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
+    let template = build_template(args)?;
+    let executor = build_executor(args)?;
+    let options = build_options(args)?;
+    let scenario = Scenario::template(&args.name, template);
+    let thresholds: Vec<Threshold> = if args.thresholds.is_empty() {
+        // The defaults that make sense for any single load run (a fixed rate makes a
+        // throughput floor meaningless).
+        DEFAULT_THRESHOLDS
+            .iter()
+            .filter(|t| {
+                t.starts_with("http.")
+                    || t.starts_with("load.success_rate")
+                    || t.starts_with("load.error_rate")
+            })
+            .map(|t| t.parse().expect("built-in thresholds parse"))
+            .collect()
+    } else {
+        args.thresholds.clone()
+    };
+
+    let mut meta = RunMeta::start(
+        env!("CARGO_PKG_VERSION"),
+        perf_sampler::host_info(),
+        Some(&args.url),
+    );
+    let folder = RunFolder::create(args.out.as_deref(), &meta.run_id)?;
+    let interrupt = Interrupt::install().ok();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let control = RunControl::default();
+    let cancel = control.cancel.clone();
+    let (progress_tx, mut progress_rx) = mpsc::channel::<Progress>(8);
+    let control = RunControl {
+        progress: Some(progress_tx),
+        ..control
+    };
+
+    let sweep_bound = if args.sweep.is_some() {
+        Some(bound_of(args)?)
+    } else {
+        None
+    };
+    let scenarios = runtime.block_on(async {
+        let work = async {
+            match (&args.sweep, sweep_bound) {
+                (Some(levels), Some(bound)) => {
+                    load_engine::sweep(&scenario, levels, bound, args.think, &options, control)
+                        .await
+                }
+                _ => load_engine::run(&scenario, &executor, &options, control)
+                    .await
+                    .map(|report| vec![report]),
+            }
+        };
+        tokio::pin!(work);
+        let mut line = ProgressLine::new();
+        let mut watch = tokio::time::interval(Duration::from_millis(100));
+        let result = loop {
+            tokio::select! {
+                result = &mut work => break result,
+                Some(progress) = progress_rx.recv() => line.update(&describe(&progress)),
+                _ = watch.tick() => {
+                    if interrupt.as_ref().is_some_and(Interrupt::is_set) && !cancel.is_cancelled() {
+                        cancel.cancel();
+                    }
+                }
+            }
+        };
+        line.finish();
+        result
+    })?;
+    let interrupted = cancel.is_cancelled();
+    meta.finish();
+
+    let mut report = SuiteReport::new(meta);
+    if interrupted {
+        report.outcome = RunOutcome::Interrupted;
+    }
+    report.load = Some(LoadReport {
+        schema_version: SCHEMA_VERSION,
+        scenarios,
+    });
+    report.thresholds = evaluate_all(&thresholds, &report.metrics());
+    report.verdict = report.computed_verdict();
+    folder.write("suite.json", &render(&report, RenderFormat::JsonPretty)?)?;
+    if let Some(legacy) = load_test_report(&report)? {
+        folder.write("load_test_report.json", &legacy)?;
+    }
+    folder.write("summary.md", &render(&report, RenderFormat::Markdown)?)?;
+    folder.write("junit.xml", &render(&report, RenderFormat::Junit)?)?;
+    folder.write(
+        "load-performance.json",
+        &render(&report, RenderFormat::K6Summary)?,
+    )?;
+    output.stdout(&summary(&report))?;
+    output.note(&format!("reports written to {}", folder.path().display()));
+    Ok(if interrupted {
+        PerfExitCode::INTERRUPTED
+    } else if report.verdict == Verdict::Fail {
+        PerfExitCode::THRESHOLD_FAILED
+    } else {
+        PerfExitCode::OK
+    })
+}
+
+fn bound_of(args: &LoadArgs) -> Result<Bound> {
+    match (args.requests, args.duration) {
+        (Some(n), _) => Ok(Bound::Iterations(n)),
+        (None, Some(d)) => Ok(Bound::Duration(d)),
+        (None, None) => bail!("a bound is required: -n COUNT or -d DURATION"),
+    }
+}
+
+fn build_executor(args: &LoadArgs) -> Result<Executor> {
+    if let Some(stages) = &args.stages {
+        let stages: Stages = stages.parse()?;
+        return Ok(Executor::Ramping {
+            stages,
+            max_in_flight: args.max_in_flight,
+            think_time: args.think,
+        });
+    }
+    let bound = bound_of(args)?;
+    if let Some(rate) = &args.rate {
+        let number = rate.trim().trim_end_matches("/s");
+        let rate_per_sec: f64 = number.parse().ok().filter(|r: &f64| *r > 0.0 && r.is_finite()).with_context(|| {
+            format!("invalid rate `{rate}`\n(hint: a positive number of requests per second, e.g. 500/s)")
+        })?;
+        return Ok(Executor::Open {
+            rate_per_sec,
+            bound,
+            max_in_flight: args.max_in_flight,
+        });
+    }
+    Ok(Executor::Closed {
+        users: args.concurrency.unwrap_or(1),
+        bound,
+        think_time: args.think,
+    })
+}
+
+fn build_options(args: &LoadArgs) -> Result<LoadOptions> {
+    let mut tls = TlsOptions {
+        alpn_http2: args.http2,
+        ..TlsOptions::default()
+    };
+    if let Some(path) = &args.cacert {
+        tls.add_pem_file(path)?;
+    }
+    Ok(LoadOptions {
+        request_timeout: args.timeout,
+        http2_prior_knowledge: args.http2 && args.url.starts_with("http://"),
+        tls,
+        ..LoadOptions::default()
+    })
+}
+
+fn build_template(args: &LoadArgs) -> Result<RequestTemplate> {
+    let method: http::Method = args
+        .method
+        .to_uppercase()
+        .parse()
+        .map_err(|_| anyhow::anyhow!("invalid method `{}`", args.method))?;
+    let mut template = RequestTemplate::new(method, &args.url)?;
+    for header in &args.headers {
+        let (name, value) = header
+            .split_once(':')
+            .with_context(|| format!("invalid header `{header}`\n(hint: use -H 'Name: value')"))?;
+        template = template.header(name, value)?;
+    }
+    if let Some(var) = &args.bearer_env {
+        let token = std::env::var(var).with_context(|| {
+            format!("environment variable `{var}` is not set (it should hold the bearer token)")
+        })?;
+        template = template.bearer(&token)?;
+    }
+    if let Some(body) = &args.body {
+        let path = body
+            .strip_prefix('@')
+            .with_context(|| format!("--body takes `@path`, got `{body}`"))?;
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read body file `{path}`"))?;
+        let content_type = args
+            .headers
+            .iter()
+            .find_map(|h| {
+                h.split_once(':')
+                    .filter(|(name, _)| name.trim().eq_ignore_ascii_case("content-type"))
+            })
+            .map_or("application/octet-stream", |(_, value)| value.trim());
+        template = template.body(bytes, content_type);
+    }
+    if let Some(json) = &args.json {
+        let value: serde_json::Value =
+            serde_json::from_str(json).with_context(|| "--json is not valid JSON".to_owned())?;
+        template = template.json(&value);
+    }
+    if !args.form.is_empty() || !args.files.is_empty() {
+        let mut form = MultipartForm::new();
+        for field in &args.form {
+            let (name, value) = field
+                .split_once('=')
+                .with_context(|| format!("invalid --form `{field}`\n(hint: name=value)"))?;
+            form = form.text(name, value);
+        }
+        for file in &args.files {
+            let (name, spec) = file.split_once("=@").with_context(|| {
+                format!("invalid --file `{file}`\n(hint: name=@path;type=image/jpeg)")
+            })?;
+            let (path, content_type) = match spec.split_once(";type=") {
+                Some((path, content_type)) => (path, content_type.to_owned()),
+                None => (spec, "application/octet-stream".to_owned()),
+            };
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read file `{path}`"))?;
+            let filename = std::path::Path::new(path)
+                .file_name()
+                .map_or_else(|| "file".to_owned(), |f| f.to_string_lossy().into_owned());
+            form = form.file(name, &filename, &content_type, bytes);
+        }
+        template = template.multipart(&form);
+    }
+    Ok(template)
+}
+
+fn describe(progress: &Progress) -> String {
+    let duration = |us: u64| MetricUnit::Duration.format(us as f64);
+    format!(
+        "{:.0}s {} requests ({}/s) p50 {} p99 {} errors {} in flight {}",
+        progress.elapsed.as_secs_f64(),
+        progress.requests,
+        progress.requests_last_second,
+        duration(progress.p50_us),
+        duration(progress.p99_us),
+        progress.errors,
+        progress.in_flight
+    )
+}
+
+fn summary(report: &SuiteReport) -> String {
+    let mut lines = Vec::new();
+    let duration = |us: u64| MetricUnit::Duration.format(us as f64);
+    for scenario in report.load.iter().flat_map(|l| &l.scenarios) {
+        let latency = &scenario.response_time.summary;
+        lines.push(format!(
+            "{} [{}]: {} requests in {:.2}s, {:.1} req/s, {:.2}% ok",
+            scenario.name,
+            scenario.executor.description,
+            scenario.total_requests,
+            scenario.duration_us as f64 / 1e6,
+            scenario.requests_per_second,
+            scenario.success_rate_percent
+        ));
+        lines.push(format!(
+            "  response time p50 {} p90 {} p95 {} p99 {} p99.9 {} max {} (service p99 {})",
+            duration(latency.p50_us),
+            duration(latency.p90_us),
+            duration(latency.p95_us),
+            duration(latency.p99_us),
+            duration(latency.p999_us),
+            duration(latency.max_us),
+            duration(scenario.service_time.summary.p99_us)
+        ));
+        for error in &scenario.errors {
+            lines.push(format!(
+                "  {} × {}: {}",
+                error.count, error.class, error.sample_message
+            ));
+        }
+        let generator = &scenario.generator;
+        if generator.requested_rate_per_sec.is_some() || generator.dropped_starts > 0 {
+            lines.push(format!(
+                "  generator: {:.1}/s achieved, start lag p99 {}, {} late, {} dropped",
+                generator.achieved_rate_per_sec,
+                duration(generator.start_lag.p99_us),
+                generator.late_starts,
+                generator.dropped_starts
+            ));
+        }
+    }
+    for threshold in &report.thresholds {
+        let verdict = threshold.verdict.map_or("skipped", Verdict::as_str);
+        lines.push(format!(
+            "{verdict}: {} ({})",
+            threshold.expression, threshold.message
+        ));
+    }
+    lines.push(format!("verdict: {}", report.verdict));
+    lines.join("\n") + "\n"
+}

@@ -1,0 +1,194 @@
+//! `vertex-perf load` against a real loopback server.
+
+use crate::http_server::TestServer;
+use crate::util::{assert_setup_error, vertex_perf};
+
+#[test]
+fn closed_run_writes_every_report() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let run = vertex_perf(&[
+        "load",
+        "--url",
+        &server.url("/clients/list"),
+        "-n",
+        "200",
+        "-c",
+        "4",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("200 requests in"), "{}", run.stdout);
+    assert_eq!(server.requests(), 200);
+
+    let legacy: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("load_test_report.json")).unwrap())
+            .unwrap();
+    let keys: Vec<&str> = legacy
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "timestamp",
+            "base_url",
+            "test_results",
+            "system_info",
+            "load"
+        ]
+    );
+    let result = &legacy["test_results"]["load"];
+    for key in [
+        "total_requests",
+        "successful_requests",
+        "failed_requests",
+        "total_time",
+        "avg_response_time",
+        "min_response_time",
+        "max_response_time",
+        "requests_per_second",
+        "success_rate",
+        "errors",
+        "percentiles",
+        "error_classes",
+        "endpoints",
+    ] {
+        assert!(!result[key].is_null(), "{key} missing");
+    }
+    assert_eq!(result["total_requests"], 200);
+    assert_eq!(result["success_rate"], 100.0);
+    assert!(result["percentiles"]["p99"].as_f64().unwrap() > 0.0);
+    let suite = report_model::SuiteReport::read(&out.join("suite.json")).unwrap();
+    assert_eq!(suite.load.unwrap().scenarios[0].total_requests, 200);
+    for file in ["summary.md", "junit.xml", "load-performance.json"] {
+        assert!(out.join(file).exists(), "{file}");
+    }
+}
+
+#[test]
+fn open_rate_and_multipart_upload() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("portrait.jpg");
+    std::fs::write(&image, b"\xff\xd8\xff fake jpeg").unwrap();
+    let run = vertex_perf(&[
+        "load",
+        "--url",
+        &server.url("/orders/create"),
+        "-X",
+        "post",
+        "--rate",
+        "50/s",
+        "-d",
+        "1s",
+        "--form",
+        "phone=+79991112233",
+        "--file",
+        &format!("image=@{};type=image/jpeg", image.display()),
+        "--out",
+        dir.path().join("run").to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        (45..=55).contains(&server.requests()),
+        "{}",
+        server.requests()
+    );
+    let head = server.seen.last_head.lock().unwrap().clone();
+    assert!(head.starts_with("POST /orders/create"), "{head}");
+    assert!(
+        head.to_lowercase()
+            .contains("content-type: multipart/form-data; boundary="),
+        "{head}"
+    );
+    let body = String::from_utf8_lossy(&server.seen.last_body.lock().unwrap()).into_owned();
+    assert!(
+        body.contains("filename=\"portrait.jpg\"\r\nContent-Type: image/jpeg"),
+        "{body}"
+    );
+    assert!(body.contains("+79991112233"));
+}
+
+#[test]
+fn a_failed_threshold_exits_one_and_refused_connections_are_counted() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let run = vertex_perf(&[
+        "load",
+        "--url",
+        &server.url("/"),
+        "-n",
+        "20",
+        "--threshold",
+        "http.p95 < 1us",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("fail: http.p95 < 1us"),
+        "{}",
+        run.stdout
+    );
+
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let run = vertex_perf(&[
+        "load",
+        "--url",
+        &format!("http://127.0.0.1:{closed_port}/"),
+        "-n",
+        "5",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("5 × connect refused"), "{}", run.stdout);
+}
+
+#[test]
+fn bad_arguments_exit_two() {
+    let server = TestServer::start();
+    let url = server.url("/");
+    assert_setup_error(
+        &vertex_perf(&["load", "--url", &url, "-c", "2"]),
+        "a bound is required",
+    );
+    assert_setup_error(
+        &vertex_perf(&["load", "--url", &url, "-n", "5", "--rate", "fast"]),
+        "invalid rate `fast`",
+    );
+    assert_setup_error(
+        &vertex_perf(&["load", "--url", "ftp://x/", "-n", "5"]),
+        "invalid url",
+    );
+    assert_setup_error(
+        &vertex_perf(&[
+            "load",
+            "--url",
+            &url,
+            "-n",
+            "5",
+            "--bearer-env",
+            "VERTEX_PERF_NO_SUCH_VAR",
+        ]),
+        "VERTEX_PERF_NO_SUCH_VAR",
+    );
+    assert_setup_error(
+        &vertex_perf(&["load", "--url", &url, "--stages", "10s:5,5s:3/s"]),
+        "mixes rates",
+    );
+    assert_setup_error(
+        &vertex_perf(&["load", "--url", &url, "-n", "5", "-H", "no colon"]),
+        "invalid header",
+    );
+    assert_eq!(server.requests(), 0, "nothing was sent");
+}
