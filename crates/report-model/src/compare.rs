@@ -111,6 +111,22 @@ pub struct MetricDelta {
     pub current_samples: usize,
 }
 
+impl MetricDelta {
+    /// The figures for people, in the metric's unit: `[baseline, current, change, p]`
+    /// (`n/a` for a change from zero, `-` without a significance test).
+    pub fn display_cells(&self) -> [String; 4] {
+        let unit = metrics::lookup(&self.metric).map_or(metrics::MetricUnit::Count, |d| d.unit);
+        [
+            unit.format(self.baseline),
+            unit.format(self.current),
+            self.delta_percent
+                .map_or_else(|| "n/a".to_owned(), |d| format!("{d:+.1}%")),
+            self.p_value
+                .map_or_else(|| "-".to_owned(), |p| format!("{p:.3}")),
+        ]
+    }
+}
+
 /// The comparison of two runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {

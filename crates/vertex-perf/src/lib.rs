@@ -9,6 +9,7 @@ mod interrupt;
 mod output;
 mod progress;
 mod run_folder;
+mod summary;
 
 use std::process::ExitCode;
 

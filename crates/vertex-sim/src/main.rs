@@ -122,7 +122,7 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        println!("vertex-sim listening on {}", sim.base_url());
+        // The ready file first, then the line: whoever waits for either sees both.
         if let Some(path) = &args.ready_file {
             let temp = path.with_extension("tmp");
             if std::fs::write(&temp, sim.base_url())
@@ -136,6 +136,7 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         }
+        println!("vertex-sim listening on {}", sim.base_url());
         wait_for_signal().await;
         sim.shutdown().await;
         ExitCode::SUCCESS

@@ -282,3 +282,21 @@ fn bad_targets_and_config_are_clear_errors() {
     let unbounded = Sampler::start(SamplerConfig::new(Target::Pid(std::process::id()))).unwrap();
     assert!(matches!(unbounded.wait(), Err(SamplerError::Config { .. })));
 }
+
+#[test]
+fn name_finds_the_process() {
+    // A copy of `sleep` under a name no other process has.
+    let dir = tempfile::tempdir().unwrap();
+    let name = format!("vp-sleep-{}", std::process::id());
+    let program = dir.path().join(&name);
+    std::fs::copy("/bin/sleep", &program).unwrap();
+    let mut child = std::process::Command::new(&program)
+        .arg("30")
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let resolved = perf_sampler::resolve_target(&Target::Name(name.clone()));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(resolved.unwrap(), pid);
+}

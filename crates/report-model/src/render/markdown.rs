@@ -223,20 +223,12 @@ pub fn render_markdown(report: &SuiteReport) -> String {
             comparison.tolerance_percent
         );
         for delta in &comparison.metrics {
-            let unit = metrics::lookup(&delta.metric).map_or(MetricUnit::Count, |d| d.unit);
+            let [baseline, current, change, p] = delta.display_cells();
+            let regression = if delta.regression { "**yes**" } else { "no" };
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} | {} | {} | {} |",
-                delta.metric,
-                unit.format(delta.baseline),
-                unit.format(delta.current),
-                delta
-                    .delta_percent
-                    .map_or_else(|| "n/a".to_owned(), |d| format!("{d:+.1}%")),
-                delta
-                    .p_value
-                    .map_or_else(|| "—".to_owned(), |p| format!("{p:.3}")),
-                if delta.regression { "**yes**" } else { "no" },
+                "| `{}` | {baseline} | {current} | {change} | {p} | {regression} |",
+                delta.metric
             );
         }
         out.push('\n');

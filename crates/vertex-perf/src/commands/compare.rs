@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use anyhow::Result;
-use report_model::{Comparison, MetricUnit, SuiteReport, compare, lookup, to_json};
+use report_model::{Comparison, SuiteReport, compare, to_json};
 
 use crate::PerfExitCode;
 use crate::cli::{CompareArgs, CompareFormat};
@@ -40,23 +40,13 @@ fn table(comparison: &Comparison, markdown: bool) -> String {
     let header = ["metric", "baseline", "current", "change", "p", "verdict"];
     let mut rows: Vec<[String; 6]> = Vec::new();
     for delta in &comparison.metrics {
-        let unit = lookup(&delta.metric).map_or(MetricUnit::Count, |d| d.unit);
-        rows.push([
-            delta.metric.clone(),
-            unit.format(delta.baseline),
-            unit.format(delta.current),
-            delta
-                .delta_percent
-                .map_or_else(|| "n/a".to_owned(), |d| format!("{d:+.1}%")),
-            delta
-                .p_value
-                .map_or_else(|| "-".to_owned(), |p| format!("{p:.3}")),
-            if delta.regression {
-                "REGRESSION".to_owned()
-            } else {
-                format!("{:?}", delta.change).to_lowercase()
-            },
-        ]);
+        let [baseline, current, change, p] = delta.display_cells();
+        let verdict = if delta.regression {
+            "REGRESSION".to_owned()
+        } else {
+            format!("{:?}", delta.change).to_lowercase()
+        };
+        rows.push([delta.metric.clone(), baseline, current, change, p, verdict]);
     }
     let mut out = String::new();
     if markdown {

@@ -160,13 +160,5 @@ fn summary(report: &SuiteReport) -> String {
     if let Some(leak) = &sampler.leak {
         lines.push(format!("leak: {} — {}", leak.verdict, leak.reason));
     }
-    for threshold in &report.thresholds {
-        let verdict = threshold.verdict.map_or("skipped", Verdict::as_str);
-        lines.push(format!(
-            "{verdict}: {} ({})",
-            threshold.expression, threshold.message
-        ));
-    }
-    lines.push(format!("verdict: {}", report.verdict));
-    lines.join("\n") + "\n"
+    crate::summary::finish(report, lines)
 }

@@ -3,6 +3,16 @@
 use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
 
+/// Kills the server if the test fails before it stops it.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[tokio::test]
 async fn starts_serves_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
@@ -14,12 +24,13 @@ async fn starts_serves_and_stops_on_sigterm() {
         .arg(&ready)
         .env("VERTEX_SIM_ADMIN_PASSWORD", "secret-pw")
         .stdout(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut child = KillOnDrop(child);
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
     let base_url = line
         .trim()
         .strip_prefix("vertex-sim listening on ")
@@ -37,12 +48,12 @@ async fn starts_serves_and_stops_on_sigterm() {
     assert_eq!(login.status(), 200, "the admin from --admin exists");
     assert!(
         Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
+            .args(["-TERM", &child.0.id().to_string()])
             .status()
             .unwrap()
             .success()
     );
-    assert!(child.wait().unwrap().success(), "clean exit on SIGTERM");
+    assert!(child.0.wait().unwrap().success(), "clean exit on SIGTERM");
 }
 
 #[test]
