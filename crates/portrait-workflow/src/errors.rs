@@ -1,0 +1,75 @@
+//! The one error type of this crate: a Vertex AR call that did not give the expected answer.
+
+use report_model::ErrorClass;
+
+/// Why a call failed. Every variant names the call (`METHOD /path`).
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApiError {
+    /// No HTTP response (refused, reset, timed out).
+    #[error("{call}: {message}")]
+    Transport {
+        /// `METHOD /path`.
+        call: String,
+        /// How the load engine classified it.
+        class: ErrorClass,
+        /// What happened.
+        message: String,
+    },
+    /// An HTTP error status; `detail` is the service's `detail` (JSON) or the body text.
+    #[error("{call} returned {status}: {detail}")]
+    Http {
+        /// `METHOD /path`.
+        call: String,
+        /// The status.
+        status: u16,
+        /// The response content type.
+        content_type: String,
+        /// `detail` or the body text.
+        detail: String,
+    },
+    /// A success status whose body was not JSON (an HTML error page from a proxy, say).
+    #[error("{call} returned {status} with `{content_type}` where JSON was expected: {preview}")]
+    NotJson {
+        /// `METHOD /path`.
+        call: String,
+        /// The status.
+        status: u16,
+        /// The response content type.
+        content_type: String,
+        /// The start of the body.
+        preview: String,
+    },
+    /// JSON of an unexpected shape.
+    #[error("{call}: unexpected response: {message}")]
+    Shape {
+        /// `METHOD /path`.
+        call: String,
+        /// What did not fit.
+        message: String,
+    },
+}
+
+impl ApiError {
+    /// The HTTP status, when there was a response.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Http { status, .. } | ApiError::NotJson { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// 401 or 403: the service answers a missing token with either, depending on its FastAPI
+    /// version.
+    pub fn is_auth_failure(&self) -> bool {
+        matches!(self.status(), Some(401 | 403))
+    }
+
+    /// The service's `detail`, when it sent one.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            ApiError::Http { detail, .. } => Some(detail),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! The three load scenarios, bounded, with per-endpoint figures.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use load_engine::{LoadOptions, RunControl};
+use portrait_workflow::TestData;
+use portrait_workflow::scenarios::{self, Target};
+
+use crate::sim::TestSim;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_read_mix_and_stress_run_bounded() {
+    let sim = TestSim::start(|_| {}).await;
+    let options = LoadOptions::default();
+    let token = scenarios::login(&sim.url(), "admin", "admin", false, &options)
+        .await
+        .unwrap()
+        .unwrap();
+    let target = Target {
+        base_url: sim.url(),
+        token,
+    };
+
+    let created = Arc::new(Mutex::new(Vec::new()));
+    let orders = scenarios::orders(
+        &target,
+        Arc::new(TestData::new("load")),
+        Arc::clone(&created),
+    );
+    let report = load_engine::run(
+        &orders,
+        &scenarios::orders_executor(),
+        &options,
+        RunControl::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.total_requests, 20);
+    assert_eq!(report.successful_requests, 20, "{:?}", report.errors);
+    assert_eq!(report.endpoints[0].label, "POST /orders/create");
+    assert!(report.generator.max_in_flight <= 5);
+    let created = created.lock().unwrap().clone();
+    assert_eq!(created.len(), 20);
+    let cleanup = scenarios::cleanup_orders(&target, &created, &options)
+        .await
+        .unwrap();
+    assert!(cleanup.leftovers.is_empty(), "{:?}", cleanup.leftovers);
+    assert_eq!(sim.rows(), (0, 0, 0));
+
+    let report = load_engine::run(
+        &scenarios::read_mix(&target),
+        &scenarios::read_mix_executor(),
+        &options,
+        RunControl::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.total_requests, 100);
+    assert_eq!(report.endpoints.len(), 5);
+    assert!(
+        report
+            .endpoints
+            .iter()
+            .all(|e| e.requests == 20 && e.failures == 0),
+        "{:?}",
+        report
+            .endpoints
+            .iter()
+            .map(|e| (&e.label, e.requests))
+            .collect::<Vec<_>>()
+    );
+
+    let stress = load_engine::run(
+        &scenarios::stress(&target),
+        &scenarios::stress_executor(Duration::from_secs(1), None),
+        &options,
+        RunControl::default(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        stress.total_requests > 20 && stress.duration_us < 3_000_000,
+        "{} in {} µs",
+        stress.total_requests,
+        stress.duration_us
+    );
+    assert_eq!(stress.endpoints.len(), 3);
+    let open = load_engine::run(
+        &scenarios::stress(&target),
+        &scenarios::stress_executor(Duration::from_secs(1), Some(50.0)),
+        &options,
+        RunControl::default(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        (45..=55).contains(&open.total_requests),
+        "{}",
+        open.total_requests
+    );
+}

@@ -1,0 +1,37 @@
+//! A vertex-sim per test, and a look at its database to prove what is left behind.
+
+use vertex_sim::{Sim, SimConfig, SimHandle};
+
+pub struct TestSim {
+    pub sim: SimHandle,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestSim {
+    pub async fn start(configure: impl FnOnce(&mut SimConfig)) -> TestSim {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = SimConfig::new(dir.path().join("data"));
+        config.admin = Some(("admin".to_owned(), "admin".to_owned()));
+        configure(&mut config);
+        TestSim {
+            sim: Sim::start(config).await.unwrap(),
+            dir,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        self.sim.base_url().to_owned()
+    }
+
+    /// Rows in `clients`, `portraits`, `videos`.
+    pub fn rows(&self) -> (i64, i64, i64) {
+        let db = rusqlite::Connection::open(self.dir.path().join("data/app_data.db")).unwrap();
+        let count = |table: &str| {
+            db.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
+                row.get(0)
+            })
+            .unwrap()
+        };
+        (count("clients"), count("portraits"), count("videos"))
+    }
+}
