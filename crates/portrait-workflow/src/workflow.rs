@@ -135,7 +135,11 @@ fn api_failure(error: &ApiError) -> StepFailure {
     }
 }
 
-fn mismatch(reason: &str, expected: impl std::fmt::Display, found: impl std::fmt::Display) -> StepFailure {
+fn mismatch(
+    reason: &str,
+    expected: impl std::fmt::Display,
+    found: impl std::fmt::Display,
+) -> StepFailure {
     StepFailure {
         reason: reason.to_owned(),
         http_status: None,

@@ -181,3 +181,43 @@ pub fn load_test_report(report: &SuiteReport) -> Result<Option<String>, ReportEr
     });
     to_json(&document, true).map(Some)
 }
+
+/// `automated_portraits_report.json`: `timestamp`, `base_url`, `test_summary` (counts and the
+/// summed duration in seconds), `test_results[]` with `test_name, success, duration, details,
+/// error_message`, plus the full `workflow` section. `None` without a workflow section.
+pub fn automated_portraits_report(report: &SuiteReport) -> Result<Option<String>, ReportError> {
+    let Some(workflow) = report.workflow.as_ref() else {
+        return Ok(None);
+    };
+    let results: Vec<Value> = workflow
+        .steps
+        .iter()
+        .map(|step| {
+            json!({
+                "test_name": step.name,
+                "success": step.status == crate::StepStatus::Passed,
+                "duration": seconds(step.duration_us),
+                "details": step.details,
+                "error_message": step.failure.as_ref().map(|f| f.reason.clone()),
+            })
+        })
+        .collect();
+    let passed = workflow
+        .steps
+        .iter()
+        .filter(|s| s.status == crate::StepStatus::Passed)
+        .count();
+    let document = json!({
+        "timestamp": report.meta.started_at,
+        "base_url": workflow.base_url,
+        "test_summary": {
+            "total_tests": workflow.steps.len(),
+            "successful_tests": passed,
+            "failed_tests": workflow.steps.len() - passed,
+            "total_duration": seconds(workflow.steps.iter().map(|s| s.duration_us).sum()),
+        },
+        "test_results": results,
+        "workflow": workflow,
+    });
+    to_json(&document, true).map(Some)
+}

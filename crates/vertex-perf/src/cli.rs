@@ -28,6 +28,46 @@ pub enum Command {
     /// Drive HTTP load at a URL (closed, open-rate, ramping or sweep) and report percentiles,
     /// error classes and throughput.
     Load(Box<LoadArgs>),
+    /// Walk the end-to-end portrait workflow against a Vertex AR service, verify stored files
+    /// and clean up.
+    Workflow(WorkflowArgs),
+}
+
+/// The Vertex AR load scenarios.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VertexScenario {
+    /// Concurrent `POST /orders/create` (cleaned up afterwards).
+    Orders,
+    /// GETs round-robin over the five list and admin endpoints.
+    ReadMix,
+    /// The stress loop over three endpoints.
+    Stress,
+}
+
+/// Arguments of `vertex-perf workflow`.
+#[derive(Debug, clap::Args)]
+pub struct WorkflowArgs {
+    /// The Vertex AR service.
+    #[arg(long, default_value = "http://localhost:8000")]
+    pub url: String,
+    /// Login name.
+    #[arg(long, default_value = "admin")]
+    pub user: String,
+    /// Environment variable holding the password (default: the old suite's `admin`).
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+    /// Register the user first (a fresh service has no admin).
+    #[arg(long)]
+    pub register_admin: bool,
+    /// Leave the created clients, portraits and videos in place.
+    #[arg(long)]
+    pub keep_data: bool,
+    /// Per-request timeout.
+    #[arg(long, value_parser = parse_duration, default_value = "30s")]
+    pub timeout: Duration,
+    /// Run folder for the reports (default `reports/runs/<run id>`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// Arguments of `vertex-perf load`.
@@ -36,9 +76,23 @@ pub enum Command {
 #[command(group(clap::ArgGroup::new("model").args(["concurrency", "rate", "stages", "sweep"])))]
 #[command(group(clap::ArgGroup::new("payload").args(["body", "json", "form"])))]
 pub struct LoadArgs {
-    /// The URL every request goes to.
+    /// The URL every request goes to (with --scenario: the Vertex AR service's base URL).
     #[arg(long)]
     pub url: String,
+    /// A Vertex AR scenario instead of a single request: concurrent orders (20 × 5 workers),
+    /// the read mix (100 GETs, 10 workers) or the stress loop (5 workers, 10 ms think time,
+    /// 30 s; --rate for the open-model variant). -n, -c and -d override the sizes.
+    #[arg(long, value_enum)]
+    pub scenario: Option<VertexScenario>,
+    /// Login name for --scenario.
+    #[arg(long, default_value = "admin")]
+    pub user: String,
+    /// Environment variable holding the password for --scenario (default `admin`).
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+    /// Register the user first (a fresh service has no admin).
+    #[arg(long)]
+    pub register_admin: bool,
     /// HTTP method.
     #[arg(short = 'X', long, default_value = "GET")]
     pub method: String,

@@ -8,14 +8,17 @@ use load_engine::{
     Bound, Executor, LoadOptions, MultipartForm, Progress, RequestTemplate, RunControl, Scenario,
     Stages, TlsOptions,
 };
+use portrait_workflow::TestData;
+use portrait_workflow::scenarios::{self, Target};
 use report_model::{
     DEFAULT_THRESHOLDS, LoadReport, MetricUnit, RenderFormat, RunMeta, RunOutcome, SCHEMA_VERSION,
     SuiteReport, Threshold, Verdict, evaluate_all, load_test_report, render,
 };
+use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
 use crate::PerfExitCode;
-use crate::cli::LoadArgs;
+use crate::cli::{LoadArgs, VertexScenario};
 use crate::interrupt::Interrupt;
 use crate::output::Output;
 use crate::progress::Progress as ProgressLine;
@@ -23,10 +26,22 @@ use crate::run_folder::RunFolder;
 
 /// Runs the load test; exit 0, 1 (a threshold failed) or 130 (interrupted, reports written).
 pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
-    let template = build_template(args)?;
-    let executor = build_executor(args)?;
     let options = build_options(args)?;
-    let scenario = Scenario::template(&args.name, template);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let vertex = match args.scenario {
+        Some(which) => Some(runtime.block_on(vertex_scenario(args, which, &options))?),
+        None => None,
+    };
+    let (scenario, executor) = match &vertex {
+        Some(vertex) => (vertex.scenario.clone(), vertex.executor.clone()),
+        None => (
+            Scenario::template(&args.name, build_template(args)?),
+            build_executor(args)?,
+        ),
+    };
     let thresholds: Vec<Threshold> = if args.thresholds.is_empty() {
         // The defaults that make sense for any single load run (a fixed rate makes a
         // throughput floor meaningless).
@@ -97,6 +112,19 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
         result
     })?;
     let interrupted = cancel.is_cancelled();
+    if let Some(vertex) = &vertex
+        && let Some(created) = &vertex.created
+    {
+        let orders = created.lock().map(|o| o.clone()).unwrap_or_default();
+        let cleanup =
+            runtime.block_on(scenarios::cleanup_orders(&vertex.target, &orders, &options))?;
+        if !cleanup.leftovers.is_empty() {
+            output.note(&format!(
+                "could not delete: {}",
+                cleanup.leftovers.join("; ")
+            ));
+        }
+    }
     meta.finish();
 
     let mut report = SuiteReport::new(meta);
@@ -127,6 +155,91 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
         PerfExitCode::THRESHOLD_FAILED
     } else {
         PerfExitCode::OK
+    })
+}
+
+/// A Vertex AR scenario ready to run: logged in once, with its executor.
+struct VertexRun {
+    target: Target,
+    scenario: Scenario,
+    executor: Executor,
+    /// Orders to delete afterwards (the orders scenario).
+    created: Option<Arc<Mutex<Vec<portrait_workflow::Order>>>>,
+}
+
+async fn vertex_scenario(
+    args: &LoadArgs,
+    which: VertexScenario,
+    options: &LoadOptions,
+) -> Result<VertexRun> {
+    let password = match &args.password_env {
+        Some(var) => std::env::var(var).with_context(|| {
+            format!("environment variable `{var}` is not set (it should hold the password)")
+        })?,
+        None => "admin".to_owned(),
+    };
+    let base_url = args.url.trim_end_matches('/');
+    let token = scenarios::login(
+        base_url,
+        &args.user,
+        &password,
+        args.register_admin,
+        options,
+    )
+    .await?
+    .with_context(|| {
+        format!(
+            "cannot log in to `{}` as `{}`",
+            report_model::redact_url(base_url),
+            args.user
+        )
+    })?;
+    let target = Target {
+        base_url: base_url.to_owned(),
+        token,
+    };
+    let closed = |users: u32, iterations: u64| Executor::Closed {
+        users: args.concurrency.unwrap_or(users),
+        bound: match (args.requests, args.duration) {
+            (Some(n), _) => Bound::Iterations(n),
+            (None, Some(d)) => Bound::Duration(d),
+            (None, None) => Bound::Iterations(iterations),
+        },
+        think_time: args.think,
+    };
+    Ok(match which {
+        VertexScenario::Orders => {
+            let created = Arc::new(Mutex::new(Vec::new()));
+            let data = Arc::new(TestData::new(&format!("load-{}", std::process::id())));
+            let scenario = scenarios::orders(&target, data, Arc::clone(&created));
+            VertexRun {
+                target,
+                scenario,
+                executor: closed(5, 20),
+                created: Some(created),
+            }
+        }
+        VertexScenario::ReadMix => VertexRun {
+            scenario: scenarios::read_mix(&target),
+            target,
+            executor: closed(10, 100),
+            created: None,
+        },
+        VertexScenario::Stress => {
+            let rate = args
+                .rate
+                .as_deref()
+                .map(|r| r.trim().trim_end_matches("/s").parse::<f64>())
+                .transpose()
+                .with_context(|| "invalid --rate")?;
+            let duration = args.duration.unwrap_or(Duration::from_secs(30));
+            VertexRun {
+                scenario: scenarios::stress(&target),
+                target,
+                executor: scenarios::stress_executor(duration, rate),
+                created: None,
+            }
+        }
     })
 }
 

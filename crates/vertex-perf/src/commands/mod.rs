@@ -5,3 +5,4 @@ pub mod compare;
 pub mod load;
 pub mod monitor;
 pub mod report;
+pub mod workflow;

@@ -7,3 +7,4 @@ mod load;
 mod monitor;
 mod report;
 mod util;
+mod workflow;

@@ -1,0 +1,98 @@
+//! `vertex-perf workflow`: the end-to-end portrait workflow; writes
+//! `automated_portraits_report.json`, `suite.json`, `junit.xml` and `summary.md`.
+
+use anyhow::{Context as _, Result};
+use load_engine::LoadOptions;
+use portrait_workflow::{WorkflowConfig, run_workflow};
+use report_model::{
+    LoadReport, MetricUnit, RenderFormat, RunMeta, SCHEMA_VERSION, StepStatus, SuiteReport,
+    Verdict, automated_portraits_report, render,
+};
+
+use crate::PerfExitCode;
+use crate::cli::WorkflowArgs;
+use crate::output::Output;
+use crate::run_folder::RunFolder;
+
+/// Runs the workflow; exit 0 when every step passed, 1 otherwise.
+pub fn run(args: &WorkflowArgs, output: &mut Output) -> Result<u8> {
+    let password = match &args.password_env {
+        Some(var) => std::env::var(var).with_context(|| {
+            format!("environment variable `{var}` is not set (it should hold the password)")
+        })?,
+        None => "admin".to_owned(),
+    };
+    let mut meta = RunMeta::start(
+        env!("CARGO_PKG_VERSION"),
+        perf_sampler::host_info(),
+        Some(&args.url),
+    );
+    let folder = RunFolder::create(args.out.as_deref(), &meta.run_id)?;
+    let mut config = WorkflowConfig::new(&args.url, &meta.run_id);
+    config.username.clone_from(&args.user);
+    config.password = password;
+    config.register_admin = args.register_admin;
+    config.keep_data = args.keep_data;
+    config.options = LoadOptions {
+        request_timeout: args.timeout,
+        ..LoadOptions::default()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let outcome = runtime.block_on(run_workflow(config))?;
+    meta.finish();
+
+    let mut report = SuiteReport::new(meta);
+    report.load = Some(LoadReport {
+        schema_version: SCHEMA_VERSION,
+        scenarios: vec![outcome.http],
+    });
+    report.workflow = Some(outcome.report);
+    report.verdict = report.computed_verdict();
+    folder.write("suite.json", &render(&report, RenderFormat::JsonPretty)?)?;
+    if let Some(legacy) = automated_portraits_report(&report)? {
+        folder.write("automated_portraits_report.json", &legacy)?;
+    }
+    folder.write("junit.xml", &render(&report, RenderFormat::Junit)?)?;
+    folder.write("summary.md", &render(&report, RenderFormat::Markdown)?)?;
+
+    let workflow = report.workflow.as_ref().expect("set above");
+    let mut lines = Vec::new();
+    for step in &workflow.steps {
+        let mark = match step.status {
+            StepStatus::Passed => "pass",
+            StepStatus::Failed => "FAIL",
+            StepStatus::Skipped => "skip",
+        };
+        let reason = step
+            .failure
+            .as_ref()
+            .map_or_else(String::new, |f| format!(" — {}", f.reason));
+        lines.push(format!(
+            "{mark} {:<24} {:>9}{reason}",
+            step.name,
+            MetricUnit::Duration.format(step.duration_us as f64)
+        ));
+    }
+    let cleanup = &workflow.cleanup;
+    lines.push(format!(
+        "cleanup: {} videos, {} portraits, {} clients deleted{}",
+        cleanup.deleted_videos,
+        cleanup.deleted_portraits,
+        cleanup.deleted_clients,
+        if cleanup.leftovers.is_empty() {
+            String::new()
+        } else {
+            format!("; left: {}", cleanup.leftovers.join("; "))
+        }
+    ));
+    output.stdout(&crate::summary::finish(&report, lines))?;
+    output.note(&format!("reports written to {}", folder.path().display()));
+    Ok(if report.verdict == Verdict::Fail {
+        PerfExitCode::THRESHOLD_FAILED
+    } else {
+        PerfExitCode::OK
+    })
+}

@@ -1,0 +1,216 @@
+//! `vertex-perf workflow` against vertex-sim.
+
+use vertex_sim::{Faults, Sim, SimConfig, SimHandle};
+
+use crate::util::{assert_setup_error, vertex_perf};
+
+/// vertex-sim on its own runtime, alive as long as this value.
+struct RunningSim {
+    sim: Option<SimHandle>,
+    runtime: tokio::runtime::Runtime,
+    _dir: tempfile::TempDir,
+}
+
+impl RunningSim {
+    fn start(faults: Faults) -> RunningSim {
+        let dir = tempfile::tempdir().unwrap();
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let mut config = SimConfig::new(dir.path().join("data"));
+        config.faults = faults;
+        let sim = runtime.block_on(Sim::start(config)).unwrap();
+        RunningSim {
+            sim: Some(sim),
+            runtime,
+            _dir: dir,
+        }
+    }
+
+    fn url(&self) -> String {
+        self.sim.as_ref().unwrap().base_url().to_owned()
+    }
+}
+
+impl Drop for RunningSim {
+    fn drop(&mut self) {
+        if let Some(sim) = self.sim.take() {
+            self.runtime.block_on(sim.shutdown());
+        }
+    }
+}
+
+#[test]
+fn passes_and_writes_the_old_report() {
+    let sim = RunningSim::start(Faults::default());
+    let dir = tempfile::tempdir().unwrap();
+    let run = vertex_perf(&[
+        "workflow",
+        "--url",
+        &sim.url(),
+        "--register-admin",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("cleanup: ") && run.stdout.contains("3 portraits, 3 clients deleted"),
+        "{}",
+        run.stdout
+    );
+    let legacy: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("automated_portraits_report.json")).unwrap(),
+    )
+    .unwrap();
+    let keys: Vec<&str> = legacy
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "timestamp",
+            "base_url",
+            "test_summary",
+            "test_results",
+            "workflow"
+        ]
+    );
+    assert_eq!(legacy["test_summary"]["total_tests"], 10);
+    assert_eq!(legacy["test_summary"]["successful_tests"], 10);
+    let first = legacy["test_results"][0].as_object().unwrap();
+    assert_eq!(
+        first.keys().map(String::as_str).collect::<Vec<_>>(),
+        [
+            "test_name",
+            "success",
+            "duration",
+            "details",
+            "error_message"
+        ]
+    );
+    assert!(dir.path().join("junit.xml").exists());
+}
+
+#[test]
+fn a_failing_step_exits_one_with_its_reason() {
+    let sim = RunningSim::start(Faults {
+        error_rate: 1.0,
+        route: Some("/portraits/list".to_owned()),
+        ..Faults::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let run = vertex_perf(&[
+        "workflow",
+        "--url",
+        &sim.url(),
+        "--register-admin",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.contains("Portrait List"))
+        .unwrap();
+    assert!(
+        line.starts_with("FAIL") && line.contains("returned 500"),
+        "{line}"
+    );
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let run = vertex_perf(&[
+        "workflow",
+        "--url",
+        &format!("http://127.0.0.1:{port}"),
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout
+            .lines()
+            .next()
+            .unwrap()
+            .contains("connect refused")
+            || run.stdout.contains("connect to"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_missing_password_variable_exits_two() {
+    let run = vertex_perf(&[
+        "workflow",
+        "--url",
+        "http://127.0.0.1:9",
+        "--password-env",
+        "VERTEX_PERF_NO_SUCH_PASSWORD",
+    ]);
+    assert_setup_error(&run, "VERTEX_PERF_NO_SUCH_PASSWORD");
+}
+
+#[test]
+fn load_runs_the_vertex_scenarios() {
+    let sim = RunningSim::start(Faults::default());
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let run = vertex_perf(&[
+        "load",
+        "--url",
+        &sim.url(),
+        "--scenario",
+        "read-mix",
+        "--register-admin",
+        "--out",
+        out,
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("100 requests in"), "{}", run.stdout);
+    let run = vertex_perf(&[
+        "load",
+        "--url",
+        &sim.url(),
+        "--scenario",
+        "orders",
+        "-n",
+        "6",
+        "-c",
+        "2",
+        "--out",
+        out,
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("6 requests in"), "{}", run.stdout);
+    assert!(!run.stderr.contains("could not delete"), "{}", run.stderr);
+    let run = vertex_perf(&[
+        "load",
+        "--url",
+        &sim.url(),
+        "--scenario",
+        "stress",
+        "-d",
+        "1s",
+        "--out",
+        out,
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let run = vertex_perf(&[
+        "load",
+        "--url",
+        &sim.url(),
+        "--scenario",
+        "read-mix",
+        "--user",
+        "nobody",
+        "--out",
+        out,
+    ]);
+    assert_setup_error(&run, "cannot log in");
+}
