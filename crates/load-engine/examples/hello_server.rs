@@ -45,6 +45,6 @@ fn main() {
                 });
             }
         };
-        let _ = tokio::time::timeout(Duration::from_secs(3600), serve).await;
+        let _ = tokio::time::timeout(Duration::from_hours(1), serve).await;
     });
 }

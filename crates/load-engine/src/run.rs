@@ -44,7 +44,7 @@ impl Default for LoadOptions {
             connect_timeout: Duration::from_secs(10),
             http2_prior_knowledge: false,
             tls: TlsOptions::default(),
-            max_run_time: Duration::from_secs(600),
+            max_run_time: Duration::from_mins(10),
         }
     }
 }

@@ -252,7 +252,7 @@ async fn cancellation_mid_run_keeps_a_complete_report() {
     let server = FaultServer::start().await;
     let executor = Executor::Closed {
         users: 4,
-        bound: Bound::Duration(Duration::from_secs(60)),
+        bound: Bound::Duration(Duration::from_mins(1)),
         think_time: Duration::from_millis(5),
     };
     let scenario = get(&server.url("/ok"));

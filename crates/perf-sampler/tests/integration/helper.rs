@@ -6,7 +6,7 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const MODE_VAR: &str = "PERF_SAMPLER_HELPER";
-const MAX_LIFETIME: Duration = Duration::from_secs(60);
+const MAX_LIFETIME: Duration = Duration::from_mins(1);
 
 /// A running helper process.
 pub struct Helper {

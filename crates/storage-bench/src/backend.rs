@@ -1,0 +1,357 @@
+//! Backends by URL: `file:///dir`, `memory://`, `s3://bucket?endpoint=...&region=...` and
+//! `s3+embedded://` (the embedded server), each opened as an object_store and probed, so an
+//! unreachable endpoint, wrong keys or a missing bucket are found before measuring.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use object_store::ObjectStore;
+use object_store::path::Path as StorePath;
+use report_model::redact_url;
+
+use crate::{EmbeddedS3, StorageError};
+
+/// A parsed backend URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackendSpec {
+    /// A local directory.
+    File(PathBuf),
+    /// In-memory (a baseline without I/O).
+    Memory,
+    /// An S3-compatible endpoint.
+    S3 {
+        /// Bucket name.
+        bucket: String,
+        /// `http://host:port`; `None` for AWS.
+        endpoint: Option<String>,
+        /// Region (default `us-east-1`).
+        region: String,
+    },
+    /// The embedded S3 server (started by the caller).
+    EmbeddedS3,
+}
+
+impl FromStr for BackendSpec {
+    type Err = StorageError;
+
+    fn from_str(url: &str) -> Result<BackendSpec, StorageError> {
+        let invalid = |message: &str| StorageError::Config {
+            message: format!("backend `{}`: {message}", redact_url(url)),
+        };
+        if let Some(path) = url.strip_prefix("file://") {
+            if !path.starts_with('/') {
+                return Err(invalid("a file URL needs an absolute path: file:///dir"));
+            }
+            return Ok(BackendSpec::File(PathBuf::from(path)));
+        }
+        if url == "memory://" {
+            return Ok(BackendSpec::Memory);
+        }
+        if url == "s3+embedded://" {
+            return Ok(BackendSpec::EmbeddedS3);
+        }
+        if let Some(rest) = url.strip_prefix("s3://") {
+            let (bucket, query) = rest.split_once('?').unwrap_or((rest, ""));
+            let bucket = bucket.trim_end_matches('/');
+            if bucket.is_empty() {
+                return Err(invalid(
+                    "no bucket name: s3://bucket?endpoint=http://127.0.0.1:9000",
+                ));
+            }
+            let param = |key: &str| {
+                query
+                    .split('&')
+                    .find_map(|pair| pair.strip_prefix(&format!("{key}=")).map(str::to_owned))
+            };
+            return Ok(BackendSpec::S3 {
+                bucket: bucket.to_owned(),
+                endpoint: param("endpoint"),
+                region: param("region").unwrap_or_else(|| "us-east-1".to_owned()),
+            });
+        }
+        Err(invalid(
+            "expected file:///dir, memory://, s3://bucket?endpoint=... or s3+embedded://",
+        ))
+    }
+}
+
+impl BackendSpec {
+    /// The short name used in reports: `local`, `memory`, `s3`, `embedded-s3`.
+    pub fn short_name(&self) -> &'static str {
+        match self {
+            BackendSpec::File(_) => "local",
+            BackendSpec::Memory => "memory",
+            BackendSpec::S3 { .. } => "s3",
+            BackendSpec::EmbeddedS3 => "embedded-s3",
+        }
+    }
+}
+
+/// S3 credentials. `Debug` never shows the secret.
+#[derive(Clone)]
+pub struct S3Credentials {
+    /// Access key id.
+    pub access_key: String,
+    /// Secret access key.
+    pub secret_key: String,
+}
+
+impl fmt::Debug for S3Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("S3Credentials")
+            .field("access_key", &self.access_key)
+            .field("secret_key", &"<redacted>")
+            .finish()
+    }
+}
+
+impl S3Credentials {
+    /// From `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`, else the old suite's
+    /// `MINIO_ACCESS_KEY`/`MINIO_SECRET_KEY`.
+    pub fn from_env() -> Option<S3Credentials> {
+        let pair = |key: &str, secret: &str| {
+            Some(S3Credentials {
+                access_key: std::env::var(key).ok()?,
+                secret_key: std::env::var(secret).ok()?,
+            })
+        };
+        pair("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+            .or_else(|| pair("MINIO_ACCESS_KEY", "MINIO_SECRET_KEY"))
+    }
+}
+
+/// The old suite's MinIO settings as an `s3://` backend URL: `MINIO_ENDPOINT` (host:port,
+/// `http(s)://` stripped), `MINIO_SECURE`, bucket `test-storage`.
+pub fn minio_url_from_env() -> Option<String> {
+    let endpoint = std::env::var("MINIO_ENDPOINT").ok()?;
+    let host = endpoint
+        .trim_start_matches("http://")
+        .trim_start_matches("https://");
+    let secure = std::env::var("MINIO_SECURE").is_ok_and(|v| v.eq_ignore_ascii_case("true"));
+    Some(format!(
+        "s3://test-storage?endpoint={}://{host}",
+        if secure { "https" } else { "http" }
+    ))
+}
+
+/// An opened backend.
+#[derive(Clone)]
+pub struct Backend {
+    /// Short name for reports.
+    pub name: String,
+    /// URL, credentials removed.
+    pub url: String,
+    /// The store.
+    pub store: Arc<dyn ObjectStore>,
+}
+
+impl fmt::Debug for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Backend")
+            .field("name", &self.name)
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Backend {
+    /// Wraps any store (tests use this to inject faults).
+    pub fn from_store(name: &str, url: &str, store: Arc<dyn ObjectStore>) -> Backend {
+        Backend {
+            name: name.to_owned(),
+            url: redact_url(url),
+            store,
+        }
+    }
+
+    /// Opens and probes a backend. `embedded` serves `s3+embedded://`; `credentials` are
+    /// used for `s3://` (default: from the environment). With `create_bucket`, a missing
+    /// bucket is created with a signed CreateBucket request.
+    pub async fn open(
+        url: &str,
+        embedded: Option<&EmbeddedS3>,
+        credentials: Option<S3Credentials>,
+        create_bucket: bool,
+    ) -> Result<Backend, StorageError> {
+        let spec: BackendSpec = url.parse()?;
+        let failed = |message: String| StorageError::Backend {
+            backend: redact_url(url),
+            message,
+        };
+        let store: Arc<dyn ObjectStore> = match &spec {
+            BackendSpec::File(dir) => {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| failed(format!("cannot create `{}`: {e}", dir.display())))?;
+                Arc::new(
+                    object_store::local::LocalFileSystem::new_with_prefix(dir)
+                        .map_err(|e| failed(e.to_string()))?,
+                )
+            }
+            BackendSpec::Memory => Arc::new(object_store::memory::InMemory::new()),
+            BackendSpec::EmbeddedS3 => {
+                let server = embedded
+                    .ok_or_else(|| failed("the embedded S3 server is not running".to_owned()))?;
+                server.create_bucket("vertex-perf")?;
+                s3_store(
+                    "vertex-perf",
+                    Some(&server.endpoint()),
+                    "us-east-1",
+                    &S3Credentials {
+                        access_key: server.access_key().to_owned(),
+                        secret_key: server.secret_key().to_owned(),
+                    },
+                )
+                .map_err(&failed)?
+            }
+            BackendSpec::S3 {
+                bucket,
+                endpoint,
+                region,
+            } => {
+                let credentials = credentials
+                    .or_else(S3Credentials::from_env)
+                    .ok_or_else(|| failed("no credentials\n(hint: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or MINIO_ACCESS_KEY and MINIO_SECRET_KEY)".to_owned()))?;
+                if create_bucket {
+                    let endpoint = endpoint
+                        .as_deref()
+                        .ok_or_else(|| failed("--create-bucket needs an endpoint".to_owned()))?;
+                    create_bucket_signed(endpoint, bucket, region, &credentials)
+                        .await
+                        .map_err(&failed)?;
+                }
+                s3_store(bucket, endpoint.as_deref(), region, &credentials).map_err(&failed)?
+            }
+        };
+        probe(store.as_ref()).await.map_err(failed)?;
+        Ok(Backend {
+            name: spec.short_name().to_owned(),
+            url: redact_url(url),
+            store,
+        })
+    }
+}
+
+fn s3_store(
+    bucket: &str,
+    endpoint: Option<&str>,
+    region: &str,
+    credentials: &S3Credentials,
+) -> Result<Arc<dyn ObjectStore>, String> {
+    let mut builder = object_store::aws::AmazonS3Builder::new()
+        .with_bucket_name(bucket)
+        .with_region(region)
+        .with_access_key_id(&credentials.access_key)
+        .with_secret_access_key(&credentials.secret_key)
+        .with_virtual_hosted_style_request(false)
+        .with_retry(object_store::RetryConfig {
+            max_retries: 1,
+            retry_timeout: Duration::from_secs(5),
+            ..Default::default()
+        });
+    if let Some(endpoint) = endpoint {
+        builder = builder
+            .with_endpoint(endpoint)
+            .with_allow_http(endpoint.starts_with("http://"));
+    }
+    builder
+        .build()
+        .map(|store| Arc::new(store) as Arc<dyn ObjectStore>)
+        .map_err(|e| e.to_string())
+}
+
+/// Lists a prefix that does not exist: cheap, and fails for a dead endpoint, wrong keys or a
+/// missing bucket.
+async fn probe(store: &dyn ObjectStore) -> Result<(), String> {
+    let probe = StorePath::from("vertex-perf-probe");
+    match tokio::time::timeout(
+        Duration::from_secs(15),
+        store.list_with_delimiter(Some(&probe)),
+    )
+    .await
+    {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(error)) => Err(explain(&error.to_string())),
+        Err(_) => Err("no answer within 15 s".to_owned()),
+    }
+}
+
+/// Turns object_store's messages into one line with a hint.
+fn explain(message: &str) -> String {
+    let lower = message.to_lowercase();
+    let hint = if lower.contains("connect")
+        || lower.contains("refused")
+        || lower.contains("dns")
+        || lower.contains("error sending request")
+    {
+        "\n(hint: is the S3 endpoint running? check the endpoint URL)"
+    } else if lower.contains("403")
+        || lower.contains("signature")
+        || lower.contains("accessdenied")
+        || lower.contains("invalidaccesskeyid")
+    {
+        "\n(hint: check the access key and secret)"
+    } else if lower.contains("nosuchbucket") || lower.contains("bucket") && lower.contains("not") {
+        "\n(hint: create it with --create-bucket)"
+    } else {
+        ""
+    };
+    let first_line = message.lines().next().unwrap_or(message);
+    format!("{}{hint}", first_line.chars().take(300).collect::<String>())
+}
+
+/// Sends a signed CreateBucket (object_store cannot create buckets); an existing bucket
+/// owned by us is fine.
+async fn create_bucket_signed(
+    endpoint: &str,
+    bucket: &str,
+    region: &str,
+    credentials: &S3Credentials,
+) -> Result<(), String> {
+    let endpoint_url: url::Url = endpoint
+        .parse()
+        .map_err(|e| format!("bad endpoint `{endpoint}`: {e}"))?;
+    if endpoint_url.scheme() != "http" {
+        return Err("--create-bucket supports http:// endpoints".to_owned());
+    }
+    let s3_bucket = rusty_s3::Bucket::new(
+        endpoint_url,
+        rusty_s3::UrlStyle::Path,
+        bucket.to_owned(),
+        region.to_owned(),
+    )
+    .map_err(|e| e.to_string())?;
+    let keys = rusty_s3::Credentials::new(
+        credentials.access_key.clone(),
+        credentials.secret_key.clone(),
+    );
+    let signed = rusty_s3::S3Action::sign(&s3_bucket.create_bucket(&keys), Duration::from_mins(1));
+    let host = signed.host_str().ok_or("no host")?.to_owned();
+    let port = signed.port_or_known_default().unwrap_or(80);
+    let stream = tokio::net::TcpStream::connect((host.as_str(), port))
+        .await
+        .map_err(|e| format!("connect to {endpoint}: {e}"))?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .map_err(|e| e.to_string())?;
+    tokio::spawn(connection);
+    let path = match signed.query() {
+        Some(query) => format!("{}?{query}", signed.path()),
+        None => signed.path().to_owned(),
+    };
+    let request = http::Request::put(path)
+        .header(http::header::HOST, format!("{host}:{port}"))
+        .body(http_body_util::Empty::<bytes::Bytes>::new())
+        .map_err(|e| e.to_string())?;
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|e| e.to_string())?;
+    match response.status().as_u16() {
+        200..=299 | 409 => Ok(()),
+        status => Err(format!("CreateBucket `{bucket}` returned {status}")),
+    }
+}

@@ -1,0 +1,24 @@
+//! Object storage benchmarks in the style of MinIO's warp, for the question Vertex AR users
+//! ask: how does local disk compare with S3/MinIO for 1–20 MiB objects?
+//!
+//! # Brief overview
+//!
+//! - [`Backend::open`] opens and probes a backend from a URL (`file:///dir`, `memory://`,
+//!   `s3://bucket?endpoint=...`, `s3+embedded://`).
+//! - [`EmbeddedS3`] serves an S3-compatible API on a loopback port, so the comparison runs
+//!   on a fresh machine.
+//! - [`run`] executes a [`Plan`] and returns a [`report_model::StorageReport`]: MiB/s,
+//!   operations/s, latency and TTFB percentiles per backend × operation × size, SHA-256
+//!   verification of every object read back, ratios between backends, and what was skipped.
+//!
+//! Everything is written under the plan's run prefix and deleted at the end.
+
+mod backend;
+mod embedded;
+mod errors;
+mod runner;
+
+pub use backend::{Backend, BackendSpec, S3Credentials, minio_url_from_env};
+pub use embedded::EmbeddedS3;
+pub use errors::StorageError;
+pub use runner::{Plan, StorageProgress, cleanup, parse_sizes, payload, run};

@@ -1,0 +1,565 @@
+//! Running a [`Plan`] over backends: per backend × operation × size, throughput, latency,
+//! TTFB for gets, errors, and SHA-256 verification of every object read back. Everything is
+//! written under one run prefix and deleted at the end, also after a failure.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures::{StreamExt as _, TryStreamExt as _};
+use object_store::path::Path as StorePath;
+use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload, WriteMultipart};
+use report_model::{
+    BackendRatio, BackendSummary, ErrorClass, ErrorCount, IntegrityMismatch, IntegrityResult,
+    LatencyDistribution, LatencyHistogram, SCHEMA_VERSION, StorageOperation, StorageReport,
+    StorageResult,
+};
+use sha2::Digest as _;
+
+use crate::{Backend, StorageError};
+
+/// What to measure.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Object sizes, bytes (default 1, 5, 10, 20 MiB).
+    pub sizes: Vec<u64>,
+    /// Objects per size and repetition.
+    pub objects: u32,
+    /// Operations in flight at once.
+    pub concurrency: u32,
+    /// Repetitions (each one a fresh set of objects).
+    pub repetitions: u32,
+    /// Operations, in order. `Get`, `Head` and `Delete` need `Put`.
+    pub operations: Vec<StorageOperation>,
+    /// Seed of the payloads: the same seed gives the same bytes.
+    pub seed: u64,
+    /// Objects at least this big are uploaded in parts.
+    pub multipart_threshold: u64,
+    /// Part size of multipart uploads.
+    pub part_size: usize,
+    /// One unmeasured put/get per backend and size before measuring.
+    pub warmup: bool,
+    /// Everything goes under this prefix.
+    pub run_prefix: String,
+}
+
+impl Plan {
+    /// The defaults: 1/5/10/20 MiB, 2 objects, concurrency 2, 1 repetition, all operations.
+    pub fn new(run_prefix: &str) -> Plan {
+        Plan {
+            sizes: vec![1 << 20, 5 << 20, 10 << 20, 20 << 20],
+            objects: 2,
+            concurrency: 2,
+            repetitions: 1,
+            operations: vec![
+                StorageOperation::Put,
+                StorageOperation::Get,
+                StorageOperation::Head,
+                StorageOperation::List,
+                StorageOperation::Delete,
+            ],
+            seed: 42,
+            multipart_threshold: 16 << 20,
+            part_size: 8 << 20,
+            warmup: true,
+            run_prefix: run_prefix.trim_matches('/').to_owned(),
+        }
+    }
+
+    fn validate(&self) -> Result<(), StorageError> {
+        let fail = |message: &str| {
+            Err(StorageError::Config {
+                message: message.to_owned(),
+            })
+        };
+        if self.sizes.is_empty() || self.sizes.contains(&0) {
+            return fail("sizes must be non-empty and above zero");
+        }
+        if self.objects == 0 || self.concurrency == 0 || self.repetitions == 0 {
+            return fail("objects, concurrency and repetitions must be above zero");
+        }
+        if self.run_prefix.is_empty() {
+            return fail("the run prefix must not be empty");
+        }
+        if self.part_size < 5 << 20 {
+            return fail("S3 parts are at least 5 MiB");
+        }
+        Ok(())
+    }
+}
+
+/// Progress of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StorageProgress {
+    /// Backend name.
+    pub backend: String,
+    /// Operation.
+    pub operation: StorageOperation,
+    /// Object size.
+    pub object_size_bytes: u64,
+    /// Payload bytes moved so far in this phase.
+    pub bytes: u64,
+    /// Seconds since the phase started.
+    pub elapsed: Duration,
+}
+
+/// Parses sizes such as `64KiB,1MiB,100MiB` (also `KB`/`MB` meaning KiB/MiB, like the old
+/// suite, and plain bytes).
+pub fn parse_sizes(text: &str) -> Result<Vec<u64>, StorageError> {
+    text.split(',')
+        .map(|item| {
+            let item = item.trim();
+            let split = item
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(item.len());
+            let (number, unit) = item.split_at(split);
+            let number: u64 = number.parse().map_err(|_| StorageError::Config {
+                message: format!("size `{item}` is not like 1MiB"),
+            })?;
+            let factor = match unit.trim() {
+                "" | "B" => 1,
+                "KiB" | "KB" | "K" => 1 << 10,
+                "MiB" | "MB" | "M" => 1 << 20,
+                "GiB" | "GB" | "G" => 1 << 30,
+                _ => {
+                    return Err(StorageError::Config {
+                        message: format!("size `{item}` has an unknown unit (B, KiB, MiB, GiB)"),
+                    });
+                }
+            };
+            Ok(number * factor)
+        })
+        .collect()
+}
+
+/// Reproducible payload bytes (SplitMix64 stream) for object `index` of a size.
+pub fn payload(size: u64, seed: u64, index: u64) -> Bytes {
+    let mut state = seed ^ index.wrapping_mul(0xD1B5_4A32_D192_ED03) ^ size;
+    let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0) + 8);
+    while (out.len() as u64) < size {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        out.extend_from_slice(&(z ^ (z >> 31)).to_le_bytes());
+    }
+    out.truncate(usize::try_from(size).unwrap_or(0));
+    Bytes::from(out)
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// The figures of one backend × operation × size, accumulated over repetitions.
+#[derive(Default)]
+struct Figures {
+    n_operations: u64,
+    total_bytes: u64,
+    busy: Duration,
+    repetition_rates: Vec<f64>,
+    latency: LatencyHistogram,
+    ttfb: Option<LatencyHistogram>,
+    errors: BTreeMap<ErrorClass, (u64, String)>,
+    integrity: IntegrityResult,
+}
+
+impl Figures {
+    fn fail(&mut self, class: ErrorClass, message: String) {
+        let entry = self.errors.entry(class).or_insert((0, String::new()));
+        entry.0 += 1;
+        if entry.1.is_empty() {
+            entry.1 = message;
+        }
+    }
+}
+
+/// One outcome of an operation on one object.
+struct OpOutcome {
+    latency: Duration,
+    ttfb: Option<Duration>,
+    bytes: u64,
+    result: Result<Option<IntegrityMismatch>, String>,
+}
+
+/// Runs `plan` on every backend. `backends` may hold setup failures (reported as skipped);
+/// a backend that fails mid-run is marked skipped with the reason, and the others go on.
+pub async fn run(
+    plan: &Plan,
+    backends: Vec<Result<Backend, (String, StorageError)>>,
+    mut progress: impl FnMut(StorageProgress),
+) -> Result<StorageReport, StorageError> {
+    plan.validate()?;
+    let mut summaries = Vec::new();
+    let mut results: Vec<StorageResult> = Vec::new();
+    let mut leftovers = Vec::new();
+    for backend in backends {
+        let backend = match backend {
+            Ok(backend) => backend,
+            Err((url, error)) => {
+                let name = url
+                    .parse::<crate::BackendSpec>()
+                    .map_or_else(|_| "unknown".to_owned(), |s| s.short_name().to_owned());
+                summaries.push(BackendSummary {
+                    name,
+                    url: report_model::redact_url(&url),
+                    skipped: Some(error.to_string()),
+                });
+                continue;
+            }
+        };
+        let outcome = run_backend(plan, &backend, &mut progress).await;
+        leftovers.extend(cleanup(&backend, &plan.run_prefix).await);
+        match outcome {
+            Ok(mut backend_results) => {
+                results.append(&mut backend_results);
+                summaries.push(BackendSummary {
+                    name: backend.name.clone(),
+                    url: backend.url.clone(),
+                    skipped: None,
+                });
+            }
+            Err(reason) => summaries.push(BackendSummary {
+                name: backend.name.clone(),
+                url: backend.url.clone(),
+                skipped: Some(reason),
+            }),
+        }
+    }
+    let ratios = ratios(&results);
+    Ok(StorageReport {
+        schema_version: SCHEMA_VERSION,
+        run_prefix: plan.run_prefix.clone(),
+        backends: summaries,
+        results,
+        ratios,
+        leftovers,
+    })
+}
+
+/// Every backend against the first one that has results, per operation and size.
+fn ratios(results: &[StorageResult]) -> Vec<BackendRatio> {
+    let Some(reference) = results.first().map(|r| r.backend.clone()) else {
+        return Vec::new();
+    };
+    let mut ratios = Vec::new();
+    for result in results.iter().filter(|r| r.backend != reference) {
+        if let Some(base) = results.iter().find(|r| {
+            r.backend == reference
+                && r.operation == result.operation
+                && r.object_size_bytes == result.object_size_bytes
+        }) && base.bytes_per_sec > 0.0
+        {
+            ratios.push(BackendRatio {
+                operation: result.operation,
+                object_size_bytes: result.object_size_bytes,
+                numerator: result.backend.clone(),
+                denominator: reference.clone(),
+                ratio: result.bytes_per_sec / base.bytes_per_sec,
+            });
+        }
+    }
+    ratios
+}
+
+fn key(plan: &Plan, backend: &str, size: u64, repetition: u32, index: u32) -> StorePath {
+    StorePath::from(format!(
+        "{}/{backend}/{size}/r{repetition}/object-{index}",
+        plan.run_prefix
+    ))
+}
+
+async fn run_backend(
+    plan: &Plan,
+    backend: &Backend,
+    progress: &mut impl FnMut(StorageProgress),
+) -> Result<Vec<StorageResult>, String> {
+    let store = &backend.store;
+    let mut all = Vec::new();
+    for &size in &plan.sizes {
+        let payloads: Vec<Bytes> = (0..plan.objects)
+            .map(|i| payload(size, plan.seed, u64::from(i)))
+            .collect();
+        let hashes: Vec<String> = payloads.iter().map(|p| sha256_hex(p)).collect();
+        if plan.warmup {
+            let warm = StorePath::from(format!(
+                "{}/{}/warmup-{size}",
+                plan.run_prefix, backend.name
+            ));
+            put_object(store.as_ref(), &warm, payloads[0].clone(), plan)
+                .await
+                .map_err(|e| format!("warm-up put of {size} bytes failed: {e}"))?;
+            let _ = get_object(store.as_ref(), &warm).await;
+            let _ = store.delete(&warm).await;
+        }
+        let mut figures: BTreeMap<StorageOperation, Figures> = BTreeMap::new();
+        for repetition in 0..plan.repetitions {
+            for &operation in &plan.operations {
+                let keys: Vec<StorePath> = (0..plan.objects)
+                    .map(|i| key(plan, &backend.name, size, repetition, i))
+                    .collect();
+                let started = Instant::now();
+                let outcomes: Vec<OpOutcome> = match operation {
+                    StorageOperation::List => {
+                        let prefix = StorePath::from(format!(
+                            "{}/{}/{size}/r{repetition}",
+                            plan.run_prefix, backend.name
+                        ));
+                        let op_started = Instant::now();
+                        let listed: Result<Vec<_>, _> =
+                            store.list(Some(&prefix)).try_collect().await;
+                        vec![OpOutcome {
+                            latency: op_started.elapsed(),
+                            ttfb: None,
+                            bytes: 0,
+                            result: listed.map(|_| None).map_err(|e| e.to_string()),
+                        }]
+                    }
+                    _ => {
+                        futures::stream::iter(keys.iter().enumerate())
+                            .map(|(i, key)| {
+                                let (payload, expected) = (payloads[i].clone(), hashes[i].clone());
+                                let store = Arc::clone(store);
+                                async move {
+                                    one_operation(
+                                        store.as_ref(),
+                                        operation,
+                                        key,
+                                        payload,
+                                        &expected,
+                                        plan,
+                                    )
+                                    .await
+                                }
+                            })
+                            .buffer_unordered(plan.concurrency as usize)
+                            .collect()
+                            .await
+                    }
+                };
+                let busy = started.elapsed();
+                let entry = figures.entry(operation).or_default();
+                let moved: u64 = outcomes
+                    .iter()
+                    .filter(|o| o.result.is_ok())
+                    .map(|o| o.bytes)
+                    .sum();
+                let failures = outcomes.iter().filter(|o| o.result.is_err()).count();
+                if failures == outcomes.len()
+                    && repetition == 0
+                    && operation == StorageOperation::Put
+                {
+                    let reason = outcomes
+                        .iter()
+                        .find_map(|o| o.result.as_ref().err())
+                        .cloned()
+                        .unwrap_or_default();
+                    return Err(format!("every put of {size} bytes failed: {reason}"));
+                }
+                for outcome in outcomes {
+                    entry.n_operations += 1;
+                    entry.latency.record(outcome.latency);
+                    if let Some(ttfb) = outcome.ttfb {
+                        entry
+                            .ttfb
+                            .get_or_insert_with(LatencyHistogram::new)
+                            .record(ttfb);
+                    }
+                    match outcome.result {
+                        Ok(None) => {
+                            entry.total_bytes += outcome.bytes;
+                            if operation == StorageOperation::Get {
+                                entry.integrity.verified += 1;
+                            }
+                        }
+                        Ok(Some(mismatch)) => {
+                            entry.fail(
+                                ErrorClass::IntegrityMismatch,
+                                format!(
+                                    "{}: sent {}, got {}",
+                                    mismatch.key, mismatch.expected_sha256, mismatch.actual_sha256
+                                ),
+                            );
+                            entry.integrity.mismatches.push(mismatch);
+                        }
+                        Err(message) => entry.fail(ErrorClass::Other, message),
+                    }
+                }
+                entry.busy += busy;
+                entry
+                    .repetition_rates
+                    .push(moved as f64 / busy.as_secs_f64().max(1e-9));
+                progress(StorageProgress {
+                    backend: backend.name.clone(),
+                    operation,
+                    object_size_bytes: size,
+                    bytes: moved,
+                    elapsed: busy,
+                });
+            }
+        }
+        for (operation, figures) in figures {
+            let seconds = figures.busy.as_secs_f64().max(1e-9);
+            all.push(StorageResult {
+                backend: backend.name.clone(),
+                operation,
+                object_size_bytes: size,
+                n_operations: figures.n_operations,
+                concurrency: plan.concurrency,
+                total_bytes: figures.total_bytes,
+                duration_us: u64::try_from(figures.busy.as_micros()).unwrap_or(u64::MAX),
+                bytes_per_sec: figures.total_bytes as f64 / seconds,
+                operations_per_sec: figures.n_operations as f64 / seconds,
+                repetition_bytes_per_sec: figures.repetition_rates,
+                latency: LatencyDistribution::from(figures.latency),
+                ttfb: figures.ttfb.map(LatencyDistribution::from),
+                errors: figures
+                    .errors
+                    .into_iter()
+                    .map(|(class, (count, sample_message))| ErrorCount {
+                        class,
+                        count,
+                        sample_message,
+                    })
+                    .collect(),
+                integrity: figures.integrity,
+            });
+        }
+    }
+    Ok(all)
+}
+
+async fn one_operation(
+    store: &dyn ObjectStore,
+    operation: StorageOperation,
+    key: &StorePath,
+    payload: Bytes,
+    expected: &str,
+    plan: &Plan,
+) -> OpOutcome {
+    let started = Instant::now();
+    let size = payload.len() as u64;
+    let (ttfb, bytes, result) = match operation {
+        StorageOperation::Put => (
+            None,
+            size,
+            put_object(store, key, payload, plan).await.map(|()| None),
+        ),
+        StorageOperation::Get => match get_object(store, key).await {
+            Ok((body, ttfb)) => {
+                let actual = sha256_hex(&body);
+                let mismatch = (actual != expected).then(|| IntegrityMismatch {
+                    key: key.to_string(),
+                    expected_sha256: expected.to_owned(),
+                    actual_sha256: actual,
+                });
+                (Some(ttfb), body.len() as u64, Ok(mismatch))
+            }
+            Err(error) => (None, 0, Err(error)),
+        },
+        StorageOperation::Head => (
+            None,
+            0,
+            store
+                .head(key)
+                .await
+                .map(|_| None)
+                .map_err(|e| e.to_string()),
+        ),
+        StorageOperation::Delete => (
+            None,
+            0,
+            store
+                .delete(key)
+                .await
+                .map(|()| None)
+                .map_err(|e| e.to_string()),
+        ),
+        _ => (
+            None,
+            0,
+            Err(format!("operation `{operation}` is not per object")),
+        ),
+    };
+    OpOutcome {
+        latency: started.elapsed(),
+        ttfb,
+        bytes,
+        result,
+    }
+}
+
+async fn put_object(
+    store: &dyn ObjectStore,
+    key: &StorePath,
+    payload: Bytes,
+    plan: &Plan,
+) -> Result<(), String> {
+    if (payload.len() as u64) < plan.multipart_threshold {
+        return store
+            .put(key, PutPayload::from(payload))
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+    }
+    let upload = store.put_multipart(key).await.map_err(|e| e.to_string())?;
+    let mut writer = WriteMultipart::new_with_chunk_size(upload, plan.part_size);
+    for chunk in payload.chunks(plan.part_size) {
+        writer.write(chunk);
+    }
+    writer.finish().await.map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// The whole body and the time to its first chunk.
+async fn get_object(store: &dyn ObjectStore, key: &StorePath) -> Result<(Bytes, Duration), String> {
+    let started = Instant::now();
+    let result = store.get(key).await.map_err(|e| e.to_string())?;
+    let mut stream = result.into_stream();
+    let mut body = Vec::new();
+    let mut ttfb = None;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| e.to_string())?;
+        ttfb.get_or_insert_with(|| started.elapsed());
+        body.extend_from_slice(&chunk);
+    }
+    Ok((Bytes::from(body), ttfb.unwrap_or_else(|| started.elapsed())))
+}
+
+/// Deletes everything under the run prefix; returns what could not be deleted.
+pub async fn cleanup(backend: &Backend, run_prefix: &str) -> Vec<String> {
+    let prefix = StorePath::from(run_prefix);
+    let listed: Result<Vec<_>, _> = backend.store.list(Some(&prefix)).try_collect().await;
+    let mut leftovers = Vec::new();
+    match listed {
+        Ok(objects) => {
+            for meta in objects {
+                if let Err(error) = backend.store.delete(&meta.location).await {
+                    leftovers.push(format!("{}: {} ({error})", backend.name, meta.location));
+                }
+            }
+        }
+        Err(error) => leftovers.push(format!(
+            "{}: cannot list `{run_prefix}` ({error})",
+            backend.name
+        )),
+    }
+    leftovers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_payloads() {
+        assert_eq!(
+            parse_sizes("64KiB, 1MiB,2MB,100").unwrap(),
+            vec![64 << 10, 1 << 20, 2 << 20, 100]
+        );
+        assert!(parse_sizes("1XB").is_err());
+        assert_eq!(payload(1000, 1, 0), payload(1000, 1, 0));
+        assert_ne!(payload(1000, 1, 0), payload(1000, 1, 1));
+        assert_eq!(payload(1 << 20, 7, 3).len(), 1 << 20);
+    }
+}
