@@ -344,6 +344,7 @@ async fn create_bucket_signed(
     };
     let request = http::Request::put(path)
         .header(http::header::HOST, format!("{host}:{port}"))
+        .header(http::header::CONTENT_LENGTH, "0")
         .body(http_body_util::Empty::<bytes::Bytes>::new())
         .map_err(|e| e.to_string())?;
     let response = sender
