@@ -221,3 +221,56 @@ pub fn automated_portraits_report(report: &SuiteReport) -> Result<Option<String>
     });
     to_json(&document, true).map(Some)
 }
+
+/// `storage_integration_report.json`: `timestamp`, `base_url`, `minio_available` (an S3
+/// backend ran), `test_results[]` with the old keys (one entry per backend × operation ×
+/// size; speeds in MiB/s), `summary`, `system_info`, plus the full `storage` section. `None`
+/// without a storage section.
+pub fn storage_integration_report(report: &SuiteReport) -> Result<Option<String>, ReportError> {
+    let Some(storage) = report.storage.as_ref() else {
+        return Ok(None);
+    };
+    let results: Vec<Value> = storage
+        .results
+        .iter()
+        .map(|result| {
+            let mibps = result.bytes_per_sec / MIB;
+            let success = result.errors.is_empty() && result.integrity.mismatches.is_empty();
+            json!({
+                "test_name": format!("{} {}", result.backend, result.operation),
+                "success": success,
+                "duration": seconds(result.duration_us),
+                "file_size_mb": result.object_size_bytes as f64 / MIB,
+                "upload_speed_mbps": (result.operation == crate::StorageOperation::Put).then_some(mibps),
+                "download_speed_mbps": (result.operation == crate::StorageOperation::Get).then_some(mibps),
+                "error_message": result.errors.first().map(|e| e.sample_message.clone()),
+                "metadata": {
+                    "backend": result.backend,
+                    "operation": result.operation,
+                    "objects": result.n_operations,
+                    "integrity_verified": result.integrity.verified,
+                    "integrity_mismatches": result.integrity.mismatches.len(),
+                },
+            })
+        })
+        .collect();
+    let successful = results.iter().filter(|r| r["success"] == true).count();
+    let minio_available = storage
+        .backends
+        .iter()
+        .any(|b| b.skipped.is_none() && b.name.contains("s3"));
+    let document = json!({
+        "timestamp": report.meta.started_at,
+        "base_url": report.meta.target,
+        "minio_available": minio_available,
+        "test_results": results,
+        "summary": {
+            "total_tests": results.len(),
+            "successful_tests": successful,
+            "failed_tests": results.len() - successful,
+        },
+        "system_info": system_info(report),
+        "storage": storage,
+    });
+    to_json(&document, true).map(Some)
+}

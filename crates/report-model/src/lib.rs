@@ -59,7 +59,9 @@ pub use compare::{
 };
 pub use errors::ReportError;
 pub use histogram::{LatencyHistogram, LatencySummary};
-pub use legacy::{automated_portraits_report, load_test_report, performance_report};
+pub use legacy::{
+    automated_portraits_report, load_test_report, performance_report, storage_integration_report,
+};
 pub use load::{
     CheckCounts, EndpointReport, ErrorClass, ErrorCount, ExecutorKind, ExecutorSummary,
     GeneratorHealth, LatencyDistribution, LoadReport, LoadTotals, ScenarioReport, SecondStats,

@@ -31,6 +31,48 @@ pub enum Command {
     /// Walk the end-to-end portrait workflow against a Vertex AR service, verify stored files
     /// and clean up.
     Workflow(WorkflowArgs),
+    /// Compare storage backends (local disk, S3/MinIO, embedded S3) for put/get/head/list/delete
+    /// throughput and latency, verifying every object by SHA-256.
+    Storage(StorageArgs),
+}
+
+/// Arguments of `vertex-perf storage`.
+#[derive(Debug, clap::Args)]
+pub struct StorageArgs {
+    /// A backend: file:///dir, memory://, s3://bucket?endpoint=http://host:port, s3+embedded://
+    /// (repeatable; replaces the default of a local temp directory plus the embedded S3
+    /// server, plus MinIO when MINIO_ENDPOINT is set). S3 keys come from AWS_ACCESS_KEY_ID /
+    /// AWS_SECRET_ACCESS_KEY or MINIO_ACCESS_KEY / MINIO_SECRET_KEY.
+    #[arg(long = "backend", value_name = "URL")]
+    pub backends: Vec<String>,
+    /// Object sizes.
+    #[arg(long, default_value = "1MiB,5MiB,10MiB,20MiB")]
+    pub sizes: String,
+    /// Objects per size and repetition.
+    #[arg(long, default_value_t = 2)]
+    pub objects: u32,
+    /// Operations in flight at once.
+    #[arg(long, default_value_t = 2)]
+    pub concurrency: u32,
+    /// Repetitions.
+    #[arg(long, default_value_t = 1)]
+    pub repeat: u32,
+    /// Operations, in order.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "put,get,head,list,delete"
+    )]
+    pub ops: Vec<String>,
+    /// Create a missing bucket (signed CreateBucket request).
+    #[arg(long)]
+    pub create_bucket: bool,
+    /// A threshold such as `storage.upload_mibps > 20` (repeatable; replaces the built-in ones).
+    #[arg(long = "threshold", value_name = "EXPR")]
+    pub thresholds: Vec<Threshold>,
+    /// Run folder for the reports (default `reports/runs/<run id>`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// The Vertex AR load scenarios.

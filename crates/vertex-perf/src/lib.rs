@@ -30,6 +30,7 @@ pub fn main() -> ExitCode {
         Command::Monitor(args) => commands::monitor::run(args, &mut output),
         Command::Load(args) => commands::load::run(args, &mut output),
         Command::Workflow(args) => commands::workflow::run(args, &mut output),
+        Command::Storage(args) => commands::storage::run(args, &mut output),
     };
     let code = match result {
         Ok(code) => code,

@@ -5,4 +5,5 @@ pub mod compare;
 pub mod load;
 pub mod monitor;
 pub mod report;
+pub mod storage;
 pub mod workflow;

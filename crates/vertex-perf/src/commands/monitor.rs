@@ -36,13 +36,14 @@ pub fn run(args: &MonitorArgs, output: &mut Output) -> Result<u8> {
     config.interval = args.interval;
     config.duration = Some(args.duration);
     let mut meta = RunMeta::start(env!("CARGO_PKG_VERSION"), host_info(), None);
-    let folder = RunFolder::create(args.out.as_deref(), &meta.run_id)?;
     let interrupt = Interrupt::install();
     if let Err(error) = &interrupt {
         output.note(&format!("Ctrl-C will not write a report: {error}"));
     }
 
     let mut handle = Sampler::start(config)?;
+    // Only once the target is found: a failed setup leaves no empty run folder.
+    let folder = RunFolder::create(args.out.as_deref(), &meta.run_id)?;
     let live = handle.live().expect("first call");
     let mut progress = Progress::new();
     let mut interrupted = false;

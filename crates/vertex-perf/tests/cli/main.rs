@@ -6,5 +6,6 @@ mod http_server;
 mod load;
 mod monitor;
 mod report;
+mod storage;
 mod util;
 mod workflow;

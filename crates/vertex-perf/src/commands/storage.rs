@@ -1,0 +1,184 @@
+//! `vertex-perf storage`: local disk vs S3 (embedded, MinIO, any endpoint); writes
+//! `storage_integration_report.json`, `suite.json`, `junit.xml` and `summary.md`.
+
+use anyhow::{Context as _, Result, bail};
+use report_model::{
+    DEFAULT_THRESHOLDS, MetricUnit, RenderFormat, RunMeta, StorageOperation, SuiteReport,
+    Threshold, Verdict, evaluate_all, render, storage_integration_report,
+};
+use storage_bench::{Backend, EmbeddedS3, Plan, minio_url_from_env, parse_sizes};
+
+use crate::PerfExitCode;
+use crate::cli::StorageArgs;
+use crate::output::Output;
+use crate::progress::Progress;
+use crate::run_folder::RunFolder;
+
+fn operation(name: &str) -> Result<StorageOperation> {
+    Ok(match name.trim() {
+        "put" => StorageOperation::Put,
+        "get" => StorageOperation::Get,
+        "head" => StorageOperation::Head,
+        "list" => StorageOperation::List,
+        "delete" => StorageOperation::Delete,
+        other => bail!("unknown operation `{other}`\n(hint: put, get, head, list, delete)"),
+    })
+}
+
+/// Runs the comparison; exit 1 when an object came back different or a threshold failed.
+pub fn run(args: &StorageArgs, output: &mut Output) -> Result<u8> {
+    // Malformed URLs are usage errors, found before anything runs.
+    for url in &args.backends {
+        url.parse::<storage_bench::BackendSpec>()?;
+    }
+    let sizes = parse_sizes(&args.sizes)?;
+    let operations = args
+        .ops
+        .iter()
+        .map(|op| operation(op))
+        .collect::<Result<_>>()?;
+    let mut meta = RunMeta::start(env!("CARGO_PKG_VERSION"), perf_sampler::host_info(), None);
+    let mut plan = Plan::new(&format!("vertex-perf/{}", meta.run_id));
+    plan.sizes = sizes;
+    plan.objects = args.objects;
+    plan.concurrency = args.concurrency;
+    plan.repetitions = args.repeat;
+    plan.operations = operations;
+    let folder = RunFolder::create(args.out.as_deref(), &meta.run_id)?;
+    let thresholds: Vec<Threshold> = if args.thresholds.is_empty() {
+        DEFAULT_THRESHOLDS
+            .iter()
+            .filter(|t| t.starts_with("storage."))
+            .map(|t| t.parse().expect("built-in thresholds parse"))
+            .collect()
+    } else {
+        args.thresholds.clone()
+    };
+
+    // Scratch space for the default local directory and the embedded server, removed at
+    // the end whatever happens.
+    let scratch = tempfile::Builder::new()
+        .prefix("vertex-perf-storage-")
+        .tempdir()
+        .context("cannot create a temporary directory")?;
+    let urls: Vec<String> = if args.backends.is_empty() {
+        let mut urls = vec![
+            format!("file://{}", scratch.path().join("local").display()),
+            "s3+embedded://".to_owned(),
+        ];
+        urls.extend(minio_url_from_env());
+        urls
+    } else {
+        args.backends.clone()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let storage = runtime.block_on(async {
+        let embedded = if urls.iter().any(|u| u == "s3+embedded://") {
+            Some(EmbeddedS3::start(&scratch.path().join("embedded-s3")).await?)
+        } else {
+            None
+        };
+        let mut backends = Vec::new();
+        for url in &urls {
+            match Backend::open(url, embedded.as_ref(), None, args.create_bucket).await {
+                Ok(backend) => backends.push(Ok(backend)),
+                Err(error) => {
+                    output.note(&format!(
+                        "skipping {}: {}",
+                        report_model::redact_url(url),
+                        error.to_string().replace('\n', " ")
+                    ));
+                    backends.push(Err((url.clone(), error)));
+                }
+            }
+        }
+        let mut progress = Progress::new();
+        let report = storage_bench::run(&plan, backends, |p| {
+            let mibps = p.bytes as f64 / (1024.0 * 1024.0) / p.elapsed.as_secs_f64().max(1e-9);
+            progress.update(&format!(
+                "{} {} {}: {mibps:.1} MiB/s",
+                p.backend,
+                p.operation,
+                MetricUnit::Bytes.format(p.object_size_bytes as f64)
+            ));
+        })
+        .await;
+        progress.finish();
+        report
+    })?;
+    meta.finish();
+
+    let mut report = SuiteReport::new(meta);
+    report.storage = Some(storage);
+    report.thresholds = evaluate_all(&thresholds, &report.metrics());
+    report.verdict = report.computed_verdict();
+    folder.write("suite.json", &render(&report, RenderFormat::JsonPretty)?)?;
+    if let Some(legacy) = storage_integration_report(&report)? {
+        folder.write("storage_integration_report.json", &legacy)?;
+    }
+    folder.write("junit.xml", &render(&report, RenderFormat::Junit)?)?;
+    folder.write("summary.md", &render(&report, RenderFormat::Markdown)?)?;
+    output.stdout(&crate::summary::finish(&report, table(&report)))?;
+    output.note(&format!("reports written to {}", folder.path().display()));
+    Ok(if report.verdict == Verdict::Fail {
+        PerfExitCode::THRESHOLD_FAILED
+    } else {
+        PerfExitCode::OK
+    })
+}
+
+fn table(report: &SuiteReport) -> Vec<String> {
+    let Some(storage) = &report.storage else {
+        return Vec::new();
+    };
+    let duration = |us: u64| MetricUnit::Duration.format(us as f64);
+    let mut lines = vec![format!(
+        "{:<12} {:<7} {:>9} {:>10} {:>9} {:>9} {:>9}  integrity",
+        "backend", "op", "size", "MiB/s", "p50", "p99", "ttfb p50"
+    )];
+    for result in &storage.results {
+        lines.push(format!(
+            "{:<12} {:<7} {:>9} {:>10.1} {:>9} {:>9} {:>9}  {}",
+            result.backend,
+            result.operation.to_string(),
+            MetricUnit::Bytes.format(result.object_size_bytes as f64),
+            result.bytes_per_sec / (1024.0 * 1024.0),
+            duration(result.latency.summary.p50_us),
+            duration(result.latency.summary.p99_us),
+            result
+                .ttfb
+                .as_ref()
+                .map_or_else(|| "-".to_owned(), |t| duration(t.summary.p50_us)),
+            if result.integrity.mismatches.is_empty() {
+                format!("{} ok", result.integrity.verified)
+            } else {
+                format!("{} MISMATCHED", result.integrity.mismatches.len())
+            },
+        ));
+    }
+    for ratio in &storage.ratios {
+        lines.push(format!(
+            "{}/{} {} {}: {:.2}x",
+            ratio.numerator,
+            ratio.denominator,
+            ratio.operation,
+            MetricUnit::Bytes.format(ratio.object_size_bytes as f64),
+            ratio.ratio
+        ));
+    }
+    for backend in storage.backends.iter().filter(|b| b.skipped.is_some()) {
+        lines.push(format!(
+            "skipped {}: {}",
+            backend.url,
+            backend
+                .skipped
+                .as_deref()
+                .unwrap_or_default()
+                .replace('\n', " ")
+        ));
+    }
+    lines
+}

@@ -1,0 +1,119 @@
+//! `vertex-perf storage`.
+
+use crate::util::{assert_setup_error, vertex_perf};
+
+#[test]
+fn default_plan_compares_local_and_embedded_s3() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = vertex_perf(&[
+        "storage",
+        "--sizes",
+        "64KiB,1MiB",
+        "--objects",
+        "2",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("embedded-s3/local put 64.0KiB"),
+        "{}",
+        run.stdout
+    );
+    let legacy: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("storage_integration_report.json")).unwrap(),
+    )
+    .unwrap();
+    let keys: Vec<&str> = legacy
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "timestamp",
+            "base_url",
+            "minio_available",
+            "test_results",
+            "summary",
+            "system_info",
+            "storage"
+        ]
+    );
+    assert_eq!(
+        legacy["minio_available"], true,
+        "the embedded S3 server ran"
+    );
+    let first = legacy["test_results"][0].as_object().unwrap();
+    for key in [
+        "test_name",
+        "success",
+        "duration",
+        "file_size_mb",
+        "upload_speed_mbps",
+        "download_speed_mbps",
+        "error_message",
+        "metadata",
+    ] {
+        assert!(first.contains_key(key), "{key}");
+    }
+    assert_eq!(legacy["summary"]["failed_tests"], 0);
+    let text = std::fs::read_to_string(dir.path().join("suite.json")).unwrap();
+    assert!(!text.contains("secret"), "no S3 secret in the report");
+}
+
+#[test]
+fn an_unreachable_s3_is_skipped_and_the_rest_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let s3 = format!("s3://bench?endpoint=http://127.0.0.1:{port}");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_vertex-perf"))
+        .args([
+            "storage",
+            "--backend",
+            "memory://",
+            "--backend",
+            &s3,
+            "--sizes",
+            "64KiB",
+            "--out",
+            dir.path().to_str().unwrap(),
+        ])
+        .env("AWS_ACCESS_KEY_ID", "key")
+        .env("AWS_SECRET_ACCESS_KEY", "super-secret-value")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("memory       put"), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "skipped s3://bench?endpoint=http://127.0.0.1:{port}"
+        )),
+        "{stdout}"
+    );
+    assert!(stderr.contains("is the S3 endpoint running"), "{stderr}");
+    assert!(!stdout.contains("super-secret-value") && !stderr.contains("super-secret-value"));
+}
+
+#[test]
+fn bad_arguments_exit_two() {
+    assert_setup_error(
+        &vertex_perf(&["storage", "--ops", "put,fly"]),
+        "unknown operation `fly`",
+    );
+    assert_setup_error(&vertex_perf(&["storage", "--sizes", "1XB"]), "unknown unit");
+    assert_setup_error(
+        &vertex_perf(&["storage", "--backend", "ftp://x"]),
+        "expected file:///dir",
+    );
+}
