@@ -7,6 +7,8 @@
 //!   `target/bench/`).
 //! - `bench-load`: `vertex-perf load` against `wrk` and `oha` on one loopback server,
 //!   interleaved rounds: requests/s, CPU per 100k requests, peak RSS.
+//! - `bench-storage`: `vertex-perf storage` against the Python `minio` client on the embedded
+//!   S3 server and against `dd` on a local directory, interleaved rounds.
 //!
 //! xtask needs only cargo and rustc and runs cargo through `$CARGO`.
 
@@ -24,6 +26,7 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("bench-sampler") => bench::sampler(&project_root()),
         Some("bench-load") => bench::load(&project_root()),
+        Some("bench-storage") => bench::storage(&project_root()),
         Some("help" | "--help" | "-h") | None => {
             print_help();
             Ok(())
