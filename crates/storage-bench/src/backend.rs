@@ -146,6 +146,9 @@ pub struct Backend {
     pub url: String,
     /// The store.
     pub store: Arc<dyn ObjectStore>,
+    /// Upload big objects in parts (S3). A local directory or memory gains nothing from
+    /// parts and only pays for them.
+    pub multipart: bool,
 }
 
 impl fmt::Debug for Backend {
@@ -164,6 +167,7 @@ impl Backend {
             name: name.to_owned(),
             url: redact_url(url),
             store,
+            multipart: false,
         }
     }
 
@@ -226,10 +230,12 @@ impl Backend {
             }
         };
         probe(store.as_ref()).await.map_err(failed)?;
+        let multipart = matches!(spec, BackendSpec::S3 { .. } | BackendSpec::EmbeddedS3);
         Ok(Backend {
             name: spec.short_name().to_owned(),
             url: redact_url(url),
             store,
+            multipart,
         })
     }
 }
