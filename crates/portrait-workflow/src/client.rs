@@ -95,6 +95,18 @@ pub struct Upload {
     pub content_type: String,
 }
 
+impl Upload {
+    /// Adds this file to `form` as the part `field`, with its filename and content type.
+    pub fn attach(&self, form: MultipartForm, field: &str) -> MultipartForm {
+        form.file(
+            field,
+            &self.filename,
+            &self.content_type,
+            self.bytes.clone(),
+        )
+    }
+}
+
 /// The public URL path of a server file path: `/storage/` plus what follows `/storage/`.
 pub fn storage_url_path(server_path: &str) -> Option<String> {
     server_path
@@ -291,21 +303,8 @@ impl<'a> VertexClient<'a> {
         image: &Upload,
         video: &Upload,
     ) -> Result<Order, ApiError> {
-        let form = MultipartForm::new()
-            .text("phone", phone)
-            .text("name", name)
-            .file(
-                "image",
-                &image.filename,
-                &image.content_type,
-                image.bytes.clone(),
-            )
-            .file(
-                "video",
-                &video.filename,
-                &video.content_type,
-                video.bytes.clone(),
-            );
+        let form = MultipartForm::new().text("phone", phone).text("name", name);
+        let form = video.attach(image.attach(form, "image"), "video");
         self.json(
             Method::POST,
             "/orders/create",
@@ -322,11 +321,9 @@ impl<'a> VertexClient<'a> {
         portrait_id: &str,
         video: &Upload,
     ) -> Result<Video, ApiError> {
-        let form = MultipartForm::new().text("portrait_id", portrait_id).file(
+        let form = video.attach(
+            MultipartForm::new().text("portrait_id", portrait_id),
             "video",
-            &video.filename,
-            &video.content_type,
-            video.bytes.clone(),
         );
         self.json(
             Method::POST,
@@ -538,19 +535,7 @@ impl<'a> VertexClient<'a> {
 
     /// `POST /ar/upload` (10 per minute per client IP).
     pub async fn ar_upload(&mut self, image: &Upload, video: &Upload) -> Result<Value, ApiError> {
-        let form = MultipartForm::new()
-            .file(
-                "image",
-                &image.filename,
-                &image.content_type,
-                image.bytes.clone(),
-            )
-            .file(
-                "video",
-                &video.filename,
-                &video.content_type,
-                video.bytes.clone(),
-            );
+        let form = video.attach(image.attach(MultipartForm::new(), "image"), "video");
         self.json(
             Method::POST,
             "/ar/upload",
