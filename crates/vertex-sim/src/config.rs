@@ -104,6 +104,9 @@ pub struct SimConfig {
     pub data_dir: PathBuf,
     /// `file:///dir` (default: `<data_dir>/storage`) or `s3://bucket?endpoint=...`.
     pub storage_url: Option<String>,
+    /// Keys for an `s3://` storage URL: (access key, secret). `None`: from
+    /// `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` or `MINIO_ACCESS_KEY`/`MINIO_SECRET_KEY`.
+    pub storage_credentials: Option<(String, String)>,
     /// Base of `permanent_link` and `ar_url`; default `http://<bound address>`.
     pub base_url: Option<String>,
     /// An admin created at start: (username, password).
@@ -138,6 +141,7 @@ impl SimConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir: data_dir.into(),
             storage_url: None,
+            storage_credentials: None,
             base_url: None,
             admin: None,
             missing_token_status: MissingTokenStatus::Unauthorized,

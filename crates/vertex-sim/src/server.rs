@@ -38,7 +38,11 @@ impl Sim {
         let data_dir =
             std::fs::canonicalize(&config.data_dir).map_err(|e| data_dir_error(e.to_string()))?;
         let storage_root = data_dir.join("storage");
-        let store = open_store(config.storage_url.as_deref(), &storage_root)?;
+        let store = open_store(
+            config.storage_url.as_deref(),
+            config.storage_credentials.as_ref(),
+            &storage_root,
+        )?;
         let db = Db::open(&data_dir).map_err(|e| data_dir_error(format!("database: {e}")))?;
         if let Some((username, password)) = &config.admin {
             db.create_user(username, &hash_password(password), true)
@@ -79,6 +83,7 @@ impl Sim {
 
 fn open_store(
     url: Option<&str>,
+    credentials: Option<&(String, String)>,
     default_root: &std::path::Path,
 ) -> Result<Arc<dyn ObjectStore>, SimError> {
     let storage_error = |url: &str, message: String| SimError::Storage {
@@ -123,18 +128,26 @@ fn open_store(
                     .with_allow_http(endpoint.starts_with("http://"))
                     .with_endpoint(endpoint);
             }
-            let key = env(&["AWS_ACCESS_KEY_ID", "MINIO_ACCESS_KEY"]).ok_or_else(|| {
-                storage_error(
-                    url,
-                    "no access key (set AWS_ACCESS_KEY_ID or MINIO_ACCESS_KEY)".to_owned(),
-                )
-            })?;
-            let secret = env(&["AWS_SECRET_ACCESS_KEY", "MINIO_SECRET_KEY"]).ok_or_else(|| {
-                storage_error(
-                    url,
-                    "no secret key (set AWS_SECRET_ACCESS_KEY or MINIO_SECRET_KEY)".to_owned(),
-                )
-            })?;
+            let given = credentials.cloned();
+            let key = given
+                .as_ref()
+                .map(|(key, _)| key.clone())
+                .or_else(|| env(&["AWS_ACCESS_KEY_ID", "MINIO_ACCESS_KEY"]))
+                .ok_or_else(|| {
+                    storage_error(
+                        url,
+                        "no access key (set AWS_ACCESS_KEY_ID or MINIO_ACCESS_KEY)".to_owned(),
+                    )
+                })?;
+            let secret = given
+                .map(|(_, secret)| secret)
+                .or_else(|| env(&["AWS_SECRET_ACCESS_KEY", "MINIO_SECRET_KEY"]))
+                .ok_or_else(|| {
+                    storage_error(
+                        url,
+                        "no secret key (set AWS_SECRET_ACCESS_KEY or MINIO_SECRET_KEY)".to_owned(),
+                    )
+                })?;
             let store = builder
                 .with_access_key_id(key)
                 .with_secret_access_key(secret)

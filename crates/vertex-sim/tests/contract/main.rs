@@ -6,4 +6,5 @@ mod auth;
 mod binary;
 mod faults;
 mod orders;
+mod s3_storage;
 mod support;

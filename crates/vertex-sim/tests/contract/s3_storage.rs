@@ -1,0 +1,188 @@
+//! The storage-dependent contract with files in S3 instead of a local directory: moto (a
+//! second S3 implementation, started by `.ci/run` and named by `VERTEX_PERF_MOTO_ENDPOINT`).
+
+use reqwest::multipart::{Form, Part};
+use serde_json::Value;
+
+use crate::support::{TestSim, detail, jpeg, order_form, sha256};
+
+#[tokio::test]
+async fn orders_videos_ar_and_admin_with_files_in_s3() {
+    let Ok(endpoint) = std::env::var("VERTEX_PERF_MOTO_ENDPOINT") else {
+        eprintln!("VERTEX_PERF_MOTO_ENDPOINT not set: the S3 variant is not run here");
+        return;
+    };
+    // moto accepts an unsigned CreateBucket.
+    let bucket = format!("vertex-sim-contract-{}", std::process::id());
+    let created = reqwest::Client::new()
+        .put(format!("{endpoint}/{bucket}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(created.status().is_success(), "{}", created.status());
+    let sim = TestSim::start_with(|c| {
+        c.storage_url = Some(format!("s3://{bucket}?endpoint={endpoint}"));
+        c.storage_credentials = Some(("testing".to_owned(), "testing".to_owned()));
+    })
+    .await;
+    let token = sim.admin_token().await;
+
+    let (image, video) = (jpeg(800, 600), b"video stored in s3".to_vec());
+    let response = sim
+        .http
+        .post(sim.url("/orders/create"))
+        .bearer_auth(&token)
+        .multipart(order_form(
+            "+79990001122",
+            "S3",
+            image.clone(),
+            video.clone(),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let order: Value = response.json().await.unwrap();
+    for (path, sent) in [
+        (order["portrait"]["image_path"].as_str().unwrap(), &image),
+        (order["video"]["video_path"].as_str().unwrap(), &video),
+    ] {
+        let public = format!("/storage/{}", path.split("/storage/").nth(1).unwrap());
+        let body = sim
+            .http
+            .get(sim.url(&public))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert_eq!(
+            sha256(&body),
+            sha256(sent),
+            "{public} is stored verbatim in S3"
+        );
+    }
+    let pid = order["portrait"]["id"].as_str().unwrap();
+    let form = Form::new().text("portrait_id", pid.to_owned()).part(
+        "video",
+        Part::bytes(b"second".to_vec())
+            .file_name("2.mp4")
+            .mime_str("video/mp4")
+            .unwrap(),
+    );
+    let added: Value = sim
+        .http
+        .post(sim.url("/videos/add"))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let public = format!(
+        "/storage/{}",
+        added["video_path"]
+            .as_str()
+            .unwrap()
+            .split("/storage/")
+            .nth(1)
+            .unwrap()
+    );
+    assert_eq!(
+        sim.http
+            .get(sim.url(&public))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .as_ref(),
+        b"second"
+    );
+    assert_eq!(
+        sim.http
+            .get(sim.url(&format!("/portrait/{pid}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    let (status, storage) = detail(sim.get(&token, "/admin/storage-info").await).await;
+    assert_eq!(status, 200);
+    assert!(
+        storage["storage_file_count"].as_u64().unwrap() >= 6,
+        "{storage}"
+    );
+
+    let form = Form::new()
+        .part(
+            "image",
+            Part::bytes(jpeg(640, 480))
+                .file_name("a.jpg")
+                .mime_str("image/jpeg")
+                .unwrap(),
+        )
+        .part(
+            "video",
+            Part::bytes(b"ar".to_vec())
+                .file_name("a.mp4")
+                .mime_str("video/mp4")
+                .unwrap(),
+        );
+    let ar: Value = sim
+        .http
+        .post(sim.url("/ar/upload"))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let image_public = format!(
+        "/storage/{}",
+        ar["image_path"]
+            .as_str()
+            .unwrap()
+            .split("/storage/")
+            .nth(1)
+            .unwrap()
+    );
+    assert_eq!(
+        sim.http
+            .get(sim.url(&image_public))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let id = ar["id"].as_str().unwrap();
+    assert_eq!(
+        sim.http
+            .delete(sim.url(&format!("/ar/{id}")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        sim.http
+            .get(sim.url(&image_public))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404,
+        "the AR directory is gone from S3"
+    );
+}
