@@ -287,10 +287,16 @@ async fn run_backend(
                 "{}/{}/warmup-{size}",
                 plan.run_prefix, backend.name
             ));
-            put_object(store.as_ref(), &warm, payloads[0].clone(), plan)
-                .await
-                .map_err(|e| format!("warm-up put of {size} bytes failed: {e}"))?;
-            let _ = get_object(store.as_ref(), &warm).await;
+            put_object(
+                store.as_ref(),
+                &warm,
+                payloads[0].clone(),
+                plan,
+                backend.multipart,
+            )
+            .await
+            .map_err(|e| format!("warm-up put of {size} bytes failed: {e}"))?;
+            let _ = get_object(store.as_ref(), &warm, size, None).await;
             let _ = store.delete(&warm).await;
         }
         let mut figures: BTreeMap<StorageOperation, Figures> = BTreeMap::new();
@@ -321,6 +327,7 @@ async fn run_backend(
                             .map(|(i, key)| {
                                 let (payload, expected) = (payloads[i].clone(), hashes[i].clone());
                                 let store = Arc::clone(store);
+                                let multipart = backend.multipart;
                                 async move {
                                     one_operation(
                                         store.as_ref(),
@@ -329,6 +336,7 @@ async fn run_backend(
                                         payload,
                                         &expected,
                                         plan,
+                                        multipart,
                                     )
                                     .await
                                 }
@@ -437,6 +445,7 @@ async fn one_operation(
     payload: Bytes,
     expected: &str,
     plan: &Plan,
+    multipart: bool,
 ) -> OpOutcome {
     let started = Instant::now();
     let size = payload.len() as u64;
@@ -444,9 +453,18 @@ async fn one_operation(
         StorageOperation::Put => (
             None,
             size,
-            put_object(store, key, payload, plan).await.map(|()| None),
+            put_object(store, key, payload, plan, multipart)
+                .await
+                .map(|()| None),
         ),
-        StorageOperation::Get => match get_object(store, key).await {
+        StorageOperation::Get => match get_object(
+            store,
+            key,
+            size,
+            multipart.then_some((plan.multipart_threshold, plan.part_size)),
+        )
+        .await
+        {
             Ok((body, ttfb)) => {
                 let actual = sha256_hex(&body);
                 let mismatch = (actual != expected).then(|| IntegrityMismatch {
@@ -490,13 +508,16 @@ async fn one_operation(
     }
 }
 
+/// Uploads one object: in parts when the backend benefits (`multipart`, i.e. S3) and the
+/// object reaches the threshold, in one request otherwise.
 async fn put_object(
     store: &dyn ObjectStore,
     key: &StorePath,
     payload: Bytes,
     plan: &Plan,
+    multipart: bool,
 ) -> Result<(), String> {
-    if (payload.len() as u64) < plan.multipart_threshold {
+    if !multipart || (payload.len() as u64) < plan.multipart_threshold {
         return store
             .put(key, PutPayload::from(payload))
             .await
@@ -511,11 +532,55 @@ async fn put_object(
     writer.finish().await.map(|_| ()).map_err(|e| e.to_string())
 }
 
-/// The whole body and the time to its first chunk.
-async fn get_object(store: &dyn ObjectStore, key: &StorePath) -> Result<(Bytes, Duration), String> {
+/// The whole body and the time to its first chunk. Objects of `parallel_from` bytes or more
+/// are fetched as parallel ranged GETs of `part` bytes, as fast S3 clients do; the TTFB is
+/// then the first chunk of any range.
+async fn get_object(
+    store: &dyn ObjectStore,
+    key: &StorePath,
+    size: u64,
+    parallel: Option<(u64, usize)>,
+) -> Result<(Bytes, Duration), String> {
     let started = Instant::now();
-    let result = store.get(key).await.map_err(|e| e.to_string())?;
-    let mut stream = result.into_stream();
+    let ranges: Vec<std::ops::Range<u64>> = match parallel {
+        Some((from, part)) if size >= from => (0..size)
+            .step_by(part)
+            .map(|start| start..(start + part as u64).min(size))
+            .collect(),
+        _ => vec![],
+    };
+    if ranges.len() < 2 {
+        let result = store.get(key).await.map_err(|e| e.to_string())?;
+        return collect(result.into_stream(), started).await;
+    }
+    let parts = futures::future::try_join_all(ranges.into_iter().map(|range| async move {
+        let options = object_store::GetOptions {
+            range: Some(object_store::GetRange::Bounded(range)),
+            ..Default::default()
+        };
+        let result = store
+            .get_opts(key, options)
+            .await
+            .map_err(|e| e.to_string())?;
+        collect(result.into_stream(), started).await
+    }))
+    .await?;
+    let ttfb = parts
+        .iter()
+        .map(|(_, ttfb)| *ttfb)
+        .min()
+        .unwrap_or_else(|| started.elapsed());
+    let mut body = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    for (part, _) in parts {
+        body.extend_from_slice(&part);
+    }
+    Ok((Bytes::from(body), ttfb))
+}
+
+async fn collect(
+    mut stream: futures::stream::BoxStream<'static, object_store::Result<Bytes>>,
+    started: Instant,
+) -> Result<(Bytes, Duration), String> {
     let mut body = Vec::new();
     let mut ttfb = None;
     while let Some(chunk) = stream.next().await {
