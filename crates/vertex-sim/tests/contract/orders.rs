@@ -3,7 +3,9 @@
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
-use crate::support::{TestSim, detail, is_timestamp, is_uuid4, jpeg, order_form, sha256};
+use crate::support::{
+    TestSim, detail, is_timestamp, is_uuid4, jpeg, order_form, public_path, sha256,
+};
 
 #[tokio::test]
 async fn order_shape_client_reuse_and_verbatim_storage() {
@@ -78,7 +80,7 @@ async fn order_shape_client_reuse_and_verbatim_storage() {
         (image_path, &image),
         (first_video["video_path"].as_str().unwrap(), &video),
     ] {
-        let public = format!("/storage/{}", path.split("/storage/").nth(1).unwrap());
+        let public = public_path(path);
         let body = sim
             .http
             .get(sim.url(&public))

@@ -4,7 +4,7 @@
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
-use crate::support::{TestSim, detail, jpeg, order_form, sha256};
+use crate::support::{TestSim, detail, jpeg, order_form, public_path, sha256};
 
 #[tokio::test]
 async fn orders_videos_ar_and_admin_with_files_in_s3() {
@@ -47,7 +47,7 @@ async fn orders_videos_ar_and_admin_with_files_in_s3() {
         (order["portrait"]["image_path"].as_str().unwrap(), &image),
         (order["video"]["video_path"].as_str().unwrap(), &video),
     ] {
-        let public = format!("/storage/{}", path.split("/storage/").nth(1).unwrap());
+        let public = public_path(path);
         let body = sim
             .http
             .get(sim.url(&public))
@@ -82,15 +82,7 @@ async fn orders_videos_ar_and_admin_with_files_in_s3() {
         .json()
         .await
         .unwrap();
-    let public = format!(
-        "/storage/{}",
-        added["video_path"]
-            .as_str()
-            .unwrap()
-            .split("/storage/")
-            .nth(1)
-            .unwrap()
-    );
+    let public = public_path(added["video_path"].as_str().unwrap());
     assert_eq!(
         sim.http
             .get(sim.url(&public))
@@ -146,15 +138,7 @@ async fn orders_videos_ar_and_admin_with_files_in_s3() {
         .json()
         .await
         .unwrap();
-    let image_public = format!(
-        "/storage/{}",
-        ar["image_path"]
-            .as_str()
-            .unwrap()
-            .split("/storage/")
-            .nth(1)
-            .unwrap()
-    );
+    let image_public = public_path(ar["image_path"].as_str().unwrap());
     assert_eq!(
         sim.http
             .get(sim.url(&image_public))

@@ -146,3 +146,14 @@ pub fn is_timestamp(text: &str) -> bool {
 pub fn is_uuid4(text: &str) -> bool {
     uuid::Uuid::parse_str(text).is_ok_and(|u| u.get_version_num() == 4) && text.len() == 36
 }
+
+/// The public `/storage/...` URL path of a server file path (`image_path`, `video_path`).
+pub fn public_path(server_path: &str) -> String {
+    format!(
+        "/storage/{}",
+        server_path
+            .split("/storage/")
+            .nth(1)
+            .expect("a path under storage/")
+    )
+}
