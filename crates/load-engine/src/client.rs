@@ -12,7 +12,7 @@ use http_body_util::Full;
 use report_model::ErrorClass;
 
 use crate::check::{Check, preview};
-use crate::connection::{Connection, Connector, Failure};
+use crate::connection::{Connection, Connector, Exchange, Failure};
 use crate::recorder::{Batcher, Event, Outcome, RequestEvent};
 use crate::request::{Origin, RequestTemplate, Target};
 
@@ -74,14 +74,6 @@ struct Call<'a> {
     keep_body: bool,
     /// Template requests are their own check; user requests are not (the iteration is).
     is_check: bool,
-}
-
-struct Sent {
-    status: u16,
-    headers: HeaderMap,
-    body: Option<Bytes>,
-    bytes_received: u64,
-    ttfb: Duration,
 }
 
 impl Client {
@@ -208,7 +200,7 @@ impl Client {
         &mut self,
         call: Call<'_>,
         build: impl FnOnce(bool) -> Request<Full<Bytes>>,
-    ) -> Result<Sent, RequestFailure> {
+    ) -> Result<Exchange, RequestFailure> {
         let Call {
             origin,
             label,
@@ -218,14 +210,15 @@ impl Client {
             keep_body,
             is_check,
         } = call;
-        let shared = Arc::clone(&self.shared);
-        let in_flight = shared.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
-        shared.max_in_flight.fetch_max(in_flight, Ordering::Relaxed);
+        let in_flight = self.shared.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+        self.shared
+            .max_in_flight
+            .fetch_max(in_flight, Ordering::Relaxed);
         let sent_at = Instant::now();
-        let timeout = shared.request_timeout;
+        let timeout = self.shared.request_timeout;
         let attempt = tokio::time::timeout(timeout, self.roundtrip(origin, keep_body, build)).await;
         let done_at = Instant::now();
-        shared.in_flight.fetch_sub(1, Ordering::Relaxed);
+        self.shared.in_flight.fetch_sub(1, Ordering::Relaxed);
 
         let result = match attempt {
             Ok(result) => result,
@@ -287,7 +280,7 @@ impl Client {
         self.batcher
             .push(Event::Request(RequestEvent {
                 label: Arc::clone(label),
-                end_offset_us: micros(done_at.saturating_duration_since(shared.started)),
+                end_offset_us: micros(done_at.saturating_duration_since(self.shared.started)),
                 response_us: micros(done_at.saturating_duration_since(intended)),
                 service_us: micros(done_at - sent_at),
                 ttfb_us,
@@ -308,7 +301,7 @@ impl Client {
         origin: &Origin,
         keep_body: bool,
         build: impl FnOnce(bool) -> Request<Full<Bytes>>,
-    ) -> Result<Sent, Failure> {
+    ) -> Result<Exchange, Failure> {
         let usable = self
             .connections
             .iter_mut()
@@ -323,14 +316,7 @@ impl Client {
         };
         let connection = &mut self.connections[index].1;
         let request = build(connection.is_http2());
-        let exchange = connection.exchange(request, keep_body).await?;
-        Ok(Sent {
-            status: exchange.status,
-            headers: exchange.headers,
-            body: exchange.body,
-            bytes_received: exchange.bytes_received,
-            ttfb: exchange.ttfb,
-        })
+        connection.exchange(request, keep_body).await
     }
 }
 

@@ -149,7 +149,7 @@ async fn read_response(
 
 /// Opens connections to origins.
 pub(crate) struct Connector {
-    tls: Option<tokio_rustls::TlsConnector>,
+    tls: tokio_rustls::TlsConnector,
     http2_prior_knowledge: bool,
     connect_timeout: Duration,
 }
@@ -181,7 +181,7 @@ impl Connector {
             vec![b"http/1.1".to_vec()]
         };
         Ok(Connector {
-            tls: Some(tokio_rustls::TlsConnector::from(Arc::new(config))),
+            tls: tokio_rustls::TlsConnector::from(Arc::new(config)),
             http2_prior_knowledge,
             connect_timeout,
         })
@@ -213,7 +213,7 @@ impl Connector {
                     .await
             }
             Scheme::Https => {
-                let connector = self.tls.as_ref().expect("tls is always configured");
+                let connector = &self.tls;
                 let name = ServerName::try_from(origin.host.clone()).map_err(|_| {
                     Failure::new(
                         ErrorClass::Tls,
