@@ -1,5 +1,8 @@
 //! Project automation, run as `cargo xtask <task>`.
 //!
+//! - `perf`: the main job: release build, vertex-sim and the embedded S3 started as their
+//!   own processes (unless `--target` is given), `vertex-perf suite`, everything stopped
+//!   again; exits with the suite's code (0 pass, 1 fail, 2 setup error, 130 interrupted).
 //! - `ci`: formatting check, clippy with warnings denied, the whole test suite. If it passes
 //!   locally, CI passes.
 //! - `bench-sampler`: CPU cost of one perf-sampler sample against psutil collecting the same
@@ -19,9 +22,19 @@ use std::process::{Command, ExitCode};
 use anyhow::{Context as _, Result, bail};
 
 mod bench;
+mod perf;
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("perf") {
+        return match perf::perf(&project_root(), &args[1..]) {
+            Ok(code) => ExitCode::from(code),
+            Err(error) => {
+                eprintln!("xtask: error: {error:#}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("bench-sampler") => bench::sampler(&project_root()),
@@ -47,7 +60,7 @@ fn main() -> ExitCode {
 
 fn print_help() {
     eprintln!(
-        "usage: cargo xtask <task>\n\ntasks:\n  ci    fmt check, clippy -D warnings, cargo test --workspace"
+        "usage: cargo xtask <task>\n\ntasks:\n  perf [--quick|--full] [--save-baseline] [--sim-faults JSON] [suite flags]\n        the main job: start vertex-sim + S3, run the suite, write reports/runs/<id>/\n  ci    fmt check, clippy -D warnings, cargo test --workspace\n  bench-sampler | bench-load | bench-storage\n        benchmarks against psutil, wrk/oha, minio/dd"
     );
 }
 

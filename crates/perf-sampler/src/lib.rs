@@ -8,6 +8,8 @@
 //!   [`SamplerConfig::interval`]; [`SamplerHandle::stop`] returns a
 //!   [`report_model::SamplerReport`]; [`SamplerHandle::live`] streams [`LiveSample`]s.
 //! - [`Collector`] takes one reading ([`Snapshot`]); the sampler and benchmarks use it.
+//! - [`MemoryProbe`] takes labelled memory snapshots on demand; [`analyze_cycles`] judges
+//!   leaks over repeated workload cycles.
 //! - [`host_info`] describes the machine.
 //!
 //! Choices nobody could guess from the code alone:
@@ -46,6 +48,7 @@ mod config;
 mod errors;
 mod host;
 mod leak;
+mod memory_probe;
 mod running_stat;
 mod sampler;
 mod series;
@@ -57,4 +60,5 @@ pub use collector::{
 pub use config::{LeakThresholds, SamplerConfig, Target};
 pub use errors::SamplerError;
 pub use host::host_info;
+pub use memory_probe::{MemoryProbe, analyze_cycles};
 pub use sampler::{LiveSample, Sampler, SamplerHandle};

@@ -58,6 +58,18 @@ impl TestData {
         }
     }
 
+    /// A valid 800×600 JPEG of about `size_bytes` (never less than the bare image): the
+    /// image followed by comment (COM) segments of pseudo-random bytes, which every decoder
+    /// skips. It stands in for a high-resolution photo in upload-size tests.
+    pub fn portrait_of_size(&self, size_bytes: usize) -> Upload {
+        let seed = self.next();
+        Upload {
+            bytes: Bytes::from(padded_jpeg(&jpeg(800, 600, seed), size_bytes, seed)),
+            filename: format!("portrait_{seed}_{size_bytes}.jpg"),
+            content_type: "image/jpeg".to_owned(),
+        }
+    }
+
     /// A tiny "video" (the service never decodes videos).
     pub fn small_video(&self) -> Upload {
         let seed = self.next();
@@ -109,6 +121,26 @@ pub fn jpeg(width: u32, height: u32, seed: u64) -> Vec<u8> {
     out
 }
 
+/// Inserts COM segments right after the SOI marker until the file reaches `size_bytes`.
+fn padded_jpeg(image: &[u8], size_bytes: usize, seed: u64) -> Vec<u8> {
+    const MAX_SEGMENT_PAYLOAD: usize = 65_533;
+    let mut missing = size_bytes.saturating_sub(image.len());
+    let mut out = Vec::with_capacity(size_bytes.max(image.len()));
+    out.extend_from_slice(&image[..2]);
+    let filler = pseudo_random(missing, seed);
+    let mut offset = 0;
+    while missing > 4 {
+        let payload = (missing - 4).min(MAX_SEGMENT_PAYLOAD);
+        out.extend_from_slice(&[0xFF, 0xFE]);
+        out.extend_from_slice(&u16::try_from(payload + 2).expect("bounded").to_be_bytes());
+        out.extend_from_slice(&filler[offset..offset + payload]);
+        offset += payload;
+        missing -= payload + 4;
+    }
+    out.extend_from_slice(&image[2..]);
+    out
+}
+
 /// `len` bytes from a xorshift generator seeded with `seed` (fast, reproducible, and not
 /// compressible, like video).
 pub fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
@@ -127,6 +159,19 @@ pub fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn padded_portrait_has_the_size_and_still_decodes() {
+        let data = TestData::new("padded");
+        let upload = data.portrait_of_size(3 * 1024 * 1024);
+        let size = upload.bytes.len();
+        assert!(
+            (3 * 1024 * 1024 - 4..=3 * 1024 * 1024).contains(&size),
+            "{size}"
+        );
+        let image = image::load_from_memory(&upload.bytes).expect("decodes");
+        assert_eq!((image.width(), image.height()), (800, 600));
+    }
 
     #[test]
     fn phones_are_unique_and_images_valid() {

@@ -10,6 +10,9 @@
 //!   run.
 //! - [`run_workflow`] walks the ten steps (with stricter rules), verifies stored files by
 //!   SHA-256, and deletes what it created; it returns a [`report_model::WorkflowReport`].
+//! - [`ServiceStore`] is the service seen as an `object_store::ObjectStore` (put is an
+//!   order upload, get a `/storage` download), so storage-bench measures "through the
+//!   service" without depending on this crate.
 //! - [`scenarios`] holds the order-creation, read-mix and stress scenarios for load-engine.
 //!
 //! The client is written against the contract, not against vertex-sim: nothing in it relies
@@ -19,6 +22,7 @@ mod client;
 mod data;
 mod errors;
 pub mod scenarios;
+mod service_store;
 mod workflow;
 
 pub use client::{
@@ -26,4 +30,5 @@ pub use client::{
 };
 pub use data::{TestData, jpeg, pseudo_random};
 pub use errors::ApiError;
+pub use service_store::ServiceStore;
 pub use workflow::{WorkflowConfig, WorkflowOutcome, delete_created, run_workflow};

@@ -9,7 +9,7 @@ use std::time::Duration;
 use load_engine::{
     Bound, BoxFuture, Client, Executor, LoadError, LoadOptions, RunControl, Scenario, UserScenario,
 };
-use report_model::CleanupSummary;
+use report_model::{CleanupSummary, DB_READS_SCENARIO, ScenarioReport};
 
 use crate::TestData;
 use crate::client::{Order, VertexClient};
@@ -64,14 +64,24 @@ impl UserScenario for OrderCreation {
 
 struct Rotation {
     target: Target,
-    paths: &'static [&'static str],
+    paths: Vec<String>,
     next: AtomicUsize,
+}
+
+impl Rotation {
+    fn new(target: &Target, paths: Vec<String>) -> Rotation {
+        Rotation {
+            target: target.clone(),
+            paths,
+            next: AtomicUsize::new(0),
+        }
+    }
 }
 
 impl UserScenario for Rotation {
     fn iteration<'a>(&'a self, client: &'a mut Client) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
-            let path = self.paths[self.next.fetch_add(1, Ordering::Relaxed) % self.paths.len()];
+            let path = &self.paths[self.next.fetch_add(1, Ordering::Relaxed) % self.paths.len()];
             let request = http::Request::get(format!("{}{path}", self.target.base_url))
                 .header(
                     http::header::AUTHORIZATION,
@@ -117,11 +127,7 @@ pub fn orders_executor() -> Executor {
 pub fn read_mix(target: &Target) -> Scenario {
     Scenario::user(
         "api_endpoints",
-        Rotation {
-            target: target.clone(),
-            paths: &READ_MIX,
-            next: AtomicUsize::new(0),
-        },
+        Rotation::new(target, READ_MIX.map(str::to_owned).to_vec()),
     )
 }
 
@@ -138,12 +144,19 @@ pub fn read_mix_executor() -> Executor {
 pub fn stress(target: &Target) -> Scenario {
     Scenario::user(
         "stress_load",
-        Rotation {
-            target: target.clone(),
-            paths: &STRESS_ROTATION,
-            next: AtomicUsize::new(0),
-        },
+        Rotation::new(target, STRESS_ROTATION.map(str::to_owned).to_vec()),
     )
+}
+
+/// The DB-backed reads of the comprehensive test, named [`DB_READS_SCENARIO`]: the list
+/// endpoints plus the detail endpoints of `orders` (client and portrait by id), round-robin.
+pub fn db_reads(target: &Target, orders: &[Order]) -> Scenario {
+    let mut paths = vec!["/clients/list".to_owned(), "/portraits/list".to_owned()];
+    for order in orders {
+        paths.push(format!("/clients/{}", order.client.id));
+        paths.push(format!("/portraits/{}/details", order.portrait.id));
+    }
+    Scenario::user(DB_READS_SCENARIO, Rotation::new(target, paths))
 }
 
 /// The old stress loop: 5 workers with 10 ms think time for `duration` (30 s in the old
@@ -163,6 +176,85 @@ pub fn stress_executor(duration: Duration, rate_per_sec: Option<f64>) -> Executo
     }
 }
 
+/// Runs `call` once through a fresh instrumented client (a one-user, one-iteration run) and
+/// returns its output with the HTTP figures of the run. The output is `None` only when the
+/// iteration never ran.
+pub async fn once<T, F>(
+    name: &str,
+    options: &LoadOptions,
+    call: F,
+) -> Result<(Option<T>, ScenarioReport), LoadError>
+where
+    T: Send + 'static,
+    F: for<'c> Fn(&'c mut Client) -> BoxFuture<'c, T> + Send + Sync + 'static,
+{
+    struct Once<T, F> {
+        call: F,
+        output: Mutex<Option<T>>,
+    }
+    impl<T, F> UserScenario for Once<T, F>
+    where
+        T: Send + 'static,
+        F: for<'c> Fn(&'c mut Client) -> BoxFuture<'c, T> + Send + Sync + 'static,
+    {
+        fn iteration<'a>(&'a self, client: &'a mut Client) -> BoxFuture<'a, Result<(), String>> {
+            Box::pin(async move {
+                let value = (self.call)(client).await;
+                *self.output.lock().expect("not poisoned") = Some(value);
+                Ok(())
+            })
+        }
+    }
+    let once = Arc::new(Once {
+        call,
+        output: Mutex::new(None),
+    });
+    let scenario = Scenario {
+        name: name.to_owned(),
+        kind: load_engine::ScenarioKind::User(once.clone()),
+    };
+    let executor = Executor::Closed {
+        users: 1,
+        bound: Bound::Iterations(1),
+        think_time: Duration::ZERO,
+    };
+    let http = load_engine::run(&scenario, &executor, options, RunControl::default()).await?;
+    let output = once.output.lock().expect("not poisoned").take();
+    Ok((output, http))
+}
+
+fn no_answer(call: &str) -> crate::ApiError {
+    crate::ApiError::Shape {
+        call: call.to_owned(),
+        message: "no answer (the call did not run)".to_owned(),
+    }
+}
+
+/// `GET /health`, judged as the suite's pre-check: status 200 with `"status": "healthy"`.
+pub async fn health_check(
+    base_url: &str,
+    options: &LoadOptions,
+) -> Result<Result<serde_json::Value, crate::ApiError>, LoadError> {
+    let base_url = base_url.to_owned();
+    let (output, _) = once("health", options, move |client| {
+        let base_url = base_url.clone();
+        Box::pin(async move {
+            let mut api = VertexClient::new(client, &base_url);
+            let health = api.health().await?;
+            if health.get("status").and_then(serde_json::Value::as_str) == Some("healthy") {
+                Ok(health)
+            } else {
+                Err(crate::ApiError::Shape {
+                    call: "GET /health".to_owned(),
+                    message: format!("expected \"status\": \"healthy\", got {health}"),
+                })
+            }
+        })
+    })
+    .await?;
+    Ok(output.unwrap_or_else(|| Err(no_answer("GET /health"))))
+}
+
 /// Logs in once and returns the token (register first when `register` is set).
 pub async fn login(
     base_url: &str,
@@ -171,59 +263,26 @@ pub async fn login(
     register: bool,
     options: &LoadOptions,
 ) -> Result<Result<String, crate::ApiError>, LoadError> {
-    struct Login {
-        base_url: String,
-        username: String,
-        password: String,
-        register: bool,
-        output: Mutex<Option<Result<String, crate::ApiError>>>,
-    }
-    impl UserScenario for Login {
-        fn iteration<'a>(&'a self, client: &'a mut Client) -> BoxFuture<'a, Result<(), String>> {
-            Box::pin(async move {
-                let mut api = VertexClient::new(client, &self.base_url);
-                if self.register
-                    && let Err(error) = api.register(&self.username, &self.password).await
-                    && error.status() != Some(409)
-                {
-                    *self.output.lock().expect("not poisoned") = Some(Err(error));
-                    return Err("register failed".to_owned());
-                }
-                let result = api.login(&self.username, &self.password).await;
-                let ok = result.is_ok();
-                *self.output.lock().expect("not poisoned") = Some(result);
-                if ok {
-                    Ok(())
-                } else {
-                    Err("login failed".to_owned())
-                }
-            })
-        }
-    }
-    let login = Arc::new(Login {
-        base_url: base_url.to_owned(),
-        username: username.to_owned(),
-        password: password.to_owned(),
-        register,
-        output: Mutex::new(None),
-    });
-    let scenario = Scenario {
-        name: "login".to_owned(),
-        kind: load_engine::ScenarioKind::User(login.clone()),
-    };
-    let once = Executor::Closed {
-        users: 1,
-        bound: Bound::Iterations(1),
-        think_time: Duration::ZERO,
-    };
-    load_engine::run(&scenario, &once, options, RunControl::default()).await?;
-    let result = login.output.lock().expect("not poisoned").take();
-    Ok(result.unwrap_or_else(|| {
-        Err(crate::ApiError::Shape {
-            call: "POST /auth/login".to_owned(),
-            message: "no answer".to_owned(),
+    let (base_url, username, password) = (
+        base_url.to_owned(),
+        username.to_owned(),
+        password.to_owned(),
+    );
+    let (output, _) = once("login", options, move |client| {
+        let (base_url, username, password) = (base_url.clone(), username.clone(), password.clone());
+        Box::pin(async move {
+            let mut api = VertexClient::new(client, &base_url);
+            if register
+                && let Err(error) = api.register(&username, &password).await
+                && error.status() != Some(409)
+            {
+                return Err(error);
+            }
+            api.login(&username, &password).await
         })
-    }))
+    })
+    .await?;
+    Ok(output.unwrap_or_else(|| Err(no_answer("POST /auth/login"))))
 }
 
 /// Deletes what an orders scenario created.
@@ -232,39 +291,15 @@ pub async fn cleanup_orders(
     orders: &[Order],
     options: &LoadOptions,
 ) -> Result<CleanupSummary, LoadError> {
-    struct Cleanup {
-        target: Target,
-        orders: Vec<Order>,
-        output: Mutex<CleanupSummary>,
-    }
-    impl UserScenario for Cleanup {
-        fn iteration<'a>(&'a self, client: &'a mut Client) -> BoxFuture<'a, Result<(), String>> {
-            Box::pin(async move {
-                let mut api = VertexClient::new(client, &self.target.base_url)
-                    .with_token(Some(self.target.token.clone()));
-                let summary =
-                    delete_created(&mut api, &self.orders, &TestData::new("cleanup")).await;
-                *self.output.lock().expect("not poisoned") = summary;
-                Ok(())
-            })
-        }
-    }
-    let cleanup = Arc::new(Cleanup {
-        target: target.clone(),
-        orders: orders.to_vec(),
-        output: Mutex::new(CleanupSummary::default()),
-    });
-    let scenario = Scenario {
-        name: "cleanup".to_owned(),
-        kind: load_engine::ScenarioKind::User(cleanup.clone()),
-    };
-    let once = Executor::Closed {
-        users: 1,
-        bound: Bound::Iterations(1),
-        think_time: Duration::ZERO,
-    };
-    load_engine::run(&scenario, &once, options, RunControl::default()).await?;
-    Ok(std::mem::take(
-        &mut *cleanup.output.lock().expect("not poisoned"),
-    ))
+    let (target, orders) = (target.clone(), orders.to_vec());
+    let (output, _) = once("cleanup", options, move |client| {
+        let (target, orders) = (target.clone(), orders.clone());
+        Box::pin(async move {
+            let mut api =
+                VertexClient::new(client, &target.base_url).with_token(Some(target.token.clone()));
+            delete_created(&mut api, &orders, &TestData::new("cleanup")).await
+        })
+    })
+    .await?;
+    Ok(output.unwrap_or_default())
 }

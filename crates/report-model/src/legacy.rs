@@ -92,6 +92,119 @@ pub fn performance_report(report: &SuiteReport) -> Result<Option<String>, Report
         },
         "sampler": sampler,
     });
+    let mut document = document;
+    document["test_results"]
+        .as_object_mut()
+        .expect("built as an object")
+        .extend(comprehensive_results(report));
+    to_json(&document, true).map(Some)
+}
+
+/// The old comprehensive test's entries, from the suite's scenarios of the same purpose:
+/// `large_file_upload`, `concurrent_uploads`, `database_performance` (DB-backed reads
+/// through the app) and `memory_leak` (the memory cycles).
+fn comprehensive_results(report: &SuiteReport) -> serde_json::Map<String, Value> {
+    let mut results = serde_json::Map::new();
+    let scenario = |name: &str| {
+        report
+            .load
+            .as_ref()
+            .and_then(|l| l.scenarios.iter().find(|s| s.name == name))
+    };
+    if let Some(upload) = scenario("large_upload") {
+        let seconds = seconds(upload.duration_us).max(1e-9);
+        results.insert(
+            "large_file_upload".to_owned(),
+            json!({
+                "success": upload.failed_requests == 0 && upload.total_requests > 0,
+                "upload_time": seconds,
+                "file_size_mb": upload.bytes_sent as f64 / MIB,
+                "throughput_mbps": upload.bytes_sent as f64 / MIB / seconds,
+            }),
+        );
+    }
+    if let Some(uploads) = scenario("concurrent_uploads") {
+        results.insert(
+            "concurrent_uploads".to_owned(),
+            json!({
+                "success": uploads.total_requests > 0
+                    && uploads.successful_requests * 10 >= uploads.total_requests * 8,
+                "total_requests": uploads.total_requests,
+                "successful_requests": uploads.successful_requests,
+                "total_time": seconds(uploads.duration_us),
+                "requests_per_second": uploads.requests_per_second,
+                "latency_seconds": percentiles_seconds(&uploads.response_time.summary),
+            }),
+        );
+    }
+    if let Some(reads) = scenario(crate::DB_READS_SCENARIO) {
+        results.insert(
+            "database_performance".to_owned(),
+            json!({
+                "success": reads.failed_requests == 0,
+                "query_count": reads.total_requests,
+                "query_time": seconds(reads.duration_us),
+                "query_rate": reads.requests_per_second,
+                "latency_seconds": percentiles_seconds(&reads.response_time.summary),
+                "through": "the service's list and detail endpoints",
+            }),
+        );
+    }
+    if let Some(memory) = &report.memory {
+        let analysis = memory.analysis();
+        results.insert(
+            "memory_leak".to_owned(),
+            json!({
+                "success": memory.leak.as_ref().is_none_or(|l| l.verdict != crate::Verdict::Fail),
+                "initial_memory_mb": analysis.initial_bytes as f64 / MIB,
+                "final_memory_mb": analysis.final_bytes as f64 / MIB,
+                "memory_increase_mb": analysis.increase_bytes as f64 / MIB,
+                "max_memory_mb": analysis.peak_bytes as f64 / MIB,
+                "samples_count": memory.snapshots.len(),
+                "leak": memory.leak.as_ref().map(|l| &l.reason),
+            }),
+        );
+    }
+    results
+}
+
+/// `memory_profile_report.json`: the old `snapshots` (label, epoch `timestamp`, `rss_mb`,
+/// `vms_mb`, `percent`, `open_files`, `threads`) and `analysis` (initial, final, peak,
+/// increase and average MiB), taken of the server process, plus the cycles and the leak
+/// verdict. `None` without a memory section.
+pub fn memory_profile_report(report: &SuiteReport) -> Result<Option<String>, ReportError> {
+    let Some(memory) = report.memory.as_ref() else {
+        return Ok(None);
+    };
+    let snapshots: Vec<Value> = memory
+        .snapshots
+        .iter()
+        .map(|s| {
+            json!({
+                "label": s.label,
+                "timestamp": s.at.timestamp_micros() as f64 / 1e6,
+                "rss_mb": s.rss_bytes as f64 / MIB,
+                "vms_mb": s.vms_bytes as f64 / MIB,
+                "uss_mb": s.uss_bytes.map(|u| u as f64 / MIB),
+                "percent": s.memory_percent,
+                "open_files": s.open_files,
+                "threads": s.threads,
+            })
+        })
+        .collect();
+    let analysis = memory.analysis();
+    let document = json!({
+        "snapshots": snapshots,
+        "analysis": {
+            "initial_memory_mb": analysis.initial_bytes as f64 / MIB,
+            "final_memory_mb": analysis.final_bytes as f64 / MIB,
+            "peak_memory_mb": analysis.peak_bytes as f64 / MIB,
+            "memory_increase_mb": analysis.increase_bytes as f64 / MIB,
+            "avg_memory_mb": analysis.average_bytes / MIB,
+        },
+        "cycles": memory.cycles,
+        "leak": memory.leak,
+    });
     to_json(&document, true).map(Some)
 }
 

@@ -60,7 +60,8 @@ pub use compare::{
 pub use errors::ReportError;
 pub use histogram::{LatencyHistogram, LatencySummary};
 pub use legacy::{
-    automated_portraits_report, load_test_report, performance_report, storage_integration_report,
+    automated_portraits_report, load_test_report, memory_profile_report, performance_report,
+    storage_integration_report,
 };
 pub use load::{
     CheckCounts, EndpointReport, ErrorClass, ErrorCount, ExecutorKind, ExecutorSummary,
@@ -73,8 +74,8 @@ pub use metrics::{
     Better, CATALOG, DB_READS_SCENARIO, MetricDef, MetricSet, MetricUnit, MetricValue, lookup,
 };
 pub use render::{
-    RenderFormat, render, render_junit, render_k6_summary, render_markdown, render_metrics_text,
-    to_json,
+    RenderFormat, render, render_html, render_junit, render_k6_summary, render_markdown,
+    render_metrics_text, to_json,
 };
 pub use sampler::{
     LeakAnalysis, LeakMetric, NetworkInterfaceStats, ProcessStats, ProcessSummary, SamplePoint,

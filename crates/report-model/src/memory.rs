@@ -68,6 +68,15 @@ pub struct MemoryCycle {
     pub rss_bytes_after: u64,
     /// USS after the cycle, bytes, when collected.
     pub uss_bytes_after: Option<u64>,
+    /// Open file descriptors after the cycle.
+    #[serde(default)]
+    pub open_files_after: u64,
+    /// Threads after the cycle.
+    #[serde(default)]
+    pub threads_after: u64,
+    /// Wall time of the cycle, microseconds.
+    #[serde(default)]
+    pub duration_us: u64,
 }
 
 /// First/last/peak/average of the snapshots (the old suite's `analysis`).

@@ -34,6 +34,9 @@ pub struct SuiteReport {
     pub verdict: Verdict,
     /// Server process and host resources.
     pub sampler: Option<SamplerReport>,
+    /// The storage server (local MinIO or the embedded S3 process), when it was watched.
+    #[serde(default)]
+    pub storage_server: Option<SamplerReport>,
     /// HTTP load scenarios.
     pub load: Option<LoadReport>,
     /// Storage benchmark.
@@ -72,6 +75,7 @@ impl SuiteReport {
             outcome: RunOutcome::Completed,
             verdict: Verdict::Pass,
             sampler: None,
+            storage_server: None,
             load: None,
             storage: None,
             workflow: None,

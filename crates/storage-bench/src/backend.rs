@@ -1,6 +1,7 @@
-//! Backends by URL: `file:///dir`, `memory://`, `s3://bucket?endpoint=...&region=...` and
+//! Backends by URL: `file:///dir`, `memory://`, `s3://bucket?endpoint=...&region=...`,
 //! `s3+embedded://` (the embedded server), each opened as an object_store and probed, so an
-//! unreachable endpoint, wrong keys or a missing bucket are found before measuring.
+//! unreachable endpoint, wrong keys or a missing bucket are found before measuring; and
+//! `vertex+http://host:port`, through the service, whose store the caller supplies.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -32,6 +33,12 @@ pub enum BackendSpec {
     },
     /// The embedded S3 server (started by the caller).
     EmbeddedS3,
+    /// Through the Vertex AR service at this base URL (`vertex+http://host:port`): the caller
+    /// supplies the store (see [`Backend::service`]), so this crate knows nothing of the API.
+    Service {
+        /// `http://host:port`.
+        base_url: String,
+    },
 }
 
 impl FromStr for BackendSpec {
@@ -53,6 +60,14 @@ impl FromStr for BackendSpec {
         if url == "s3+embedded://" {
             return Ok(BackendSpec::EmbeddedS3);
         }
+        if let Some(rest) = url.strip_prefix("vertex+") {
+            if !(rest.starts_with("http://") || rest.starts_with("https://")) {
+                return Err(invalid("expected vertex+http://host:port"));
+            }
+            return Ok(BackendSpec::Service {
+                base_url: rest.trim_end_matches('/').to_owned(),
+            });
+        }
         if let Some(rest) = url.strip_prefix("s3://") {
             let (bucket, query) = rest.split_once('?').unwrap_or((rest, ""));
             let bucket = bucket.trim_end_matches('/');
@@ -73,7 +88,7 @@ impl FromStr for BackendSpec {
             });
         }
         Err(invalid(
-            "expected file:///dir, memory://, s3://bucket?endpoint=... or s3+embedded://",
+            "expected file:///dir, memory://, s3://bucket?endpoint=..., s3+embedded:// or vertex+http://host:port",
         ))
     }
 }
@@ -86,6 +101,7 @@ impl BackendSpec {
             BackendSpec::Memory => "memory",
             BackendSpec::S3 { .. } => "s3",
             BackendSpec::EmbeddedS3 => "embedded-s3",
+            BackendSpec::Service { .. } => "service",
         }
     }
 }
@@ -171,6 +187,17 @@ impl Backend {
         }
     }
 
+    /// The service backend (`vertex+http://...`) over a store the caller built for it (in
+    /// vertex-perf, `portrait_workflow::ServiceStore`, logged in already, which is its probe).
+    pub fn service(url: &str, store: Arc<dyn ObjectStore>) -> Result<Backend, StorageError> {
+        match url.parse()? {
+            BackendSpec::Service { .. } => Ok(Backend::from_store("service", url, store)),
+            _ => Err(StorageError::Config {
+                message: format!("`{}` is not a vertex+http:// URL", redact_url(url)),
+            }),
+        }
+    }
+
     /// Opens and probes a backend. `embedded` serves `s3+embedded://`; `credentials` are
     /// used for `s3://` (default: from the environment). With `create_bucket`, a missing
     /// bucket is created with a signed CreateBucket request.
@@ -209,6 +236,12 @@ impl Backend {
                     },
                 )
                 .map_err(&failed)?
+            }
+            BackendSpec::Service { .. } => {
+                return Err(failed(
+                    "the service backend needs a store from the caller (Backend::service)"
+                        .to_owned(),
+                ));
             }
             BackendSpec::S3 {
                 bucket,
@@ -360,5 +393,59 @@ async fn create_bucket_signed(
     match response.status().as_u16() {
         200..=299 | 409 => Ok(()),
         status => Err(format!("CreateBucket `{bucket}` returned {status}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_parse_to_specs_or_clear_errors() {
+        let parse = |url: &str| url.parse::<BackendSpec>();
+        assert_eq!(
+            parse("file:///tmp/x").unwrap(),
+            BackendSpec::File("/tmp/x".into())
+        );
+        assert_eq!(parse("memory://").unwrap(), BackendSpec::Memory);
+        assert_eq!(
+            parse("vertex+http://127.0.0.1:8000/").unwrap(),
+            BackendSpec::Service {
+                base_url: "http://127.0.0.1:8000".to_owned()
+            }
+        );
+        assert_eq!(
+            parse("s3://b?endpoint=http://127.0.0.1:9000&region=eu").unwrap(),
+            BackendSpec::S3 {
+                bucket: "b".to_owned(),
+                endpoint: Some("http://127.0.0.1:9000".to_owned()),
+                region: "eu".to_owned()
+            }
+        );
+        for (url, needle) in [
+            ("file://relative", "absolute path"),
+            ("vertex+ftp://host", "vertex+http://"),
+            ("s3://?endpoint=x", "no bucket"),
+            ("gopher://x", "expected file:///dir"),
+        ] {
+            let error = parse(url).unwrap_err().to_string();
+            assert!(error.contains(needle), "{url}: {error}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_service_backend_needs_a_store_from_the_caller() {
+        let error = Backend::open("vertex+http://127.0.0.1:1", None, None, false)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("Backend::service"), "{error}");
+        let store: Arc<dyn ObjectStore> = Arc::new(object_store::memory::InMemory::new());
+        let backend = Backend::service("vertex+http://127.0.0.1:1", Arc::clone(&store)).unwrap();
+        assert_eq!(
+            (backend.name.as_str(), backend.multipart),
+            ("service", false)
+        );
+        assert!(Backend::service("memory://", store).is_err());
     }
 }

@@ -34,13 +34,90 @@ pub enum Command {
     /// Compare storage backends (local disk, S3/MinIO, embedded S3) for put/get/head/list/delete
     /// throughput and latency, verifying every object by SHA-256.
     Storage(StorageArgs),
+    /// Run everything against one service: health check, comprehensive uploads and reads,
+    /// the workflow, load scenarios, storage comparison and memory cycles, with the sampler on
+    /// the server; thresholds, baseline comparison and every report file.
+    Suite(Box<SuiteArgs>),
+    /// Serve the embedded S3 server until stopped (for a service under test to store files
+    /// in); the endpoint and generated keys are written to --env-file (mode 0600).
+    S3Server(S3ServerArgs),
+}
+
+/// Arguments of `vertex-perf s3-server`.
+#[derive(Debug, clap::Args)]
+pub struct S3ServerArgs {
+    /// Directory holding the buckets (created if missing).
+    #[arg(long)]
+    pub dir: PathBuf,
+    /// Bucket to create.
+    #[arg(long, default_value = "vertex-perf")]
+    pub bucket: String,
+    /// Where to write S3_ENDPOINT, S3_BUCKET, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
+    /// once listening.
+    #[arg(long)]
+    pub env_file: PathBuf,
+}
+
+/// Arguments of `vertex-perf suite`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("server").args(["server_pid", "server_port"])))]
+#[command(group(clap::ArgGroup::new("profile").args(["quick", "full"])))]
+pub struct SuiteArgs {
+    /// The service's base URL (default: `target.url` of the config, http://127.0.0.1:8000).
+    #[arg(long, value_name = "URL")]
+    pub target: Option<String>,
+    /// The server process to watch (default: the listener on the target's port, when the
+    /// target is on this machine).
+    #[arg(long, value_name = "PID")]
+    pub server_pid: Option<u32>,
+    /// Watch the process listening on this port.
+    #[arg(long, value_name = "PORT")]
+    pub server_port: Option<u16>,
+    /// Also watch this storage server process (a local MinIO, say).
+    #[arg(long, value_name = "PID")]
+    pub storage_pid: Option<u32>,
+    /// The config file (thresholds, phase sizes per profile); see vertex-perf.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Small sizes: the whole suite in under a minute.
+    #[arg(long)]
+    pub quick: bool,
+    /// Longer stress (60 s) and more memory cycles.
+    #[arg(long)]
+    pub full: bool,
+    /// Login name (overrides the config).
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Environment variable holding the password (overrides the config; default `admin`).
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+    /// Register the user first (a fresh service has no admin).
+    #[arg(long)]
+    pub register_admin: bool,
+    /// The S3 endpoint to compare with local disk, e.g. the one the service stores in:
+    /// `s3://bucket?endpoint=http://127.0.0.1:9000` (keys from AWS_ACCESS_KEY_ID /
+    /// AWS_SECRET_ACCESS_KEY). Default: the embedded S3 server, in process.
+    #[arg(long, value_name = "URL")]
+    pub s3: Option<String>,
+    /// The service's SQLite database, for read-only direct queries.
+    #[arg(long, value_name = "PATH")]
+    pub sqlite: Option<PathBuf>,
+    /// A baseline run folder (or its suite.json) to compare with; a regression fails.
+    #[arg(long, value_name = "DIR")]
+    pub baseline: Option<PathBuf>,
+    /// Relative change considered noise in the baseline comparison.
+    #[arg(long, default_value = "10%")]
+    pub tolerance: Tolerance,
+    /// Run folder for the reports (default `reports/runs/<run id>`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// Arguments of `vertex-perf storage`.
 #[derive(Debug, clap::Args)]
 pub struct StorageArgs {
-    /// A backend: file:///dir, memory://, s3://bucket?endpoint=http://host:port, s3+embedded://
-    /// (repeatable; replaces the default of a local temp directory plus the embedded S3
+    /// A backend: file:///dir, memory://, s3://bucket?endpoint=http://host:port, s3+embedded://,
+    /// vertex+http://host:port (repeatable; replaces the default of a local temp directory plus the embedded S3
     /// server, plus MinIO when MINIO_ENDPOINT is set). S3 keys come from AWS_ACCESS_KEY_ID /
     /// AWS_SECRET_ACCESS_KEY or MINIO_ACCESS_KEY / MINIO_SECRET_KEY.
     #[arg(long = "backend", value_name = "URL")]
@@ -67,6 +144,13 @@ pub struct StorageArgs {
     /// Create a missing bucket (signed CreateBucket request).
     #[arg(long)]
     pub create_bucket: bool,
+    /// Login name for a `vertex+http://host:port` backend (through the service: uploads are
+    /// orders, reads are /storage downloads).
+    #[arg(long, default_value = "admin")]
+    pub user: String,
+    /// Environment variable holding that user's password (default `admin`).
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
     /// A threshold such as `storage.upload_mibps > 20` (repeatable; replaces the built-in ones).
     #[arg(long = "threshold", value_name = "EXPR")]
     pub thresholds: Vec<Threshold>,

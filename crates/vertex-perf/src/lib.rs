@@ -4,11 +4,13 @@
 
 mod cli;
 mod commands;
+mod credentials;
 mod exit_codes;
 mod interrupt;
 mod output;
 mod progress;
 mod run_folder;
+mod suite;
 mod summary;
 
 use std::process::ExitCode;
@@ -31,6 +33,8 @@ pub fn main() -> ExitCode {
         Command::Load(args) => commands::load::run(args, &mut output),
         Command::Workflow(args) => commands::workflow::run(args, &mut output),
         Command::Storage(args) => commands::storage::run(args, &mut output),
+        Command::Suite(args) => suite::run(args, &mut output),
+        Command::S3Server(args) => commands::s3_server::run(args, &mut output),
     };
     let code = match result {
         Ok(code) => code,

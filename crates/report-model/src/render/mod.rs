@@ -2,13 +2,16 @@
 //!
 //! This crate alone knows these formats; the CLI and xtask pick one with [`RenderFormat`].
 
+mod html;
 mod junit;
 mod k6;
 mod markdown;
 mod metrics_text;
+mod svg;
 
 use std::fmt;
 
+pub use html::render_html;
 pub use junit::render_junit;
 pub use k6::render_k6_summary;
 pub use markdown::render_markdown;
@@ -32,6 +35,8 @@ pub enum RenderFormat {
     MetricsText,
     /// `summary.md`.
     Markdown,
+    /// `report.html`: self-contained, with SVG charts.
+    Html,
 }
 
 impl RenderFormat {
@@ -43,6 +48,7 @@ impl RenderFormat {
             RenderFormat::K6Summary => "load-performance.json",
             RenderFormat::MetricsText => "metrics.txt",
             RenderFormat::Markdown => "summary.md",
+            RenderFormat::Html => "report.html",
         }
     }
 }
@@ -56,6 +62,7 @@ impl fmt::Display for RenderFormat {
             RenderFormat::K6Summary => "k6 summary",
             RenderFormat::MetricsText => "metrics text",
             RenderFormat::Markdown => "markdown",
+            RenderFormat::Html => "html",
         })
     }
 }
@@ -69,6 +76,7 @@ pub fn render(report: &SuiteReport, format: RenderFormat) -> Result<String, Repo
         RenderFormat::K6Summary => render_k6_summary(report),
         RenderFormat::MetricsText => Ok(render_metrics_text(report)),
         RenderFormat::Markdown => Ok(render_markdown(report)),
+        RenderFormat::Html => Ok(render_html(report)),
     }
 }
 

@@ -338,3 +338,45 @@ fn default_thresholds_judge_the_sample() {
     );
     assert_eq!(report.verdict, Verdict::Pass);
 }
+
+#[test]
+fn html_is_self_contained_with_the_verdicts_first_and_every_chart() {
+    let report = failing_suite();
+    let html = render_html(&report);
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    // No scripts, no external resources: the only URL is the SVG namespace.
+    assert!(!html.contains("<script"), "no scripts");
+    let urls: Vec<&str> = html
+        .match_indices("http://")
+        .map(|(i, _)| &html[i..(i + 40).min(html.len())])
+        .filter(|u| !u.starts_with("http://www.w3.org/2000/svg"))
+        .collect();
+    assert!(
+        urls.iter().all(|u| u.starts_with("http://127.0.0.1")),
+        "{urls:?}"
+    );
+    assert!(!html.contains("src=") && !html.contains("href="));
+    let verdicts = html.find("<h2>Verdicts</h2>").unwrap();
+    let first_chart = html.find("<svg").unwrap();
+    assert!(verdicts < first_chart);
+    assert!(html.contains("<tr class=\"fail\"><td>fail</td><td>http.p95 &lt; 1ms</td>"));
+    assert!(html.contains("Client Search: GET /clients/search returned 500"));
+    for title in [
+        "Response time percentiles per second",
+        "Throughput and errors per second",
+        "CPU (100% = one core)",
+        "Memory",
+        "Upload MiB/s by object size and backend",
+        "Download MiB/s by object size and backend",
+        "Server memory after each identical workload cycle",
+    ] {
+        let chart = format!("aria-label=\"{}\"", title.replace('&', "&amp;"));
+        assert!(html.contains(&chart), "chart `{title}` missing");
+    }
+    // Every chart drew something: no "no data" notes for a full report.
+    assert!(!html.contains("no data in this run"), "{html}");
+    // Escaped user text cannot break out.
+    let mut hostile = report.clone();
+    hostile.load.as_mut().unwrap().scenarios[0].name = "<img src=x onerror=alert(1)>".to_owned();
+    assert!(!render_html(&hostile).contains("<img"));
+}

@@ -320,7 +320,17 @@ fn memory(started_at: Timestamp) -> MemoryReport {
             snapshot("after_load", 82),
             snapshot("profiling_end", 80),
         ],
-        cycles: Vec::new(),
+        cycles: (1..=5)
+            .map(|index| MemoryCycle {
+                index,
+                operations: 102,
+                rss_bytes_after: (80 << 20) + u64::from(index % 2) * 4096,
+                uss_bytes_after: None,
+                open_files_after: 20,
+                threads_after: 6,
+                duration_us: 600_000,
+            })
+            .collect(),
         leak: None,
     }
 }

@@ -172,12 +172,7 @@ async fn vertex_scenario(
     which: VertexScenario,
     options: &LoadOptions,
 ) -> Result<VertexRun> {
-    let password = match &args.password_env {
-        Some(var) => std::env::var(var).with_context(|| {
-            format!("environment variable `{var}` is not set (it should hold the password)")
-        })?,
-        None => "admin".to_owned(),
-    };
+    let password = crate::credentials::password(args.password_env.as_deref())?;
     let base_url = args.url.trim_end_matches('/');
     let token = scenarios::login(
         base_url,
@@ -363,7 +358,8 @@ fn build_template(args: &LoadArgs) -> Result<RequestTemplate> {
     Ok(template)
 }
 
-fn describe(progress: &Progress) -> String {
+/// One progress line of a load run.
+pub(crate) fn describe(progress: &Progress) -> String {
     let duration = |us: u64| MetricUnit::Duration.format(us as f64);
     format!(
         "{:.0}s {} requests ({}/s) p50 {} p99 {} errors {} in flight {}",

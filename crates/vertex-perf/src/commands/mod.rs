@@ -5,5 +5,6 @@ pub mod compare;
 pub mod load;
 pub mod monitor;
 pub mod report;
+pub mod s3_server;
 pub mod storage;
 pub mod workflow;

@@ -83,7 +83,12 @@ pub fn run(args: &StorageArgs, output: &mut Output) -> Result<u8> {
         };
         let mut backends = Vec::new();
         for url in &urls {
-            match Backend::open(url, embedded.as_ref(), None, args.create_bucket).await {
+            let opened = if let Some(base_url) = url.strip_prefix("vertex+") {
+                service_backend(url, base_url, args).await
+            } else {
+                Backend::open(url, embedded.as_ref(), None, args.create_bucket).await
+            };
+            match opened {
                 Ok(backend) => backends.push(Ok(backend)),
                 Err(error) => {
                     output.note(&format!(
@@ -128,6 +133,32 @@ pub fn run(args: &StorageArgs, output: &mut Output) -> Result<u8> {
     } else {
         PerfExitCode::OK
     })
+}
+
+/// Logs in to the service and wraps it as a store.
+async fn service_backend(
+    url: &str,
+    base_url: &str,
+    args: &StorageArgs,
+) -> Result<Backend, storage_bench::StorageError> {
+    let failed = |message: String| storage_bench::StorageError::Backend {
+        backend: report_model::redact_url(url),
+        message,
+    };
+    let password = crate::credentials::password(args.password_env.as_deref())
+        .map_err(|e| failed(e.to_string()))?;
+    let options = load_engine::LoadOptions::default();
+    let token =
+        portrait_workflow::scenarios::login(base_url, &args.user, &password, false, &options)
+            .await
+            .map_err(|e| failed(e.to_string()))?
+            .map_err(|e| failed(format!("cannot log in as `{}`: {e}", args.user)))?;
+    let target = portrait_workflow::scenarios::Target {
+        base_url: base_url.trim_end_matches('/').to_owned(),
+        token,
+    };
+    let store = portrait_workflow::ServiceStore::new(target, options, "storage");
+    Backend::service(url, std::sync::Arc::new(store))
 }
 
 fn table(report: &SuiteReport) -> Vec<String> {

@@ -16,12 +16,7 @@ use crate::run_folder::RunFolder;
 
 /// Runs the workflow; exit 0 when every step passed, 1 otherwise.
 pub fn run(args: &WorkflowArgs, output: &mut Output) -> Result<u8> {
-    let password = match &args.password_env {
-        Some(var) => std::env::var(var).with_context(|| {
-            format!("environment variable `{var}` is not set (it should hold the password)")
-        })?,
-        None => "admin".to_owned(),
-    };
+    let password = crate::credentials::password(args.password_env.as_deref())?;
     let mut meta = RunMeta::start(
         env!("CARGO_PKG_VERSION"),
         perf_sampler::host_info(),

@@ -6,6 +6,8 @@ mod http_server;
 mod load;
 mod monitor;
 mod report;
+mod sim;
 mod storage;
+mod suite;
 mod util;
 mod workflow;

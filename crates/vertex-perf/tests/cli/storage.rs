@@ -117,3 +117,64 @@ fn bad_arguments_exit_two() {
         "expected file:///dir",
     );
 }
+
+#[test]
+fn through_the_service_is_a_backend_like_the_others() {
+    let sim = crate::sim::RunningSim::start(vertex_sim::Faults::default());
+    // A fresh sim has no admin: register one through the contract's /auth/register.
+    let login = vertex_perf(&[
+        "workflow",
+        "--url",
+        &sim.url(),
+        "--register-admin",
+        "--out",
+        tempfile::tempdir().unwrap().path().to_str().unwrap(),
+    ]);
+    assert_eq!(login.code, 0, "{}", login.stderr);
+    let dir = tempfile::tempdir().unwrap();
+    let local = format!("file://{}", dir.path().join("local").display());
+    let service = format!("vertex+{}", sim.url());
+    let out = dir.path().join("run");
+    let run = vertex_perf(&[
+        "storage",
+        "--backend",
+        &local,
+        "--backend",
+        &service,
+        "--sizes",
+        "64KiB,1MiB",
+        "--ops",
+        "put,get,head,delete",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        run.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    let suite: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("suite.json")).unwrap()).unwrap();
+    let storage = &suite["storage"];
+    let service_gets: Vec<&serde_json::Value> = storage["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["backend"] == "service" && r["operation"] == "get")
+        .collect();
+    assert_eq!(service_gets.len(), 2);
+    for get in service_gets {
+        assert_eq!(get["integrity"]["verified"], 2, "{get}");
+        assert!(get["bytes_per_sec"].as_f64().unwrap() > 0.0);
+    }
+    assert!(storage["leftovers"].as_array().unwrap().is_empty());
+    assert!(
+        storage["ratios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["numerator"] == "service" && r["denominator"] == "local"),
+        "{}",
+        storage["ratios"]
+    );
+}

@@ -12,12 +12,18 @@ pub struct Run {
 
 /// Runs `vertex-perf` with `args`.
 pub fn vertex_perf(args: &[&str]) -> Run {
+    vertex_perf_with_env(args, &[])
+}
+
+/// Runs `vertex-perf` with `args` and extra environment variables.
+pub fn vertex_perf_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     let Output {
         status,
         stdout,
         stderr,
     } = Command::new(env!("CARGO_BIN_EXE_vertex-perf"))
         .args(args)
+        .envs(env.iter().copied())
         .env_remove("CI")
         .output()
         .expect("the binary runs");

@@ -1,42 +1,10 @@
 //! `vertex-perf workflow` against vertex-sim.
 
-use vertex_sim::{Faults, Sim, SimConfig, SimHandle};
+use vertex_sim::Faults;
+
+use crate::sim::RunningSim;
 
 use crate::util::{assert_setup_error, vertex_perf};
-
-/// vertex-sim on its own runtime, alive as long as this value.
-struct RunningSim {
-    sim: Option<SimHandle>,
-    runtime: tokio::runtime::Runtime,
-    _dir: tempfile::TempDir,
-}
-
-impl RunningSim {
-    fn start(faults: Faults) -> RunningSim {
-        let dir = tempfile::tempdir().unwrap();
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let mut config = SimConfig::new(dir.path().join("data"));
-        config.faults = faults;
-        let sim = runtime.block_on(Sim::start(config)).unwrap();
-        RunningSim {
-            sim: Some(sim),
-            runtime,
-            _dir: dir,
-        }
-    }
-
-    fn url(&self) -> String {
-        self.sim.as_ref().unwrap().base_url().to_owned()
-    }
-}
-
-impl Drop for RunningSim {
-    fn drop(&mut self) {
-        if let Some(sim) = self.sim.take() {
-            self.runtime.block_on(sim.shutdown());
-        }
-    }
-}
 
 #[test]
 fn passes_and_writes_the_old_report() {

@@ -1,0 +1,343 @@
+//! `vertex-perf.toml`: the target, the thresholds and the size of every phase, per profile
+//! (`quick`, `default`, `full`). Built-in values cover everything; the file overrides any
+//! subset, and unknown keys are errors (a typo must not silently change a run).
+
+use std::path::Path;
+
+use anyhow::{Context as _, Result, bail};
+use report_model::Threshold;
+use serde::{Deserialize, Serialize};
+
+/// Which set of phase sizes a run uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// Under a minute: every phase, small sizes.
+    Quick,
+    /// A few minutes: the old suite's sizes.
+    Default,
+    /// The default with a 60 s stress phase and more memory cycles.
+    Full,
+}
+
+impl Profile {
+    /// The profile's name in the file and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Quick => "quick",
+            Profile::Default => "default",
+            Profile::Full => "full",
+        }
+    }
+}
+
+/// The whole file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuiteConfig {
+    /// The service under test.
+    pub target: TargetConfig,
+    /// Threshold expressions; see `docs/thresholds` in the README.
+    pub thresholds: Vec<String>,
+    /// Phase sizes of the chosen profile.
+    pub phases: PhaseSizes,
+}
+
+/// The service and how to log in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetConfig {
+    /// Base URL.
+    pub url: String,
+    /// Login name.
+    pub user: String,
+    /// Environment variable holding the password (the password itself never goes in files
+    /// or arguments). Unset: the old suite's `admin`.
+    pub password_env: Option<String>,
+    /// Register the user first (a fresh service has no admin).
+    pub register_admin: bool,
+}
+
+/// How big each phase is.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhaseSizes {
+    /// Sampler interval, milliseconds.
+    pub sample_interval_ms: u64,
+    /// Per-request timeout, seconds.
+    pub request_timeout_s: u64,
+    /// Comprehensive: image size of the large order upload, MiB (a valid JPEG).
+    pub large_upload_image_mib: u64,
+    /// Comprehensive: video size of the large order upload, MiB.
+    pub large_upload_video_mib: u64,
+    /// Comprehensive: concurrent order uploads.
+    pub concurrent_uploads: u64,
+    /// Comprehensive: workers for the concurrent uploads.
+    pub concurrent_upload_workers: u32,
+    /// Comprehensive: DB-backed list/detail reads.
+    pub db_reads: u64,
+    /// Comprehensive: workers for the reads.
+    pub db_read_workers: u32,
+    /// Load: orders created (then deleted).
+    pub orders: u64,
+    /// Load: workers creating orders.
+    pub order_workers: u32,
+    /// Load: GETs of the read mix.
+    pub read_mix_requests: u64,
+    /// Load: read-mix workers.
+    pub read_mix_workers: u32,
+    /// Load: stress duration, seconds.
+    pub stress_seconds: u64,
+    /// Load: stress workers.
+    pub stress_workers: u32,
+    /// Load: stress think time, milliseconds.
+    pub stress_think_ms: u64,
+    /// Storage: object sizes, e.g. `1MiB,5MiB,10MiB,20MiB`.
+    pub storage_sizes: String,
+    /// Storage: objects per size.
+    pub storage_objects: u32,
+    /// Storage: operations in flight.
+    pub storage_concurrency: u32,
+    /// Storage: extra backend URLs besides local disk, the embedded S3 and the service
+    /// (`s3://bucket?endpoint=...`; keys from the environment).
+    pub storage_backends: Vec<String>,
+    /// Memory: counted workload cycles (at least 4; one more runs first as warm-up).
+    pub memory_cycles: u32,
+    /// Memory: read-mix GETs per cycle.
+    pub memory_requests_per_cycle: u64,
+    /// Memory: orders created and deleted per cycle.
+    pub memory_orders_per_cycle: u64,
+    /// Memory: growth over the cycles that passes, MiB.
+    pub memory_growth_target_mib: f64,
+    /// Memory: growth over the cycles above which the verdict fails, MiB.
+    pub memory_growth_acceptable_mib: f64,
+}
+
+impl PhaseSizes {
+    fn built_in(profile: Profile) -> PhaseSizes {
+        let default = PhaseSizes {
+            sample_interval_ms: 500,
+            request_timeout_s: 30,
+            large_upload_image_mib: 10,
+            large_upload_video_mib: 20,
+            concurrent_uploads: 10,
+            concurrent_upload_workers: 5,
+            db_reads: 200,
+            db_read_workers: 5,
+            orders: 20,
+            order_workers: 5,
+            read_mix_requests: 100,
+            read_mix_workers: 10,
+            stress_seconds: 30,
+            stress_workers: 5,
+            stress_think_ms: 10,
+            storage_sizes: "1MiB,5MiB,10MiB,20MiB".to_owned(),
+            storage_objects: 2,
+            storage_concurrency: 2,
+            storage_backends: Vec::new(),
+            memory_cycles: 6,
+            memory_requests_per_cycle: 100,
+            memory_orders_per_cycle: 2,
+            memory_growth_target_mib: 50.0,
+            memory_growth_acceptable_mib: 100.0,
+        };
+        match profile {
+            Profile::Default => default,
+            Profile::Quick => PhaseSizes {
+                sample_interval_ms: 250,
+                db_reads: 100,
+                orders: 10,
+                stress_seconds: 5,
+                storage_sizes: "1MiB,5MiB".to_owned(),
+                storage_objects: 1,
+                memory_cycles: 5,
+                memory_requests_per_cycle: 50,
+                memory_orders_per_cycle: 1,
+                ..default
+            },
+            Profile::Full => PhaseSizes {
+                stress_seconds: 60,
+                memory_cycles: 10,
+                storage_objects: 4,
+                ..default
+            },
+        }
+    }
+}
+
+/// The built-in thresholds of the suite: the old suite's KPIs, per scenario where a merged
+/// figure would mix 30 MiB uploads with list calls.
+pub const SUITE_THRESHOLDS: &[&str] = &[
+    "server.cpu_avg < 60% acceptable 80%",
+    "server.memory_growth < 50MiB acceptable 100MiB",
+    "http.p95[api_endpoints] < 500ms acceptable 2s",
+    "http.p95[stress_load] < 500ms acceptable 2s",
+    "http.p95[concurrent_orders] < 500ms acceptable 2s",
+    "db.read_p95 < 100ms acceptable 500ms",
+    "storage.upload_mibps > 20MiB/s acceptable 5MiB/s",
+    "load.success_rate > 95% acceptable 90%",
+    "load.error_rate < 5% acceptable 10%",
+    "load.rps[stress_load] > 10/s acceptable 5/s",
+    "storage.integrity_failures < 1",
+    "workflow.failed_steps < 1",
+];
+
+/// The file as written: every part optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    target: Option<toml::Table>,
+    thresholds: Option<Vec<String>>,
+    profiles: Option<ProfilesFile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfilesFile {
+    quick: Option<toml::Table>,
+    default: Option<toml::Table>,
+    full: Option<toml::Table>,
+}
+
+impl SuiteConfig {
+    /// The built-in configuration of `profile`.
+    pub fn built_in(profile: Profile) -> SuiteConfig {
+        SuiteConfig {
+            target: TargetConfig {
+                url: "http://127.0.0.1:8000".to_owned(),
+                user: "admin".to_owned(),
+                password_env: None,
+                register_admin: false,
+            },
+            thresholds: SUITE_THRESHOLDS.iter().map(|&t| t.to_owned()).collect(),
+            phases: PhaseSizes::built_in(profile),
+        }
+    }
+
+    /// The built-in configuration with `path`'s values on top. `None`: the built-in one.
+    pub fn load(path: Option<&Path>, profile: Profile) -> Result<SuiteConfig> {
+        let mut config = SuiteConfig::built_in(profile);
+        let Some(path) = path else {
+            return Ok(config);
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config `{}`", path.display()))?;
+        config
+            .apply(&text, profile)
+            .with_context(|| format!("invalid config `{}`", path.display()))?;
+        Ok(config)
+    }
+
+    fn apply(&mut self, text: &str, profile: Profile) -> Result<()> {
+        let file: File = toml::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?;
+        if let Some(target) = file.target {
+            self.target = overlay(&self.target, target)?;
+        }
+        if let Some(thresholds) = file.thresholds {
+            self.thresholds = thresholds;
+        }
+        let profiles = file.profiles.unwrap_or_default();
+        let profile = match profile {
+            Profile::Quick => profiles.quick,
+            Profile::Full => profiles.full,
+            Profile::Default => profiles.default,
+        };
+        if let Some(phases) = profile {
+            self.phases = overlay(&self.phases, phases)?;
+        }
+        self.validate()
+    }
+
+    /// Parsed thresholds.
+    pub fn parsed_thresholds(&self) -> Result<Vec<Threshold>> {
+        self.thresholds
+            .iter()
+            .map(|t| {
+                t.parse::<Threshold>()
+                    .with_context(|| format!("invalid threshold `{t}`"))
+            })
+            .collect()
+    }
+
+    fn validate(&self) -> Result<()> {
+        self.parsed_thresholds()?;
+        let p = &self.phases;
+        if p.memory_cycles < 4 {
+            bail!("phases.memory_cycles must be at least 4 (a trend needs points)");
+        }
+        if p.memory_growth_target_mib > p.memory_growth_acceptable_mib
+            || p.memory_growth_target_mib < 0.0
+        {
+            bail!("memory growth levels must satisfy 0 <= target <= acceptable");
+        }
+        storage_bench::parse_sizes(&p.storage_sizes)?;
+        Ok(())
+    }
+}
+
+/// Serialises `base`, replaces the keys `overrides` names, and reads it back (unknown keys
+/// and wrong types are errors naming the key).
+fn overlay<T: Serialize + serde::de::DeserializeOwned>(
+    base: &T,
+    overrides: toml::Table,
+) -> Result<T> {
+    let mut table = toml::Table::try_from(base).context("internal: config does not serialise")?;
+    for (key, value) in overrides {
+        table.insert(key, value);
+    }
+    toml::Value::Table(table)
+        .try_into()
+        .map_err(|e: toml::de::Error| anyhow::anyhow!("{e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_overrides_the_chosen_profile_only() {
+        let text = r#"
+            thresholds = ["http.p95 < 1s"]
+            [target]
+            url = "http://127.0.0.1:9999"
+            [profiles.quick]
+            stress_seconds = 2
+            [profiles.full]
+            stress_seconds = 90
+        "#;
+        let mut quick = SuiteConfig::built_in(Profile::Quick);
+        quick.apply(text, Profile::Quick).unwrap();
+        assert_eq!(quick.phases.stress_seconds, 2);
+        assert_eq!(quick.phases.storage_objects, 1, "the rest stays built-in");
+        assert_eq!(quick.target.url, "http://127.0.0.1:9999");
+        assert_eq!(quick.target.user, "admin");
+        assert_eq!(quick.thresholds, ["http.p95 < 1s"]);
+        let mut full = SuiteConfig::built_in(Profile::Full);
+        full.apply(text, Profile::Full).unwrap();
+        assert_eq!(full.phases.stress_seconds, 90);
+    }
+
+    #[test]
+    fn unknown_keys_wrong_types_and_bad_thresholds_are_errors() {
+        let mut config = SuiteConfig::built_in(Profile::Default);
+        for (text, needle) in [
+            ("[profiles.default]\nstres_seconds = 2", "stres_seconds"),
+            (
+                "[profiles.default]\nstress_seconds = \"long\"",
+                "stress_seconds",
+            ),
+            ("thresholds = [\"http.p42 < 1s\"]", "http.p42"),
+            ("[profiles.default]\nmemory_cycles = 2", "memory_cycles"),
+            ("[target]\npassword = \"x\"", "password"),
+        ] {
+            let error = format!("{:#}", config.apply(text, Profile::Default).unwrap_err());
+            assert!(error.contains(needle), "{text}: {error}");
+        }
+    }
+
+    #[test]
+    fn built_in_thresholds_parse() {
+        for profile in [Profile::Quick, Profile::Default, Profile::Full] {
+            SuiteConfig::built_in(profile).validate().unwrap();
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! The run folder of a suite run (design §5) and the summary table printed at the end.
+
+use anyhow::Result;
+use report_model::{
+    MetricUnit, RenderFormat, RunOutcome, SuiteReport, Verdict, automated_portraits_report,
+    load_test_report, memory_profile_report, performance_report, render,
+    storage_integration_report,
+};
+
+use crate::run_folder::RunFolder;
+
+/// Writes every file; `suite.json` first, so it exists even if a later write fails.
+pub fn write_all(folder: &RunFolder, report: &SuiteReport) -> Result<()> {
+    folder.write("suite.json", &render(report, RenderFormat::JsonPretty)?)?;
+    let legacy = [
+        ("performance_report.json", performance_report(report)?),
+        ("load_test_report.json", load_test_report(report)?),
+        (
+            "storage_integration_report.json",
+            storage_integration_report(report)?,
+        ),
+        (
+            "automated_portraits_report.json",
+            automated_portraits_report(report)?,
+        ),
+        ("memory_profile_report.json", memory_profile_report(report)?),
+    ];
+    for (name, contents) in legacy {
+        if let Some(contents) = contents {
+            folder.write(name, &contents)?;
+        }
+    }
+    for format in [
+        RenderFormat::Junit,
+        RenderFormat::K6Summary,
+        RenderFormat::MetricsText,
+        RenderFormat::Markdown,
+        RenderFormat::Html,
+    ] {
+        folder.write(format.file_name(), &render(report, format)?)?;
+    }
+    Ok(())
+}
+
+/// The verdict table: one line per threshold and check, then the run's verdict.
+pub fn summary_table(report: &SuiteReport) -> String {
+    let mut lines = vec![format!("{:<6} {:<48} {}", "", "check", "value")];
+    for threshold in &report.thresholds {
+        lines.push(format!(
+            "{:<6} {:<48} {}",
+            threshold.verdict.map_or("skip", Verdict::as_str),
+            threshold.expression,
+            threshold.message
+        ));
+    }
+    if let Some(workflow) = &report.workflow {
+        lines.push(format!(
+            "{:<6} {:<48} {} of {} steps passed",
+            if workflow.passed() { "pass" } else { "fail" },
+            "workflow",
+            workflow.steps.len() - workflow.failed_steps(),
+            workflow.steps.len()
+        ));
+    }
+    let leaks = [
+        (
+            "memory cycles (leak)",
+            report.memory.as_ref().and_then(|m| m.leak.as_ref()),
+        ),
+        (
+            "server over the run (leak)",
+            report.sampler.as_ref().and_then(|s| s.leak.as_ref()),
+        ),
+    ];
+    for (name, leak) in leaks {
+        if let Some(leak) = leak {
+            lines.push(format!(
+                "{:<6} {name:<48} {}",
+                leak.verdict.as_str(),
+                leak.reason
+            ));
+        }
+    }
+    if let Some(storage) = &report.storage {
+        for ratio in &storage.ratios {
+            lines.push(format!(
+                "{:<6} {:<48} {:.2}x",
+                "info",
+                format!(
+                    "storage {} {} {}/{}",
+                    ratio.operation,
+                    MetricUnit::Bytes.format(ratio.object_size_bytes as f64),
+                    ratio.numerator,
+                    ratio.denominator
+                ),
+                ratio.ratio
+            ));
+        }
+    }
+    if let Some(comparison) = &report.comparison {
+        for delta in comparison.regressions() {
+            lines.push(format!(
+                "{:<6} {:<48} {}",
+                "fail",
+                format!("baseline: {}", delta.metric),
+                delta.display_cells().join(" ")
+            ));
+        }
+    }
+    match &report.outcome {
+        RunOutcome::Completed => {}
+        RunOutcome::Interrupted => lines.push("interrupted: reports hold what was done".to_owned()),
+        RunOutcome::SetupFailed { message } => {
+            lines.push(format!("setup failed: {}", message.replace('\n', " ")));
+        }
+    }
+    lines.push(format!("verdict: {}", report.verdict));
+    lines.join("\n") + "\n"
+}

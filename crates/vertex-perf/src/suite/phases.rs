@@ -1,0 +1,517 @@
+//! The phases of the suite, in order. Each adds its section to the report as it finishes,
+//! so an interrupted or failed run still reports what was done.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use load_engine::{Bound, Executor, LoadOptions, Progress, RunControl, Scenario};
+use perf_sampler::{LeakThresholds, MemoryProbe, analyze_cycles};
+use portrait_workflow::scenarios::{self, Target};
+use portrait_workflow::{Order, ServiceStore, TestData, WorkflowConfig, run_workflow};
+use report_model::{
+    LoadReport, MemoryCycle, MemoryReport, MemorySnapshot, SCHEMA_VERSION, ScenarioReport,
+    StorageOperation, SuiteReport,
+};
+use storage_bench::{Backend, EmbeddedS3, Plan};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::config::SuiteConfig;
+use super::{MIB, duration};
+use crate::interrupt::Interrupt;
+use crate::output::Output;
+use crate::progress::Progress as ProgressLine;
+
+/// How the phases ended.
+pub enum PhaseOutcome {
+    /// All ran.
+    Done,
+    /// Ctrl-C: the phases after it did not run.
+    Interrupted,
+    /// The run could not go on (target down, login refused, bad scenario setup).
+    SetupFailed(String),
+}
+
+/// Why a phase stopped the run.
+enum Stop {
+    Interrupted,
+    Setup(String),
+}
+
+impl From<load_engine::LoadError> for Stop {
+    fn from(error: load_engine::LoadError) -> Stop {
+        Stop::Setup(error.to_string())
+    }
+}
+
+/// Everything the phases share.
+pub struct Suite<'a> {
+    pub config: &'a SuiteConfig,
+    pub base_url: &'a str,
+    pub password: String,
+    pub run_id: String,
+    pub interrupt: Option<&'a Interrupt>,
+    pub probe: Option<MemoryProbe>,
+    pub scratch: &'a Path,
+    pub sqlite: Option<&'a Path>,
+    pub s3: Option<&'a str>,
+    pub output: &'a Output,
+    pub report: &'a mut SuiteReport,
+    pub snapshots: Vec<MemorySnapshot>,
+}
+
+impl Suite<'_> {
+    /// Runs every phase in order.
+    pub async fn run_all(&mut self) -> PhaseOutcome {
+        match self.phases().await {
+            Ok(()) => PhaseOutcome::Done,
+            Err(Stop::Interrupted) => PhaseOutcome::Interrupted,
+            Err(Stop::Setup(message)) => PhaseOutcome::SetupFailed(message),
+        }
+    }
+
+    async fn phases(&mut self) -> Result<(), Stop> {
+        let options = self.options();
+        self.snapshot("suite_start");
+        self.note("health pre-check");
+        match scenarios::health_check(self.base_url, &options).await? {
+            Ok(_) => {}
+            Err(error) => {
+                return Err(Stop::Setup(format!(
+                    "the target is not healthy: {error}\n(hint: is the service running at {}?)",
+                    report_model::redact_url(self.base_url)
+                )));
+            }
+        }
+        let token = scenarios::login(
+            self.base_url,
+            &self.config.target.user,
+            &self.password,
+            self.config.target.register_admin,
+            &options,
+        )
+        .await?
+        .map_err(|error| {
+            Stop::Setup(format!(
+                "cannot log in as `{}`: {error}",
+                self.config.target.user
+            ))
+        })?;
+        let target = Target {
+            base_url: self.base_url.to_owned(),
+            token,
+        };
+        self.report.load = Some(LoadReport {
+            schema_version: SCHEMA_VERSION,
+            scenarios: Vec::new(),
+        });
+
+        self.begin("comprehensive")?;
+        self.comprehensive(&target).await?;
+        self.begin("workflow")?;
+        self.workflow().await?;
+        self.begin("load")?;
+        self.load(&target).await?;
+        self.begin("storage")?;
+        self.storage(&target).await?;
+        self.begin("memory")?;
+        self.memory(&target).await
+    }
+
+    /// Starts a phase: stops on Ctrl-C, and takes the labelled snapshot before it (which is
+    /// also the snapshot after the phase before).
+    fn begin(&mut self, name: &str) -> Result<(), Stop> {
+        self.check_interrupt()?;
+        self.note(name);
+        self.snapshot(&format!("before_{name}"));
+        Ok(())
+    }
+
+    fn check_interrupt(&self) -> Result<(), Stop> {
+        if self.interrupt.is_some_and(Interrupt::is_set) {
+            Err(Stop::Interrupted)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn note(&self, text: &str) {
+        self.output.note(&format!("phase: {text}"));
+    }
+
+    fn snapshot(&mut self, label: &str) {
+        if let Some(probe) = &mut self.probe {
+            match probe.snapshot(label) {
+                Ok(snapshot) => self.snapshots.push(snapshot),
+                Err(error) => {
+                    self.output
+                        .note(&format!("memory snapshot `{label}` failed: {error}"));
+                    self.probe = None;
+                }
+            }
+        }
+    }
+
+    fn options(&self) -> LoadOptions {
+        LoadOptions {
+            request_timeout: Duration::from_secs(self.config.phases.request_timeout_s),
+            ..LoadOptions::default()
+        }
+    }
+
+    fn push_scenario(&mut self, scenario: ScenarioReport) {
+        self.report
+            .load
+            .get_or_insert_with(|| LoadReport {
+                schema_version: SCHEMA_VERSION,
+                scenarios: Vec::new(),
+            })
+            .scenarios
+            .push(scenario);
+    }
+
+    /// Runs a load-engine scenario with a progress line, stopping on Ctrl-C.
+    async fn drive(
+        &self,
+        scenario: &Scenario,
+        executor: &Executor,
+    ) -> Result<ScenarioReport, Stop> {
+        let cancel = CancellationToken::new();
+        let (progress_tx, mut progress_rx) = mpsc::channel::<Progress>(8);
+        let control = RunControl {
+            progress: Some(progress_tx),
+            cancel: cancel.clone(),
+        };
+        let options = self.options();
+        let work = load_engine::run(scenario, executor, &options, control);
+        tokio::pin!(work);
+        let mut line = ProgressLine::new();
+        let mut watch = tokio::time::interval(Duration::from_millis(100));
+        let result = loop {
+            tokio::select! {
+                result = &mut work => break result,
+                Some(progress) = progress_rx.recv() => line.update(&format!(
+                    "{}: {}",
+                    scenario.name,
+                    crate::commands::load::describe(&progress)
+                )),
+                _ = watch.tick() => {
+                    if self.interrupt.is_some_and(Interrupt::is_set) && !cancel.is_cancelled() {
+                        cancel.cancel();
+                    }
+                }
+            }
+        };
+        line.finish();
+        let report = result?;
+        self.output.note(&format!(
+            "  {}: {} requests, {:.1}/s, p95 {}, {:.1}% ok",
+            report.name,
+            report.total_requests,
+            report.requests_per_second,
+            duration(report.response_time.summary.p95_us),
+            report.success_rate_percent
+        ));
+        Ok(report)
+    }
+
+    async fn cleanup(&self, target: &Target, orders: &Arc<Mutex<Vec<Order>>>) -> Result<(), Stop> {
+        let orders = orders.lock().map(|o| o.clone()).unwrap_or_default();
+        let cleanup = scenarios::cleanup_orders(target, &orders, &self.options()).await?;
+        if !cleanup.leftovers.is_empty() {
+            self.output.note(&format!(
+                "could not delete: {}",
+                cleanup.leftovers.join("; ")
+            ));
+        }
+        Ok(())
+    }
+
+    /// One large order, concurrent uploads, DB-backed reads.
+    async fn comprehensive(&mut self, target: &Target) -> Result<(), Stop> {
+        let phases = &self.config.phases;
+        let data = Arc::new(TestData::new(&format!("{}-comprehensive", self.run_id)));
+        let image_bytes = usize::try_from(phases.large_upload_image_mib * 1024 * 1024).unwrap_or(0);
+        let video_bytes = usize::try_from(phases.large_upload_video_mib * 1024 * 1024).unwrap_or(0);
+        let created = Arc::new(Mutex::new(Vec::new()));
+        {
+            let (data, target, created) = (Arc::clone(&data), target.clone(), Arc::clone(&created));
+            let image = data.portrait_of_size(image_bytes);
+            let video = TestData::sized_video(video_bytes, 7);
+            let (result, http) = scenarios::once("large_upload", &self.options(), move |client| {
+                let (data, target, image, video, created) = (
+                    Arc::clone(&data),
+                    target.clone(),
+                    image.clone(),
+                    video.clone(),
+                    Arc::clone(&created),
+                );
+                Box::pin(async move {
+                    let mut api = portrait_workflow::VertexClient::new(client, &target.base_url)
+                        .with_token(Some(target.token.clone()));
+                    let order = api
+                        .create_order(&data.phone(), &data.name(0), &image, &video)
+                        .await?;
+                    created.lock().expect("not poisoned").push(order);
+                    Ok::<(), portrait_workflow::ApiError>(())
+                })
+            })
+            .await?;
+            if let Some(Err(error)) = result {
+                self.output.note(&format!("  large upload failed: {error}"));
+            }
+            self.output.note(&format!(
+                "  large_upload: {} in {}",
+                report_model::MetricUnit::Bytes.format(http.bytes_sent as f64),
+                duration(http.duration_us)
+            ));
+            self.push_scenario(http);
+        }
+        self.check_interrupt()?;
+
+        let mut uploads = scenarios::orders(target, Arc::clone(&data), Arc::clone(&created));
+        "concurrent_uploads".clone_into(&mut uploads.name);
+        let executor = closed(phases.concurrent_upload_workers, phases.concurrent_uploads);
+        let report = self.drive(&uploads, &executor).await?;
+        self.push_scenario(report);
+        self.check_interrupt()?;
+
+        let orders = created.lock().map(|o| o.clone()).unwrap_or_default();
+        let reads = scenarios::db_reads(target, &orders);
+        let report = self
+            .drive(&reads, &closed(phases.db_read_workers, phases.db_reads))
+            .await?;
+        self.push_scenario(report);
+        if let Some(path) = self.sqlite {
+            self.output.note(&format!(
+                "  --sqlite {}: direct queries are not run by this version",
+                path.display()
+            ));
+        }
+        self.cleanup(target, &created).await
+    }
+
+    async fn workflow(&mut self) -> Result<(), Stop> {
+        let mut config = WorkflowConfig::new(self.base_url, &self.run_id);
+        config.username.clone_from(&self.config.target.user);
+        config.password.clone_from(&self.password);
+        config.options = self.options();
+        let outcome = run_workflow(config).await?;
+        let failed = outcome.report.failed_steps();
+        self.output.note(&format!(
+            "  workflow: {} steps, {failed} failed",
+            outcome.report.steps.len()
+        ));
+        self.push_scenario(outcome.http);
+        self.report.workflow = Some(outcome.report);
+        Ok(())
+    }
+
+    async fn load(&mut self, target: &Target) -> Result<(), Stop> {
+        let phases = &self.config.phases;
+        let created = Arc::new(Mutex::new(Vec::new()));
+        let data = Arc::new(TestData::new(&format!("{}-load", self.run_id)));
+        let orders = scenarios::orders(target, data, Arc::clone(&created));
+        let report = self
+            .drive(&orders, &closed(phases.order_workers, phases.orders))
+            .await;
+        self.cleanup(target, &created).await?;
+        self.push_scenario(report?);
+        self.check_interrupt()?;
+
+        let read_mix = scenarios::read_mix(target);
+        let report = self
+            .drive(
+                &read_mix,
+                &closed(phases.read_mix_workers, phases.read_mix_requests),
+            )
+            .await?;
+        self.push_scenario(report);
+        self.check_interrupt()?;
+
+        let stress = scenarios::stress(target);
+        let executor = Executor::Closed {
+            users: phases.stress_workers,
+            bound: Bound::Duration(Duration::from_secs(phases.stress_seconds)),
+            think_time: Duration::from_millis(phases.stress_think_ms),
+        };
+        let report = self.drive(&stress, &executor).await?;
+        self.push_scenario(report);
+        Ok(())
+    }
+
+    /// Local disk vs S3 vs through the service.
+    async fn storage(&mut self, target: &Target) -> Result<(), Stop> {
+        let phases = &self.config.phases;
+        let mut plan = Plan::new(&format!("vertex-perf/{}", self.run_id));
+        plan.sizes = storage_bench::parse_sizes(&phases.storage_sizes)
+            .map_err(|e| Stop::Setup(e.to_string()))?;
+        plan.objects = phases.storage_objects;
+        plan.concurrency = phases.storage_concurrency;
+        plan.operations = vec![
+            StorageOperation::Put,
+            StorageOperation::Get,
+            StorageOperation::Head,
+            StorageOperation::Delete,
+        ];
+        let embedded = if self.s3.is_some() {
+            None
+        } else {
+            match EmbeddedS3::start(&self.scratch.join("embedded-s3")).await {
+                Ok(server) => Some(server),
+                Err(error) => {
+                    self.output
+                        .note(&format!("  embedded S3 did not start: {error}"));
+                    None
+                }
+            }
+        };
+        let mut urls = vec![
+            format!("file://{}", self.scratch.join("local").display()),
+            self.s3.unwrap_or("s3+embedded://").to_owned(),
+        ];
+        urls.extend(phases.storage_backends.iter().cloned());
+        let mut backends = Vec::new();
+        for url in &urls {
+            match Backend::open(url, embedded.as_ref(), None, false).await {
+                Ok(backend) => backends.push(Ok(backend)),
+                Err(error) => {
+                    self.output.note(&format!(
+                        "  skipping {}: {}",
+                        report_model::redact_url(url),
+                        error.to_string().replace('\n', " ")
+                    ));
+                    backends.push(Err((url.clone(), error)));
+                }
+            }
+        }
+        let service_url = format!("vertex+{}", self.base_url);
+        let store = ServiceStore::new(target.clone(), self.options(), &self.run_id);
+        backends.push(
+            Backend::service(&service_url, Arc::new(store)).map_err(|e| (service_url.clone(), e)),
+        );
+        let mut line = ProgressLine::new();
+        let storage = storage_bench::run(&plan, backends, |p| {
+            let mibps = p.bytes as f64 / MIB / p.elapsed.as_secs_f64().max(1e-9);
+            line.update(&format!(
+                "storage {} {} {}: {mibps:.1} MiB/s",
+                p.backend,
+                p.operation,
+                report_model::MetricUnit::Bytes.format(p.object_size_bytes as f64)
+            ));
+        })
+        .await
+        .map_err(|e| Stop::Setup(e.to_string()))?;
+        line.finish();
+        for ratio in &storage.ratios {
+            self.output.note(&format!(
+                "  {}/{} {} {}: {:.2}x",
+                ratio.numerator,
+                ratio.denominator,
+                ratio.operation,
+                report_model::MetricUnit::Bytes.format(ratio.object_size_bytes as f64),
+                ratio.ratio
+            ));
+        }
+        self.report.storage = Some(storage);
+        Ok(())
+    }
+
+    /// Labelled snapshots were taken around each phase; now a warm-up cycle and K counted
+    /// cycles of the same workload, a snapshot after each, and the leak verdict.
+    async fn memory(&mut self, target: &Target) -> Result<(), Stop> {
+        if self.probe.is_none() {
+            self.output
+                .note("  skipped: no server process to take snapshots of (use --server-pid or --server-port)");
+            return Ok(());
+        }
+        let phases = &self.config.phases;
+        let data = Arc::new(TestData::new(&format!("{}-memory", self.run_id)));
+        let mut cycles = Vec::new();
+        let mut at_us = Vec::new();
+        let mut baseline = None;
+        let mut cycle_snapshots = Vec::new();
+        for index in 0..=phases.memory_cycles {
+            self.check_interrupt()?;
+            let started = Instant::now();
+            let operations = self.memory_cycle(target, &data).await?;
+            let label = if index == 0 {
+                "memory_warmup".to_owned()
+            } else {
+                format!("memory_cycle_{index}")
+            };
+            let Some(probe) = &mut self.probe else {
+                return Ok(());
+            };
+            let snapshot = probe
+                .snapshot(&label)
+                .map_err(|e| Stop::Setup(format!("memory snapshot failed: {e}")))?;
+            at_us.push(probe.elapsed_us());
+            if index == 0 {
+                baseline = Some(snapshot.clone());
+            } else {
+                cycles.push(MemoryCycle {
+                    index,
+                    operations,
+                    rss_bytes_after: snapshot.rss_bytes,
+                    uss_bytes_after: snapshot.uss_bytes,
+                    open_files_after: snapshot.open_files,
+                    threads_after: snapshot.threads,
+                    duration_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+                });
+            }
+            cycle_snapshots.push(snapshot);
+        }
+        let levels = LeakThresholds {
+            target_growth_bytes: phases.memory_growth_target_mib * MIB,
+            acceptable_growth_bytes: phases.memory_growth_acceptable_mib * MIB,
+            warmup: None,
+        };
+        let leak = baseline
+            .as_ref()
+            .and_then(|b| analyze_cycles(b, &cycles, &at_us, &levels));
+        if let Some(leak) = &leak {
+            self.output
+                .note(&format!("  memory: {} — {}", leak.verdict, leak.reason));
+        }
+        self.report.memory = Some(MemoryReport {
+            schema_version: SCHEMA_VERSION,
+            snapshots: cycle_snapshots,
+            cycles,
+            leak,
+        });
+        Ok(())
+    }
+
+    /// One cycle: the read mix and a few orders created and deleted. Returns the requests.
+    async fn memory_cycle(&self, target: &Target, data: &Arc<TestData>) -> Result<u64, Stop> {
+        let phases = &self.config.phases;
+        let options = self.options();
+        let reads = load_engine::run(
+            &scenarios::read_mix(target),
+            &closed(2, phases.memory_requests_per_cycle),
+            &options,
+            RunControl::default(),
+        )
+        .await?;
+        let created = Arc::new(Mutex::new(Vec::new()));
+        let orders = load_engine::run(
+            &scenarios::orders(target, Arc::clone(data), Arc::clone(&created)),
+            &closed(1, phases.memory_orders_per_cycle),
+            &options,
+            RunControl::default(),
+        )
+        .await?;
+        self.cleanup(target, &created).await?;
+        Ok(reads.total_requests + orders.total_requests)
+    }
+}
+
+fn closed(users: u32, iterations: u64) -> Executor {
+    Executor::Closed {
+        users,
+        bound: Bound::Iterations(iterations),
+        think_time: Duration::ZERO,
+    }
+}

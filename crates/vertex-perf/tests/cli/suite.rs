@@ -1,0 +1,376 @@
+//! `vertex-perf suite` end to end against a vertex-sim process (the built binary, so the
+//! sampler watches a real server pid), bounded by a small quick profile: a clean run passes,
+//! a leak fails the memory verdict, an error rate fails the load verdict, a target that is
+//! down is a setup error with a `suite.json` saying so.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::util::{Run, vertex_perf_with_env};
+
+const PASSWORD: &str = "suite-test-secret-7f3a";
+
+/// Small sizes: every phase runs, the whole suite takes seconds.
+const CONFIG: &str = r#"
+[profiles.quick]
+sample_interval_ms = 100
+large_upload_image_mib = 2
+large_upload_video_mib = 3
+concurrent_uploads = 4
+db_reads = 40
+orders = 4
+read_mix_requests = 50
+stress_seconds = 2
+storage_sizes = "256KiB,1MiB"
+memory_cycles = 5
+memory_requests_per_cycle = 30
+memory_orders_per_cycle = 1
+"#;
+
+/// A vertex-sim process on an ephemeral port, killed on drop.
+struct SimProcess {
+    child: Child,
+    base_url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for SimProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn vertex_sim_binary() -> PathBuf {
+    // `cargo test --workspace` builds every binary before running tests; vertex-sim's sits
+    // next to ours.
+    let path = Path::new(env!("CARGO_BIN_EXE_vertex-perf")).with_file_name("vertex-sim");
+    assert!(
+        path.is_file(),
+        "{} is missing: build it with `cargo build -p vertex-sim`",
+        path.display()
+    );
+    path
+}
+
+fn start_sim(faults: Option<&str>) -> SimProcess {
+    let dir = tempfile::tempdir().unwrap();
+    let ready = dir.path().join("ready");
+    let mut command = Command::new(vertex_sim_binary());
+    command
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .args(["--admin", "admin", "--ready-file"])
+        .arg(&ready)
+        .env("VERTEX_SIM_ADMIN_PASSWORD", PASSWORD)
+        .stdout(Stdio::null());
+    if let Some(faults) = faults {
+        command.args(["--faults", faults]);
+    }
+    let child = command.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let base_url = loop {
+        if let Ok(url) = std::fs::read_to_string(&ready)
+            && !url.is_empty()
+        {
+            break url.trim().to_owned();
+        }
+        assert!(Instant::now() < deadline, "vertex-sim did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    SimProcess {
+        child,
+        base_url,
+        _dir: dir,
+    }
+}
+
+fn port_of(base_url: &str) -> String {
+    base_url.rsplit(':').next().unwrap().to_owned()
+}
+
+/// One suite at a time: they measure CPU and memory, and two at once on two cores would
+/// judge each other's load.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Runs the quick suite against `sim`; returns the run and the run folder.
+fn run_suite(sim: &SimProcess, work: &Path) -> (Run, PathBuf) {
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let config = work.join("vertex-perf.toml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let out = work.join("run");
+    let run = vertex_perf_with_env(
+        &[
+            "suite",
+            "--quick",
+            "--target",
+            &sim.base_url,
+            "--server-port",
+            &port_of(&sim.base_url),
+            "--password-env",
+            "SUITE_TEST_PASSWORD",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[("SUITE_TEST_PASSWORD", PASSWORD)],
+    );
+    (run, out)
+}
+
+const EVERY_FILE: [&str; 11] = [
+    "suite.json",
+    "performance_report.json",
+    "load_test_report.json",
+    "storage_integration_report.json",
+    "automated_portraits_report.json",
+    "memory_profile_report.json",
+    "junit.xml",
+    "load-performance.json",
+    "metrics.txt",
+    "summary.md",
+    "report.html",
+];
+
+fn read(folder: &Path, name: &str) -> String {
+    std::fs::read_to_string(folder.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn suite_json(folder: &Path) -> serde_json::Value {
+    serde_json::from_str(&read(folder, "suite.json")).unwrap()
+}
+
+/// `(testcase name, failure message and text)` of every failed JUnit testcase.
+fn junit_failures(folder: &Path) -> Vec<(String, String)> {
+    use quick_xml::events::Event;
+    let xml = read(folder, "junit.xml");
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let mut failures: Vec<(String, String)> = Vec::new();
+    let mut testcase = String::new();
+    let mut in_failure = false;
+    let attribute = |e: &quick_xml::events::BytesStart<'_>, name: &str| {
+        e.try_get_attribute(name)
+            .unwrap()
+            .map(|a| a.unescape_value().unwrap().into_owned())
+            .unwrap_or_default()
+    };
+    loop {
+        match reader.read_event().expect("junit.xml is well-formed XML") {
+            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"testcase" => {
+                testcase = attribute(&e, "name");
+            }
+            Event::Start(e) if e.name().as_ref() == b"failure" => {
+                failures.push((testcase.clone(), attribute(&e, "message")));
+                in_failure = true;
+            }
+            Event::Empty(e) if e.name().as_ref() == b"failure" => {
+                failures.push((testcase.clone(), attribute(&e, "message")));
+            }
+            Event::Text(text) if in_failure => {
+                let last = failures.last_mut().expect("inside a failure");
+                last.1.push('\n');
+                last.1.push_str(&text.unescape().unwrap());
+            }
+            Event::End(e) if e.name().as_ref() == b"failure" => in_failure = false,
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    failures
+}
+
+#[test]
+fn clean_run_passes_and_writes_every_file() {
+    let sim = start_sim(None);
+    let work = tempfile::tempdir().unwrap();
+    let (run, out) = run_suite(&sim, work.path());
+    assert_eq!(
+        run.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    for name in EVERY_FILE {
+        let text = read(&out, name);
+        assert!(!text.contains(PASSWORD), "{name} holds the password");
+    }
+    assert!(!run.stdout.contains(PASSWORD) && !run.stderr.contains(PASSWORD));
+    let suite = suite_json(&out);
+    assert_eq!(suite["outcome"]["status"], "completed");
+    // Warnings are allowed (exit 0): a debug build on a shared machine may be slower than
+    // the targets; nothing may fail.
+    assert_ne!(suite["verdict"], "fail", "{}", run.stdout);
+    let scenarios: Vec<&str> = suite["load"]["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        scenarios,
+        [
+            "large_upload",
+            "concurrent_uploads",
+            "db_reads",
+            "workflow",
+            "concurrent_orders",
+            "api_endpoints",
+            "stress_load"
+        ]
+    );
+    let backends: Vec<&str> = suite["storage"]["backends"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(backends, ["local", "embedded-s3", "service"]);
+    assert!(suite["sampler"]["n_samples"].as_u64().unwrap() > 5);
+    assert_eq!(suite["memory"]["cycles"].as_array().unwrap().len(), 5);
+    assert!(junit_failures(&out).is_empty());
+
+    // The k6 summary in the shape GitLab reads.
+    let k6: serde_json::Value = serde_json::from_str(&read(&out, "load-performance.json")).unwrap();
+    assert!(k6["metrics"]["http_reqs"]["rate"].as_f64().unwrap() > 0.0);
+    assert!(
+        k6["metrics"]["http_req_waiting"]["p(95)"]
+            .as_f64()
+            .is_some()
+    );
+    assert!(k6["metrics"]["checks"]["passes"].as_u64().unwrap() > 0);
+    // The old files keep their keys.
+    let memory: serde_json::Value =
+        serde_json::from_str(&read(&out, "memory_profile_report.json")).unwrap();
+    assert!(memory["snapshots"][0]["rss_mb"].as_f64().unwrap() > 0.0);
+    assert!(memory["analysis"]["peak_memory_mb"].as_f64().is_some());
+    let performance: serde_json::Value =
+        serde_json::from_str(&read(&out, "performance_report.json")).unwrap();
+    for key in [
+        "monitor",
+        "large_file_upload",
+        "concurrent_uploads",
+        "database_performance",
+        "memory_leak",
+    ] {
+        assert_eq!(
+            performance["test_results"][key]["success"], true,
+            "{key}: {}",
+            performance["test_results"][key]
+        );
+    }
+    let html = read(&out, "report.html");
+    assert!(html.matches("<svg").count() >= 7, "charts missing");
+    assert!(!html.contains("<script") && !html.contains("http://www.w3.org/1999"));
+}
+
+#[test]
+fn a_leaking_server_fails_the_memory_verdict() {
+    // 6 MiB kept per read-mix call of content-stats: about 36 MiB per memory cycle.
+    let sim = start_sim(Some(
+        r#"{"leak_kib_per_request":6144,"route":"/admin/content-stats"}"#,
+    ));
+    let work = tempfile::tempdir().unwrap();
+    let (run, out) = run_suite(&sim, work.path());
+    assert_eq!(
+        run.code, 1,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    let suite = suite_json(&out);
+    assert_eq!(suite["memory"]["leak"]["verdict"], "fail");
+    let failures = junit_failures(&out);
+    let leak = failures
+        .iter()
+        .find(|(name, _)| name == "leak check (memory cycles)")
+        .unwrap_or_else(|| panic!("no failed memory testcase in {failures:?}"));
+    assert!(leak.1.contains("grew"), "{leak:?}");
+    assert!(
+        failures
+            .iter()
+            .any(|(name, _)| name.starts_with("server.memory_growth")),
+        "{failures:?}"
+    );
+}
+
+#[test]
+fn an_erroring_server_fails_the_load_verdict() {
+    let sim = start_sim(Some(r#"{"error_rate":0.9,"route":"/admin/system-info"}"#));
+    let work = tempfile::tempdir().unwrap();
+    let (run, out) = run_suite(&sim, work.path());
+    assert_eq!(
+        run.code, 1,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    let failures = junit_failures(&out);
+    assert!(
+        failures
+            .iter()
+            .any(|(name, message)| name.starts_with("load.error_rate") && message.contains('%')),
+        "{failures:?}"
+    );
+    assert_eq!(suite_json(&out)["outcome"]["status"], "completed");
+}
+
+#[test]
+fn a_target_that_is_down_is_a_setup_error_with_a_report() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("run");
+    let run = vertex_perf_with_env(
+        &[
+            "suite",
+            "--quick",
+            "--target",
+            &url,
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(
+        run.code, 2,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    assert!(run.stderr.contains("not healthy"), "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"));
+    let suite = suite_json(&out);
+    assert_eq!(suite["outcome"]["status"], "setup_failed");
+    assert!(
+        suite["outcome"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("refused"),
+        "{}",
+        suite["outcome"]
+    );
+    assert_eq!(suite["verdict"], "fail");
+    assert!(out.join("junit.xml").is_file() && out.join("report.html").is_file());
+}
+
+#[test]
+fn bad_config_is_a_usage_error_before_anything_runs() {
+    let work = tempfile::tempdir().unwrap();
+    let config = work.path().join("bad.toml");
+    std::fs::write(&config, "[profiles.quick]\nstress_second = 3\n").unwrap();
+    let out = work.path().join("run");
+    let run = vertex_perf_with_env(
+        &[
+            "suite",
+            "--quick",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    crate::util::assert_setup_error(&run, "stress_second");
+    assert!(!out.exists(), "no run folder for a usage error");
+}

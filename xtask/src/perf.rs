@@ -1,0 +1,320 @@
+//! `cargo xtask perf`: the main job. Builds the release binaries; unless `--target` is given,
+//! starts the embedded S3 server and vertex-sim (storing its files in that S3) as separate
+//! processes, so the sampler watches real server pids; runs `vertex-perf suite`; stops what
+//! it started, also on failure and Ctrl-C; exits with the suite's code.
+//!
+//! Flags of its own: `--save-baseline` (copy a passing run to `reports/baseline/`) and
+//! `--sim-faults JSON` (start vertex-sim with these faults, to see a failing run). Every
+//! other flag goes to `vertex-perf suite`.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail};
+
+/// Processes started here, stopped (SIGTERM, then SIGKILL) when dropped.
+struct Started {
+    children: Vec<(&'static str, Child)>,
+    work_dir: PathBuf,
+}
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        for (_, child) in &mut self.children {
+            if matches!(child.try_wait(), Ok(None)) {
+                let _ = Command::new("kill")
+                    .args(["-TERM", &child.id().to_string()])
+                    .status();
+            }
+        }
+        for (name, child) in &mut self.children {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                match child.try_wait() {
+                    Ok(Some(_)) | Err(_) => break,
+                    Ok(None) if Instant::now() > deadline => {
+                        eprintln!("xtask: {name} did not stop on SIGTERM; killing it");
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        break;
+                    }
+                    Ok(None) => std::thread::sleep(Duration::from_millis(50)),
+                }
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.work_dir);
+    }
+}
+
+/// Runs the main job; returns the suite's exit code.
+pub fn perf(root: &Path, args: &[String]) -> Result<u8> {
+    let mut suite_args: Vec<String> = Vec::new();
+    let mut save_baseline = false;
+    let mut sim_faults = None;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--save-baseline" => save_baseline = true,
+            "--sim-faults" => {
+                sim_faults = Some(
+                    rest.next()
+                        .context("--sim-faults needs a JSON value")?
+                        .clone(),
+                );
+            }
+            _ => suite_args.push(arg.clone()),
+        }
+    }
+    let has = |args: &[String], flag: &str| {
+        args.iter()
+            .any(|a| a == flag || a.starts_with(&format!("{flag}=")))
+    };
+    crate::cargo(
+        root,
+        &[
+            "build",
+            "--release",
+            "-p",
+            "vertex-perf",
+            "-p",
+            "vertex-sim",
+        ],
+    )?;
+    let release = target_dir(root).join("release");
+    let vertex_perf = release.join("vertex-perf");
+
+    let out = if has(&suite_args, "--out") {
+        None
+    } else {
+        let folder = root.join("reports/runs").join(run_folder_name());
+        suite_args.push("--out".to_owned());
+        suite_args.push(folder.display().to_string());
+        Some(folder)
+    };
+    let baseline = root.join("reports/baseline");
+    if !has(&suite_args, "--baseline") && baseline.join("suite.json").is_file() && !save_baseline {
+        suite_args.push("--baseline".to_owned());
+        suite_args.push(baseline.display().to_string());
+    }
+
+    let mut env: Vec<(String, OsString)> = Vec::new();
+    let _started = if has(&suite_args, "--target") {
+        None
+    } else {
+        let (started, mut extra, extra_env) =
+            start_services(root, &vertex_perf, &release.join("vertex-sim"), sim_faults)?;
+        suite_args.append(&mut extra);
+        env.extend(extra_env);
+        Some(started)
+    };
+
+    eprintln!("xtask: vertex-perf suite {}", suite_args.join(" "));
+    let mut suite = Command::new(&vertex_perf);
+    suite.arg("suite").args(&suite_args).current_dir(root);
+    for (key, value) in &env {
+        suite.env(key, value);
+    }
+    let mut child = suite.spawn().context("cannot start vertex-perf")?;
+    // Ctrl-C reaches the suite (same process group), which writes its reports and exits
+    // 130; this process only notes it, waits for the suite and then stops the services.
+    let _ = ctrlc::set_handler(|| {
+        eprintln!("xtask: interrupted; waiting for the suite to write its reports");
+    });
+    let status = child.wait().context("waiting for vertex-perf")?;
+    let code = status.code().map_or(130, |c| u8::try_from(c).unwrap_or(2));
+    if let Some(folder) = &out {
+        eprintln!("xtask: run folder {}", folder.display());
+        if save_baseline {
+            if code == 0 {
+                refresh_baseline(folder, &baseline)?;
+                eprintln!("xtask: baseline refreshed in {}", baseline.display());
+            } else {
+                eprintln!("xtask: the run did not pass (exit {code}); baseline left as it was");
+            }
+        }
+    }
+    Ok(code)
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
+}
+
+/// `<UTC yyyymmddThhmmssZ>-xtask<pid>`, like the suite's own run ids.
+fn run_folder_name() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, secs) = (seconds / 86_400, seconds % 86_400);
+    let (year, month, day) = civil_from_days(i64::try_from(days).unwrap_or(0));
+    format!(
+        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z-xtask{}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60,
+        std::process::id()
+    )
+}
+
+/// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+    let month = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+fn random_hex(bytes: usize) -> Result<String> {
+    let mut buffer = vec![0u8; bytes];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut buffer))
+        .context("cannot read /dev/urandom")?;
+    Ok(buffer.iter().fold(String::new(), |mut hex, b| {
+        let _ = std::fmt::Write::write_fmt(&mut hex, format_args!("{b:02x}"));
+        hex
+    }))
+}
+
+type Services = (Started, Vec<String>, Vec<(String, OsString)>);
+
+/// Starts the S3 server and vertex-sim; returns the guard, the suite flags and the suite's
+/// environment (secrets travel only in environment variables and a 0600 file).
+fn start_services(
+    root: &Path,
+    vertex_perf: &Path,
+    vertex_sim: &Path,
+    faults: Option<String>,
+) -> Result<Services> {
+    let work_dir = target_dir(root)
+        .join("perf")
+        .join(format!("run-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work_dir);
+    std::fs::create_dir_all(&work_dir)
+        .with_context(|| format!("cannot create `{}`", work_dir.display()))?;
+    let mut started = Started {
+        children: Vec::new(),
+        work_dir: work_dir.clone(),
+    };
+
+    let env_file = work_dir.join("s3.env");
+    let s3 = Command::new(vertex_perf)
+        .args(["s3-server", "--dir"])
+        .arg(work_dir.join("s3"))
+        .arg("--env-file")
+        .arg(&env_file)
+        .spawn()
+        .context("cannot start the S3 server")?;
+    let s3_pid = s3.id();
+    started.children.push(("the S3 server", s3));
+    let s3_env = wait_for_file(&env_file, &mut started, "the S3 server")?;
+    let value = |key: &str| -> Result<String> {
+        s3_env
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .map(str::to_owned)
+            .with_context(|| format!("the S3 server wrote no {key}"))
+    };
+    let (endpoint, bucket) = (value("S3_ENDPOINT")?, value("S3_BUCKET")?);
+    let keys = [
+        (
+            "AWS_ACCESS_KEY_ID".to_owned(),
+            OsString::from(value("AWS_ACCESS_KEY_ID")?),
+        ),
+        (
+            "AWS_SECRET_ACCESS_KEY".to_owned(),
+            OsString::from(value("AWS_SECRET_ACCESS_KEY")?),
+        ),
+    ];
+    let s3_url = format!("s3://{bucket}?endpoint={endpoint}");
+
+    let password = random_hex(16)?;
+    let ready = work_dir.join("sim.ready");
+    let mut sim = Command::new(vertex_sim);
+    sim.arg("--data-dir")
+        .arg(work_dir.join("sim"))
+        .args(["--admin", "admin", "--storage", &s3_url, "--ready-file"])
+        .arg(&ready)
+        .env("VERTEX_SIM_ADMIN_PASSWORD", &password)
+        .stdout(std::process::Stdio::null());
+    for (key, value) in &keys {
+        sim.env(key, value);
+    }
+    if let Some(faults) = faults {
+        sim.args(["--faults", &faults]);
+    }
+    let sim = sim.spawn().context("cannot start vertex-sim")?;
+    let sim_pid = sim.id();
+    started.children.push(("vertex-sim", sim));
+    let base_url = wait_for_file(&ready, &mut started, "vertex-sim")?;
+    eprintln!("xtask: vertex-sim (pid {sim_pid}) on {base_url}, files in {s3_url} (pid {s3_pid})");
+
+    let flags = vec![
+        "--target".to_owned(),
+        base_url.trim().to_owned(),
+        "--server-pid".to_owned(),
+        sim_pid.to_string(),
+        "--storage-pid".to_owned(),
+        s3_pid.to_string(),
+        "--s3".to_owned(),
+        s3_url,
+        "--password-env".to_owned(),
+        "VERTEX_PERF_PASSWORD".to_owned(),
+    ];
+    let mut env = vec![("VERTEX_PERF_PASSWORD".to_owned(), OsString::from(password))];
+    env.extend(keys);
+    Ok((started, flags, env))
+}
+
+/// Waits up to 30 s for a ready file; fails early when the process exits.
+fn wait_for_file(path: &Path, started: &mut Started, name: &str) -> Result<String> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path)
+            && !text.is_empty()
+        {
+            return Ok(text);
+        }
+        if let Some((_, child)) = started.children.iter_mut().find(|(n, _)| *n == name)
+            && let Ok(Some(status)) = child.try_wait()
+        {
+            bail!("{name} exited during start-up ({status})");
+        }
+        if Instant::now() > deadline {
+            bail!("{name} did not start within 30 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Replaces `reports/baseline/` with the run's `suite.json` and `summary.md`.
+fn refresh_baseline(run: &Path, baseline: &Path) -> Result<()> {
+    std::fs::create_dir_all(baseline)
+        .with_context(|| format!("cannot create `{}`", baseline.display()))?;
+    for name in ["suite.json", "summary.md"] {
+        let temp = baseline.join(format!(".{name}.tmp"));
+        std::fs::copy(run.join(name), &temp)
+            .with_context(|| format!("cannot copy {name} to `{}`", baseline.display()))?;
+        std::fs::rename(&temp, baseline.join(name))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::civil_from_days;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_784), (2026, 11, 27));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+}
