@@ -42,6 +42,10 @@ pub struct RunMeta {
     pub started_at: Timestamp,
     /// End, UTC.
     pub finished_at: Timestamp,
+    /// The suite profile (`quick`, `default`, `full`), when the run was a suite: runs of
+    /// different profiles are not compared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
 }
 
 impl RunMeta {
@@ -57,6 +61,7 @@ impl RunMeta {
             target: target.map(redact_url),
             started_at,
             finished_at: started_at,
+            profile: None,
         }
     }
 

@@ -10,6 +10,7 @@ use report_model::*;
 pub fn sample_suite(latency_scale: f64) -> SuiteReport {
     let started_at = Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).unwrap();
     let meta = RunMeta {
+        profile: None,
         run_id: "20261126T120000Z-a1b2c3".to_owned(),
         tool_version: "0.1.0".to_owned(),
         git_sha: Some("0123456789abcdef".to_owned()),

@@ -227,7 +227,15 @@ impl SuiteConfig {
         Ok(config)
     }
 
+    /// Applies the file's values; on error `self` is left unchanged.
     fn apply(&mut self, text: &str, profile: Profile) -> Result<()> {
+        let mut next = self.clone();
+        next.apply_file(text, profile)?;
+        *self = next;
+        Ok(())
+    }
+
+    fn apply_file(&mut self, text: &str, profile: Profile) -> Result<()> {
         let file: File = toml::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?;
         if let Some(target) = file.target {
             self.target = overlay(&self.target, target)?;
@@ -331,6 +339,21 @@ mod tests {
         ] {
             let error = format!("{:#}", config.apply(text, Profile::Default).unwrap_err());
             assert!(error.contains(needle), "{text}: {error}");
+        }
+    }
+
+    #[test]
+    fn the_committed_file_documents_exactly_the_built_in_values() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vertex-perf.toml");
+        for profile in [Profile::Quick, Profile::Default, Profile::Full] {
+            let from_file = SuiteConfig::load(Some(&path), profile).unwrap();
+            let built_in = SuiteConfig::built_in(profile);
+            assert_eq!(
+                toml::to_string(&from_file).unwrap(),
+                toml::to_string(&built_in).unwrap(),
+                "{}",
+                profile.name()
+            );
         }
     }
 

@@ -40,7 +40,13 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
     } else {
         Profile::Default
     };
-    let mut config = SuiteConfig::load(args.config.as_deref(), profile)?;
+    // An explicit --config, else ./vertex-perf.toml when there is one.
+    let default_file = Path::new("vertex-perf.toml");
+    let config_file = args
+        .config
+        .as_deref()
+        .or_else(|| default_file.is_file().then_some(default_file));
+    let mut config = SuiteConfig::load(config_file, profile)?;
     if let Some(url) = &args.target {
         config.target.url.clone_from(url);
     }
@@ -63,11 +69,12 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
     let tolerance = args.tolerance;
     let base_url = config.target.url.trim_end_matches('/').to_owned();
 
-    let meta = RunMeta::start(
+    let mut meta = RunMeta::start(
         env!("CARGO_PKG_VERSION"),
         perf_sampler::host_info(),
         Some(&base_url),
     );
+    meta.profile = Some(profile.name().to_owned());
     let folder = RunFolder::create(args.out.as_deref(), &meta.run_id)?;
     let interrupt = Interrupt::install().ok();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -125,6 +132,17 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
             RunOutcome::SetupFailed { message }
         }
     };
+    let baseline = baseline.filter(|baseline| {
+        let same = baseline.meta.profile == report.meta.profile;
+        if !same {
+            output.note(&format!(
+                "not comparing with the baseline: it is a `{}` run, this one `{}`",
+                baseline.meta.profile.as_deref().unwrap_or("non-suite"),
+                profile.name()
+            ));
+        }
+        same
+    });
     finish(&mut report, &thresholds, baseline.as_ref(), tolerance);
     files::write_all(&folder, &report)?;
     output.stdout(&files::summary_table(&report))?;
