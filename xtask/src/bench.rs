@@ -477,9 +477,84 @@ fn storage_rates(suite: &Path, backend: &str) -> Result<Vec<(u64, &'static str, 
     Ok(rates)
 }
 
+/// Objects per size in the storage comparison.
+const OBJECTS: &str = "4";
+
+/// Repetitions per tool and round of the local-directory comparison.
+const LOCAL_REPEATS: usize = 3;
+
+/// vertex-perf's local 20 MiB put: the median of its repetitions, MiB/s.
+fn local_put_rate(vertex_perf: &Path, dir: &Path, scratch: &Path, round: usize) -> Result<f64> {
+    let out = scratch.join(format!("local-{round}"));
+    let status = Command::new(vertex_perf)
+        .args(["storage", "--backend", &format!("file://{}", dir.display())])
+        .args([
+            "--sizes",
+            "20MiB",
+            "--objects",
+            OBJECTS,
+            "--concurrency",
+            "1",
+        ])
+        .args([
+            "--ops",
+            "put,delete",
+            "--repeat",
+            &LOCAL_REPEATS.to_string(),
+            "--out",
+        ])
+        .arg(&out)
+        .env("CI", "1")
+        .stdout(Stdio::null())
+        .status()?;
+    if !status.success() {
+        bail!("vertex-perf storage failed on the local directory");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("suite.json"))?)?;
+    let mut rates: Vec<f64> = json["storage"]["results"]
+        .as_array()
+        .context("storage results")?
+        .iter()
+        .find(|r| r["backend"] == "local" && r["operation"] == "put")
+        .context("no local put result")?["repetition_bytes_per_sec"]
+        .as_array()
+        .context("repetition rates")?
+        .iter()
+        .filter_map(serde_json::Value::as_f64)
+        .map(|r| r / (1024.0 * 1024.0))
+        .collect();
+    Ok(median(&mut rates))
+}
+
+/// `dd` writing OBJECTS files of 20 MiB into `dir`, then deleting them, LOCAL_REPEATS times:
+/// the median repetition, MiB/s.
+fn dd_rate(source: &Path, dir: &Path) -> Result<f64> {
+    let objects: usize = OBJECTS.parse().context("OBJECTS")?;
+    std::fs::create_dir_all(dir)?;
+    let mut rates = Vec::new();
+    for _ in 0..LOCAL_REPEATS {
+        let started = std::time::Instant::now();
+        for index in 0..objects {
+            let status = Command::new("dd")
+                .arg(format!("if={}", source.display()))
+                .arg(format!("of={}", dir.join(format!("dd-{index}")).display()))
+                .args(["bs=1M", "count=20", "status=none"])
+                .status()?;
+            if !status.success() {
+                bail!("dd failed");
+            }
+        }
+        rates.push(20.0 * objects as f64 / started.elapsed().as_secs_f64());
+        for index in 0..objects {
+            let _ = std::fs::remove_file(dir.join(format!("dd-{index}")));
+        }
+    }
+    Ok(median(&mut rates))
+}
+
 /// `cargo xtask bench-storage`.
 pub fn storage(root: &Path) -> Result<()> {
-    const OBJECTS: &str = "4";
     const SIZES: [u64; 2] = [1 << 20, 20 << 20];
     crate::cargo(root, &["build", "--release", "-p", "vertex-perf"])?;
     crate::cargo(
@@ -579,54 +654,23 @@ pub fn storage(root: &Path) -> Result<()> {
                     .or_default()
                     .push(json["get_mibps"].as_f64().context("get")?);
             }
-            // local: vertex-perf put of 20 MiB vs dd into the same directory
+            // local: vertex-perf put of 20 MiB vs dd into the same directory. Both get the
+            // same treatment: REPEATS repetitions of "write OBJECTS files, delete them", the
+            // median repetition counts, and which tool goes first alternates by round (on this
+            // VM a write into pages the guest has not touched lately costs up to 8x more, so
+            // whoever runs right after a big free is favoured).
             let local_dir = scratch.join("local");
-            let out = scratch.join(format!("local-{round}"));
-            let status = Command::new(&vertex_perf)
-                .args([
-                    "storage",
-                    "--backend",
-                    &format!("file://{}", local_dir.display()),
-                    "--sizes",
-                    "20MiB",
-                    "--objects",
-                    OBJECTS,
-                    "--concurrency",
-                    "1",
-                    "--ops",
-                    "put,delete",
-                    "--out",
-                ])
-                .arg(&out)
-                .env("CI", "1")
-                .stdout(Stdio::null())
-                .status()?;
-            if !status.success() {
-                bail!("vertex-perf storage failed on the local directory");
-            }
-            local_put.extend(
-                storage_rates(&out.join("suite.json"), "local")?
-                    .into_iter()
-                    .filter(|r| r.1 == "put")
-                    .map(|r| r.2),
-            );
-            let started = std::time::Instant::now();
-            for index in 0..4 {
-                let status = Command::new("dd")
-                    .arg(format!("if={}", source.display()))
-                    .arg(format!(
-                        "of={}",
-                        local_dir.join(format!("dd-{index}")).display()
-                    ))
-                    .args(["bs=1M", "count=20", "status=none"])
-                    .status()?;
-                if !status.success() {
-                    bail!("dd failed");
+            let ours_first = round % 2 == 0;
+            for tool in if ours_first {
+                ["ours", "dd"]
+            } else {
+                ["dd", "ours"]
+            } {
+                if tool == "ours" {
+                    local_put.push(local_put_rate(&vertex_perf, &local_dir, &scratch, round)?);
+                } else {
+                    dd_rates.push(dd_rate(&source, &local_dir)?);
                 }
-            }
-            dd_rates.push(80.0 / started.elapsed().as_secs_f64());
-            for index in 0..4 {
-                let _ = std::fs::remove_file(local_dir.join(format!("dd-{index}")));
             }
             eprintln!("round {round} done");
         }

@@ -59,7 +59,12 @@ impl EmbeddedS3 {
             loop {
                 let socket = tokio::select! {
                     accepted = listener.accept() => match accepted {
-                        Ok((socket, _)) => socket,
+                        Ok((socket, _)) => {
+                            // s3s-fs streams bodies in 4 KiB chunks: with Nagle on, each
+                            // small tail waits for the client's delayed ACK (~40 ms).
+                            let _ = socket.set_nodelay(true);
+                            socket
+                        }
                         Err(_) => continue,
                     },
                     _ = &mut stop => return,

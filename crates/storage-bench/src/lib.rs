@@ -5,6 +5,8 @@
 //!
 //! - [`Backend::open`] opens and probes a backend from a URL (`file:///dir`, `memory://`,
 //!   `s3://bucket?endpoint=...`, `s3+embedded://`).
+//! - A plan's `mixed` operation runs a weighted random mix of get/head/put/delete
+//!   ([`MixWeights`], warp's 45/30/15/10 by default).
 //! - [`EmbeddedS3`] serves an S3-compatible API on a loopback port, so the comparison runs
 //!   on a fresh machine.
 //! - [`run`] executes a [`Plan`] and returns a [`report_model::StorageReport`]: MiB/s,
@@ -16,9 +18,11 @@
 mod backend;
 mod embedded;
 mod errors;
+mod mixed;
 mod runner;
 
 pub use backend::{Backend, BackendSpec, S3Credentials, minio_url_from_env};
 pub use embedded::EmbeddedS3;
 pub use errors::StorageError;
+pub use mixed::MixWeights;
 pub use runner::{Plan, StorageProgress, cleanup, parse_sizes, payload, run};

@@ -17,6 +17,7 @@ use report_model::{
 };
 use sha2::Digest as _;
 
+use crate::mixed::{MixWeights, PoolObject, run_mixed};
 use crate::{Backend, StorageError};
 
 /// What to measure.
@@ -42,6 +43,10 @@ pub struct Plan {
     pub warmup: bool,
     /// Everything goes under this prefix.
     pub run_prefix: String,
+    /// Weights of the mixed workload (`StorageOperation::Mixed`).
+    pub mix: MixWeights,
+    /// Operations of the mixed workload per size and repetition.
+    pub mixed_operations: u32,
 }
 
 impl Plan {
@@ -64,6 +69,8 @@ impl Plan {
             part_size: 8 << 20,
             warmup: true,
             run_prefix: run_prefix.trim_matches('/').to_owned(),
+            mix: MixWeights::default(),
+            mixed_operations: 50,
         }
     }
 
@@ -84,6 +91,23 @@ impl Plan {
         }
         if self.part_size < 5 << 20 {
             return fail("S3 parts are at least 5 MiB");
+        }
+        if let Some(mixed) = self
+            .operations
+            .iter()
+            .position(|o| *o == StorageOperation::Mixed)
+        {
+            let before = &self.operations[..mixed];
+            if !before.contains(&StorageOperation::Put)
+                || before.contains(&StorageOperation::Delete)
+            {
+                return fail(
+                    "the mixed workload reads the objects the put phase wrote: list `put` before `mixed` and `delete` after it",
+                );
+            }
+            if self.mixed_operations == 0 {
+                return fail("the mixed workload needs at least one operation");
+            }
         }
         Ok(())
     }
@@ -176,11 +200,17 @@ impl Figures {
 }
 
 /// One outcome of an operation on one object.
-struct OpOutcome {
-    latency: Duration,
-    ttfb: Option<Duration>,
-    bytes: u64,
-    result: Result<Option<IntegrityMismatch>, String>,
+pub(crate) struct OpOutcome {
+    pub latency: Duration,
+    pub ttfb: Option<Duration>,
+    pub bytes: u64,
+    /// A body read back, with its key and expected hash: verified after the timed region
+    /// (peers such as the minio client verify nothing, so hashing is not part of a GET's
+    /// time).
+    pub to_verify: Option<(String, String, Bytes)>,
+    /// Set once the body was compared with what was sent.
+    pub verified: bool,
+    pub result: Result<Option<IntegrityMismatch>, String>,
 }
 
 /// Runs `plan` on every backend. `backends` may hold setup failures (reported as skipped);
@@ -319,8 +349,24 @@ async fn run_backend(
                             latency: op_started.elapsed(),
                             ttfb: None,
                             bytes: 0,
+                            to_verify: None,
+                            verified: false,
                             result: listed.map(|_| None).map_err(|e| e.to_string()),
                         }]
+                    }
+                    StorageOperation::Mixed => {
+                        let pool: Vec<PoolObject> = keys
+                            .iter()
+                            .enumerate()
+                            .map(|(i, key)| PoolObject {
+                                key: key.clone(),
+                                payload: payloads[i].clone(),
+                                sha256: hashes[i].clone(),
+                            })
+                            .collect();
+                        let new_prefix =
+                            format!("{}/{}/{size}/r{repetition}", plan.run_prefix, backend.name);
+                        run_mixed(store, plan, &pool, &new_prefix, backend.multipart).await
                     }
                     _ => {
                         futures::stream::iter(keys.iter().enumerate())
@@ -347,6 +393,7 @@ async fn run_backend(
                     }
                 };
                 let busy = started.elapsed();
+                let outcomes: Vec<OpOutcome> = outcomes.into_iter().map(verify).collect();
                 let entry = figures.entry(operation).or_default();
                 let moved: u64 = outcomes
                     .iter()
@@ -377,7 +424,7 @@ async fn run_backend(
                     match outcome.result {
                         Ok(None) => {
                             entry.total_bytes += outcome.bytes;
-                            if operation == StorageOperation::Get {
+                            if outcome.verified {
                                 entry.integrity.verified += 1;
                             }
                         }
@@ -438,7 +485,7 @@ async fn run_backend(
     Ok(all)
 }
 
-async fn one_operation(
+pub(crate) async fn one_operation(
     store: &dyn ObjectStore,
     operation: StorageOperation,
     key: &StorePath,
@@ -466,13 +513,15 @@ async fn one_operation(
         .await
         {
             Ok((body, ttfb)) => {
-                let actual = sha256_hex(&body);
-                let mismatch = (actual != expected).then(|| IntegrityMismatch {
-                    key: key.to_string(),
-                    expected_sha256: expected.to_owned(),
-                    actual_sha256: actual,
-                });
-                (Some(ttfb), body.len() as u64, Ok(mismatch))
+                let latency = started.elapsed();
+                return OpOutcome {
+                    latency,
+                    ttfb: Some(ttfb),
+                    bytes: body.len() as u64,
+                    to_verify: Some((key.to_string(), expected.to_owned(), body)),
+                    verified: false,
+                    result: Ok(None),
+                };
             }
             Err(error) => (None, 0, Err(error)),
         },
@@ -504,8 +553,26 @@ async fn one_operation(
         latency: started.elapsed(),
         ttfb,
         bytes,
+        to_verify: None,
+        verified: false,
         result,
     }
+}
+
+/// Compares the SHA-256 of a body read back with what was sent.
+fn verify(mut outcome: OpOutcome) -> OpOutcome {
+    if let Some((key, expected, body)) = outcome.to_verify.take() {
+        outcome.verified = true;
+        let actual = sha256_hex(&body);
+        if actual != expected {
+            outcome.result = Ok(Some(IntegrityMismatch {
+                key,
+                expected_sha256: expected,
+                actual_sha256: actual,
+            }));
+        }
+    }
+    outcome
 }
 
 /// Uploads one object: in parts when the backend benefits (`multipart`, i.e. S3) and the
@@ -551,18 +618,18 @@ async fn get_object(
     };
     if ranges.len() < 2 {
         let result = store.get(key).await.map_err(|e| e.to_string())?;
-        return collect(result.into_stream(), started).await;
+        return collect(result.into_stream(), started, size).await;
     }
     let parts = futures::future::try_join_all(ranges.into_iter().map(|range| async move {
         let options = object_store::GetOptions {
-            range: Some(object_store::GetRange::Bounded(range)),
+            range: Some(object_store::GetRange::Bounded(range.clone())),
             ..Default::default()
         };
         let result = store
             .get_opts(key, options)
             .await
             .map_err(|e| e.to_string())?;
-        collect(result.into_stream(), started).await
+        collect(result.into_stream(), started, range.end - range.start).await
     }))
     .await?;
     let ttfb = parts
@@ -580,8 +647,9 @@ async fn get_object(
 async fn collect(
     mut stream: futures::stream::BoxStream<'static, object_store::Result<Bytes>>,
     started: Instant,
+    expected_len: u64,
 ) -> Result<(Bytes, Duration), String> {
-    let mut body = Vec::new();
+    let mut body = Vec::with_capacity(usize::try_from(expected_len).unwrap_or(0));
     let mut ttfb = None;
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| e.to_string())?;

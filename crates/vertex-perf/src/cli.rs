@@ -134,13 +134,20 @@ pub struct StorageArgs {
     /// Repetitions.
     #[arg(long, default_value_t = 1)]
     pub repeat: u32,
-    /// Operations, in order.
+    /// Operations, in order; `mixed` runs a weighted random mix (see --mix) over the objects
+    /// the put phase wrote, so list it after `put` and before `delete`.
     #[arg(
         long,
         value_delimiter = ',',
         default_value = "put,get,head,list,delete"
     )]
     pub ops: Vec<String>,
+    /// Weights of the mixed workload (warp's default).
+    #[arg(long, default_value = "get=45,head=30,put=15,delete=10")]
+    pub mix: String,
+    /// Operations of the mixed workload per size and repetition.
+    #[arg(long, default_value_t = 50)]
+    pub mixed_ops: u32,
     /// Create a missing bucket (signed CreateBucket request).
     #[arg(long)]
     pub create_bucket: bool,

@@ -246,3 +246,53 @@ async fn create_bucket_and_moto_when_available() {
     check_round_trips(&report, "s3");
     assert!(is_empty(&moto).await);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mixed_workload_verifies_its_reads_and_cleans_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let embedded = EmbeddedS3::start(&dir.path().join("s3")).await.unwrap();
+    let local_url = format!("file://{}", dir.path().join("local").display());
+    let local = Backend::open(&local_url, None, None, false).await.unwrap();
+    let s3 = Backend::open("s3+embedded://", Some(&embedded), None, false)
+        .await
+        .unwrap();
+    let mut plan = Plan::new("vertex-perf-test/mixed");
+    plan.sizes = vec![32 << 10];
+    plan.objects = 4;
+    plan.concurrency = 4;
+    plan.operations = vec![
+        StorageOperation::Put,
+        StorageOperation::Mixed,
+        StorageOperation::Delete,
+    ];
+    plan.mixed_operations = 200;
+    let report = run(&plan, vec![Ok(local.clone()), Ok(s3.clone())], |_| {})
+        .await
+        .unwrap();
+    let gets_in_mix = plan
+        .mix
+        .sequence(200, plan.seed)
+        .iter()
+        .filter(|k| **k == StorageOperation::Get)
+        .count() as u64;
+    for name in ["local", "embedded-s3"] {
+        let mixed = report
+            .results
+            .iter()
+            .find(|r| r.backend == name && r.operation == StorageOperation::Mixed)
+            .unwrap();
+        assert_eq!(mixed.n_operations, 200);
+        assert!(mixed.errors.is_empty(), "{name}: {:?}", mixed.errors);
+        assert_eq!(mixed.integrity.verified, gets_in_mix, "{name}");
+        assert!(mixed.bytes_per_sec > 0.0);
+    }
+    assert!(report.leftovers.is_empty(), "{:?}", report.leftovers);
+    for backend in [&local, &s3] {
+        assert!(is_empty(backend).await, "{} left objects", backend.name);
+    }
+
+    // The plan must write the pool before mixing.
+    plan.operations = vec![StorageOperation::Mixed];
+    let error = run(&plan, vec![Ok(local)], |_| {}).await.unwrap_err();
+    assert!(error.to_string().contains("before `mixed`"), "{error}");
+}

@@ -21,7 +21,8 @@ fn operation(name: &str) -> Result<StorageOperation> {
         "head" => StorageOperation::Head,
         "list" => StorageOperation::List,
         "delete" => StorageOperation::Delete,
-        other => bail!("unknown operation `{other}`\n(hint: put, get, head, list, delete)"),
+        "mixed" => StorageOperation::Mixed,
+        other => bail!("unknown operation `{other}`\n(hint: put, get, head, list, delete, mixed)"),
     })
 }
 
@@ -44,6 +45,8 @@ pub fn run(args: &StorageArgs, output: &mut Output) -> Result<u8> {
     plan.concurrency = args.concurrency;
     plan.repetitions = args.repeat;
     plan.operations = operations;
+    plan.mix = args.mix.parse()?;
+    plan.mixed_operations = args.mixed_ops;
     let folder = RunFolder::create(args.out.as_deref(), &meta.run_id)?;
     let thresholds: Vec<Threshold> = if args.thresholds.is_empty() {
         DEFAULT_THRESHOLDS

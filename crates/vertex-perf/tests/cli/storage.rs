@@ -116,6 +116,14 @@ fn bad_arguments_exit_two() {
         &vertex_perf(&["storage", "--backend", "ftp://x"]),
         "expected file:///dir",
     );
+    assert_setup_error(
+        &vertex_perf(&["storage", "--ops", "put,mixed", "--mix", "fly=1"]),
+        "unknown mix operation `fly`",
+    );
+    assert_setup_error(
+        &vertex_perf(&["storage", "--ops", "mixed,put", "--backend", "memory://"]),
+        "before `mixed`",
+    );
 }
 
 #[test]
