@@ -383,6 +383,8 @@ pub enum ReportFormat {
     Md,
     /// The suite report as indented JSON.
     Json,
+    /// The self-contained HTML report with SVG charts.
+    Html,
 }
 
 impl From<ReportFormat> for RenderFormat {
@@ -393,6 +395,7 @@ impl From<ReportFormat> for RenderFormat {
             ReportFormat::Metrics => RenderFormat::MetricsText,
             ReportFormat::Md => RenderFormat::Markdown,
             ReportFormat::Json => RenderFormat::JsonPretty,
+            ReportFormat::Html => RenderFormat::Html,
         }
     }
 }

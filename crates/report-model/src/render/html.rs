@@ -147,8 +147,32 @@ fn seconds_since(start: Timestamp, at: Timestamp) -> f64 {
     (at - start).num_microseconds().unwrap_or(0) as f64 / 1e6
 }
 
+/// Shaded spans of the time charts: the suite's phases (from the `before_<phase>` memory
+/// snapshots) when the run has them, else its load scenarios.
 fn phase_bands(report: &SuiteReport) -> Vec<Band> {
     let start = report.meta.started_at;
+    let end = seconds_since(start, report.meta.finished_at);
+    let phases: Vec<(String, f64)> = report
+        .memory
+        .iter()
+        .flat_map(|m| &m.snapshots)
+        .filter_map(|s| {
+            s.label
+                .strip_prefix("before_")
+                .map(|phase| (phase.to_owned(), seconds_since(start, s.at)))
+        })
+        .collect();
+    if !phases.is_empty() {
+        return phases
+            .iter()
+            .enumerate()
+            .map(|(i, (label, from))| Band {
+                label: label.clone(),
+                from: *from,
+                to: phases.get(i + 1).map_or(end, |next| next.1),
+            })
+            .collect();
+    }
     report
         .load
         .iter()
