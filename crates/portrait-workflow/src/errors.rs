@@ -40,6 +40,14 @@ pub enum ApiError {
         /// The start of the body.
         preview: String,
     },
+    /// The service's database could not be read (`--sqlite`).
+    #[error("database `{path}`: {message}")]
+    Database {
+        /// The file.
+        path: String,
+        /// What failed.
+        message: String,
+    },
     /// JSON of an unexpected shape.
     #[error("{call}: unexpected response: {message}")]
     Shape {

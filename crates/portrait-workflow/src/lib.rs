@@ -13,6 +13,8 @@
 //! - [`ServiceStore`] is the service seen as an `object_store::ObjectStore` (put is an
 //!   order upload, get a `/storage` download), so storage-bench measures "through the
 //!   service" without depending on this crate.
+//! - [`time_direct_reads`] times the service's list/detail queries on its SQLite file,
+//!   read-only.
 //! - [`scenarios`] holds the order-creation, read-mix and stress scenarios for load-engine.
 //!
 //! The client is written against the contract, not against vertex-sim: nothing in it relies
@@ -20,6 +22,7 @@
 
 mod client;
 mod data;
+mod direct_db;
 mod errors;
 pub mod scenarios;
 mod service_store;
@@ -29,6 +32,7 @@ pub use client::{
     ClientRecord, Order, Portrait, PortraitDetails, Upload, VertexClient, Video, storage_url_path,
 };
 pub use data::{TestData, jpeg, pseudo_random};
+pub use direct_db::time_direct_reads;
 pub use errors::ApiError;
 pub use service_store::ServiceStore;
 pub use workflow::{WorkflowConfig, WorkflowOutcome, delete_created, run_workflow};

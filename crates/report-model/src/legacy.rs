@@ -147,6 +147,15 @@ fn comprehensive_results(report: &SuiteReport) -> serde_json::Map<String, Value>
                 "query_rate": reads.requests_per_second,
                 "latency_seconds": percentiles_seconds(&reads.response_time.summary),
                 "through": "the service's list and detail endpoints",
+                "direct_queries": report.db_direct.as_ref().map(|db| json!({
+                    "database": db.database,
+                    "queries": db.queries.iter().map(|q| json!({
+                        "label": q.label,
+                        "rows": q.rows,
+                        "count": q.latency.summary.count,
+                        "latency_seconds": percentiles_seconds(&q.latency.summary),
+                    })).collect::<Vec<_>>(),
+                })),
             }),
         );
     }

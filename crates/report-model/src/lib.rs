@@ -36,6 +36,7 @@
 
 mod atomic;
 mod compare;
+mod db;
 mod errors;
 mod histogram;
 mod legacy;
@@ -57,6 +58,7 @@ pub use atomic::{write_atomic, write_atomic_with};
 pub use compare::{
     Change, Comparison, MIN_SAMPLES_FOR_TEST, MetricDelta, SIGNIFICANCE_LEVEL, Tolerance, compare,
 };
+pub use db::{DbQueriesReport, DbQueryStats};
 pub use errors::ReportError;
 pub use histogram::{LatencyHistogram, LatencySummary};
 pub use legacy::{

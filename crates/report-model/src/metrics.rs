@@ -146,6 +146,13 @@ pub const CATALOG: &[MetricDef] = &[
     ),
     def("load.requests", Count, Higher, true, "completed requests"),
     def(
+        "db.direct_p95",
+        Duration,
+        Lower,
+        false,
+        "p95 of the service's list/detail queries run directly on its SQLite file",
+    ),
+    def(
         "db.read_p95",
         Duration,
         Lower,
@@ -379,6 +386,12 @@ impl SuiteReport {
         }
         if let Some(workflow) = &self.workflow {
             set.insert("workflow.failed_steps", workflow.failed_steps() as f64);
+        }
+        if let Some(db) = &self.db_direct {
+            let merged = db.merged().summary();
+            if merged.count > 0 {
+                set.insert("db.direct_p95", merged.p95_us as f64);
+            }
         }
         set
     }

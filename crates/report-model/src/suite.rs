@@ -43,6 +43,9 @@ pub struct SuiteReport {
     pub storage: Option<StorageReport>,
     /// End-to-end workflow.
     pub workflow: Option<WorkflowReport>,
+    /// The service's queries timed directly against its database (`--sqlite`).
+    #[serde(default)]
+    pub db_direct: Option<crate::DbQueriesReport>,
     /// Memory snapshots and leak verdict.
     pub memory: Option<MemoryReport>,
     /// Thresholds evaluated against this run.
@@ -79,6 +82,7 @@ impl SuiteReport {
             load: None,
             storage: None,
             workflow: None,
+            db_direct: None,
             memory: None,
             thresholds: Vec::new(),
             comparison: None,

@@ -43,6 +43,7 @@ pub fn render_html(report: &SuiteReport) -> String {
     let end = seconds_since(start, report.meta.finished_at).max(1.0);
     let bands = phase_bands(report);
     latency_and_throughput(&mut out, report, (0.0, end), &bands);
+    direct_queries(&mut out, report);
     server(&mut out, report, (0.0, end), &bands);
     errors(&mut out, report);
     storage(&mut out, report);
@@ -279,6 +280,34 @@ fn latency_and_throughput(
         }
         out.push_str("</table>");
     }
+}
+
+fn direct_queries(out: &mut String, report: &SuiteReport) {
+    let Some(db) = &report.db_direct else {
+        return;
+    };
+    let _ = write!(
+        out,
+        "<p>The same reads directly on <code>{}</code> (read-only):</p><table><tr><th>query</th><th>rows</th><th>runs</th><th>p50</th><th>p95</th><th>max</th></tr>",
+        escape(&db.database)
+    );
+    let ms = |us: u64| MetricUnit::Duration.format(us as f64);
+    for q in &db.queries {
+        let l = &q.latency.summary;
+        row(
+            out,
+            "",
+            &[
+                &q.label,
+                &q.rows.to_string(),
+                &l.count.to_string(),
+                &ms(l.p50_us),
+                &ms(l.p95_us),
+                &ms(l.max_us),
+            ],
+        );
+    }
+    out.push_str("</table>");
 }
 
 fn copy_bands(bands: &[Band]) -> Vec<Band> {

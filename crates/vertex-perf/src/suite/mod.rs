@@ -58,6 +58,14 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
     }
     config.target.register_admin |= args.register_admin;
     let thresholds = config.parsed_thresholds()?;
+    if let Some(path) = &args.sqlite
+        && !path.is_file()
+    {
+        anyhow::bail!(
+            "--sqlite `{}` is not a file\n(hint: the service's app_data.db)",
+            path.display()
+        );
+    }
     for url in args.s3.iter().chain(&config.phases.storage_backends) {
         url.parse::<storage_bench::BackendSpec>()?;
     }

@@ -284,10 +284,29 @@ impl Suite<'_> {
             .await?;
         self.push_scenario(report);
         if let Some(path) = self.sqlite {
-            self.output.note(&format!(
-                "  --sqlite {}: direct queries are not run by this version",
-                path.display()
-            ));
+            let (path, runs) = (path.to_owned(), phases.db_reads);
+            let timed = tokio::task::spawn_blocking(move || {
+                portrait_workflow::time_direct_reads(&path, &orders, runs)
+            })
+            .await;
+            match timed {
+                Ok(Ok(report)) => {
+                    let merged = report.merged().summary();
+                    self.output.note(&format!(
+                        "  db_direct: {} queries, p95 {} (read-only on {})",
+                        merged.count,
+                        duration(merged.p95_us),
+                        report.database
+                    ));
+                    self.report.db_direct = Some(report);
+                }
+                Ok(Err(error)) => self
+                    .output
+                    .note(&format!("  direct queries skipped: {error}")),
+                Err(error) => self
+                    .output
+                    .note(&format!("  direct queries failed: {error}")),
+            }
         }
         self.cleanup(target, &created).await
     }

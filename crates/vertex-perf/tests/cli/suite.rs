@@ -32,7 +32,7 @@ memory_orders_per_cycle = 1
 struct SimProcess {
     child: Child,
     base_url: String,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Drop for SimProcess {
@@ -82,7 +82,7 @@ fn start_sim(faults: Option<&str>) -> SimProcess {
     SimProcess {
         child,
         base_url,
-        _dir: dir,
+        dir,
     }
 }
 
@@ -95,30 +95,30 @@ fn port_of(base_url: &str) -> String {
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Runs the quick suite against `sim`; returns the run and the run folder.
-fn run_suite(sim: &SimProcess, work: &Path) -> (Run, PathBuf) {
+fn run_suite(sim: &SimProcess, work: &Path, extra: &[&str]) -> (Run, PathBuf) {
     let _turn = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let config = work.join("vertex-perf.toml");
     std::fs::write(&config, CONFIG).unwrap();
     let out = work.join("run");
-    let run = vertex_perf_with_env(
-        &[
-            "suite",
-            "--quick",
-            "--target",
-            &sim.base_url,
-            "--server-port",
-            &port_of(&sim.base_url),
-            "--password-env",
-            "SUITE_TEST_PASSWORD",
-            "--config",
-            config.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &[("SUITE_TEST_PASSWORD", PASSWORD)],
-    );
+    let port = port_of(&sim.base_url);
+    let mut args = vec![
+        "suite",
+        "--quick",
+        "--target",
+        &sim.base_url,
+        "--server-port",
+        &port,
+        "--password-env",
+        "SUITE_TEST_PASSWORD",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let run = vertex_perf_with_env(&args, &[("SUITE_TEST_PASSWORD", PASSWORD)]);
     (run, out)
 }
 
@@ -187,7 +187,8 @@ fn junit_failures(folder: &Path) -> Vec<(String, String)> {
 fn clean_run_passes_and_writes_every_file() {
     let sim = start_sim(None);
     let work = tempfile::tempdir().unwrap();
-    let (run, out) = run_suite(&sim, work.path());
+    let database = sim.dir.path().join("data/app_data.db");
+    let (run, out) = run_suite(&sim, work.path(), &["--sqlite", database.to_str().unwrap()]);
     assert_eq!(
         run.code, 0,
         "stdout:\n{}\nstderr:\n{}",
@@ -230,6 +231,12 @@ fn clean_run_passes_and_writes_every_file() {
     assert_eq!(backends, ["local", "embedded-s3", "service"]);
     assert!(suite["sampler"]["n_samples"].as_u64().unwrap() > 5);
     assert_eq!(suite["memory"]["cycles"].as_array().unwrap().len(), 5);
+    // --sqlite: the same reads straight on the service's database.
+    let direct = suite["db_direct"]["queries"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no db_direct: {}", run.stderr));
+    assert_eq!(direct.len(), 5, "{direct:?}");
+    assert!(direct.iter().all(|q| q["latency"]["count"] == 40));
     assert!(junit_failures(&out).is_empty());
 
     // The k6 summary in the shape GitLab reads.
@@ -273,7 +280,7 @@ fn a_leaking_server_fails_the_memory_verdict() {
         r#"{"leak_kib_per_request":6144,"route":"/admin/content-stats"}"#,
     ));
     let work = tempfile::tempdir().unwrap();
-    let (run, out) = run_suite(&sim, work.path());
+    let (run, out) = run_suite(&sim, work.path(), &[]);
     assert_eq!(
         run.code, 1,
         "stdout:\n{}\nstderr:\n{}",
@@ -299,7 +306,7 @@ fn a_leaking_server_fails_the_memory_verdict() {
 fn an_erroring_server_fails_the_load_verdict() {
     let sim = start_sim(Some(r#"{"error_rate":0.9,"route":"/admin/system-info"}"#));
     let work = tempfile::tempdir().unwrap();
-    let (run, out) = run_suite(&sim, work.path());
+    let (run, out) = run_suite(&sim, work.path(), &[]);
     assert_eq!(
         run.code, 1,
         "stdout:\n{}\nstderr:\n{}",
