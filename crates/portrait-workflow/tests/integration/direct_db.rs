@@ -1,7 +1,7 @@
 //! `time_direct_reads` on vertex-sim's SQLite file.
 
 use load_engine::LoadOptions;
-use portrait_workflow::scenarios::{self, Target};
+use portrait_workflow::scenarios;
 
 use crate::sim::TestSim;
 
@@ -9,14 +9,7 @@ use crate::sim::TestSim;
 async fn direct_reads_time_the_service_queries_without_writing() {
     let sim = TestSim::start(|_| {}).await;
     let options = LoadOptions::default();
-    let token = scenarios::login(&sim.url(), "admin", "admin", false, &options)
-        .await
-        .unwrap()
-        .unwrap();
-    let target = Target {
-        base_url: sim.url(),
-        token,
-    };
+    let target = sim.logged_in().await;
     let created = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let orders = scenarios::orders(
         &target,

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use load_engine::{LoadOptions, RunControl};
 use portrait_workflow::TestData;
-use portrait_workflow::scenarios::{self, Target};
+use portrait_workflow::scenarios;
 
 use crate::sim::TestSim;
 
@@ -13,14 +13,7 @@ use crate::sim::TestSim;
 async fn orders_read_mix_and_stress_run_bounded() {
     let sim = TestSim::start(|_| {}).await;
     let options = LoadOptions::default();
-    let token = scenarios::login(&sim.url(), "admin", "admin", false, &options)
-        .await
-        .unwrap()
-        .unwrap();
-    let target = Target {
-        base_url: sim.url(),
-        token,
-    };
+    let target = sim.logged_in().await;
 
     let created = Arc::new(Mutex::new(Vec::new()));
     let orders = scenarios::orders(

@@ -5,7 +5,6 @@ use futures::TryStreamExt as _;
 use load_engine::LoadOptions;
 use object_store::path::Path;
 use object_store::{ObjectStore as _, ObjectStoreExt as _};
-use portrait_workflow::scenarios::{self, Target};
 use portrait_workflow::{ServiceStore, pseudo_random};
 
 use crate::sim::TestSim;
@@ -13,19 +12,7 @@ use crate::sim::TestSim;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn put_get_head_list_delete_through_the_service() {
     let sim = TestSim::start(|_| {}).await;
-    let options = LoadOptions::default();
-    let token = scenarios::login(&sim.url(), "admin", "admin", false, &options)
-        .await
-        .unwrap()
-        .unwrap();
-    let store = ServiceStore::new(
-        Target {
-            base_url: sim.url(),
-            token,
-        },
-        options,
-        "store-test",
-    );
+    let store = ServiceStore::new(sim.logged_in().await, LoadOptions::default(), "store-test");
     let payload = Bytes::from(pseudo_random(300_000, 42));
     let key = Path::from("run/object-1");
     store.put(&key, payload.clone().into()).await.unwrap();

@@ -23,6 +23,20 @@ impl TestSim {
         self.sim.base_url().to_owned()
     }
 
+    /// A target logged in as the built-in admin.
+    pub async fn logged_in(&self) -> portrait_workflow::scenarios::Target {
+        let options = load_engine::LoadOptions::default();
+        let token =
+            portrait_workflow::scenarios::login(&self.url(), "admin", "admin", false, &options)
+                .await
+                .unwrap()
+                .unwrap();
+        portrait_workflow::scenarios::Target {
+            base_url: self.url(),
+            token,
+        }
+    }
+
     /// Rows in `clients`, `portraits`, `videos`.
     pub fn rows(&self) -> (i64, i64, i64) {
         let db = rusqlite::Connection::open(self.dir.path().join("data/app_data.db")).unwrap();
