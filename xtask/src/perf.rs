@@ -144,43 +144,17 @@ fn target_dir(root: &Path) -> PathBuf {
 
 /// `<UTC yyyymmddThhmmssZ>-xtask<pid>`, like the suite's own run ids.
 fn run_folder_name() -> String {
-    let seconds = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let (days, secs) = (seconds / 86_400, seconds % 86_400);
-    let (year, month, day) = civil_from_days(i64::try_from(days).unwrap_or(0));
     format!(
-        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z-xtask{}",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60,
+        "{}-xtask{}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
         std::process::id()
     )
 }
 
-/// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
-    let month = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 fn random_hex(bytes: usize) -> Result<String> {
     let mut buffer = vec![0u8; bytes];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut buffer))
-        .context("cannot read /dev/urandom")?;
-    Ok(buffer.iter().fold(String::new(), |mut hex, b| {
-        let _ = std::fmt::Write::write_fmt(&mut hex, format_args!("{b:02x}"));
-        hex
-    }))
+    getrandom::fill(&mut buffer).map_err(|e| anyhow::anyhow!("no OS randomness: {e}"))?;
+    Ok(hex::encode(buffer))
 }
 
 type Services = (Started, Vec<String>, Vec<(String, OsString)>);
@@ -305,16 +279,4 @@ fn refresh_baseline(run: &Path, baseline: &Path) -> Result<()> {
         std::fs::rename(&temp, baseline.join(name))?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::civil_from_days;
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(20_784), (2026, 11, 27));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
-    }
 }

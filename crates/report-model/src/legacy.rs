@@ -74,7 +74,7 @@ pub fn performance_report(report: &SuiteReport) -> Result<Option<String>, Report
         .leak
         .as_ref()
         .is_none_or(|leak| leak.verdict != crate::Verdict::Fail);
-    let document = json!({
+    let mut document = json!({
         "timestamp": report.meta.started_at,
         "system_info": system_info(report),
         "test_results": {
@@ -92,7 +92,6 @@ pub fn performance_report(report: &SuiteReport) -> Result<Option<String>, Report
         },
         "sampler": sampler,
     });
-    let mut document = document;
     document["test_results"]
         .as_object_mut()
         .expect("built as an object")

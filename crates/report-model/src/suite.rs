@@ -5,8 +5,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    Comparison, LoadReport, MemoryReport, ReportError, RunMeta, SamplerReport, StorageReport,
-    ThresholdResult, Verdict, WorkflowReport,
+    Comparison, LeakAnalysis, LoadReport, MemoryReport, ReportError, RunMeta, SamplerReport,
+    StorageReport, ThresholdResult, Verdict, WorkflowReport,
 };
 
 /// The schema version of every document this crate writes. Bumped on any incompatible
@@ -97,11 +97,7 @@ impl SuiteReport {
         if self.workflow.as_ref().is_some_and(|w| !w.passed()) {
             verdicts.push(Verdict::Fail);
         }
-        let leaks = [
-            self.sampler.as_ref().and_then(|s| s.leak.as_ref()),
-            self.memory.as_ref().and_then(|m| m.leak.as_ref()),
-        ];
-        verdicts.extend(leaks.into_iter().flatten().map(|leak| leak.verdict));
+        verdicts.extend(self.leak_checks().map(|(_, leak)| leak.verdict));
         let integrity_broken = self
             .storage
             .as_ref()
@@ -115,6 +111,23 @@ impl SuiteReport {
             verdicts.push(Verdict::Fail);
         }
         Verdict::worst(verdicts)
+    }
+
+    /// The leak analyses of the run, named: `server` (the sampler over the whole run) and
+    /// `memory cycles` (the memory scenario).
+    pub fn leak_checks(&self) -> impl Iterator<Item = (&'static str, &LeakAnalysis)> {
+        [
+            (
+                "server",
+                self.sampler.as_ref().and_then(|s| s.leak.as_ref()),
+            ),
+            (
+                "memory cycles",
+                self.memory.as_ref().and_then(|m| m.leak.as_ref()),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(name, leak)| leak.map(|leak| (name, leak)))
     }
 
     /// Parses a suite report, checking `schema_version` first. `origin` names the input in

@@ -208,8 +208,6 @@ pub(crate) struct OpOutcome {
     /// (peers such as the minio client verify nothing, so hashing is not part of a GET's
     /// time).
     pub to_verify: Option<(String, String, Bytes)>,
-    /// Set once the body was compared with what was sent.
-    pub verified: bool,
     pub result: Result<Option<IntegrityMismatch>, String>,
 }
 
@@ -350,7 +348,6 @@ async fn run_backend(
                             ttfb: None,
                             bytes: 0,
                             to_verify: None,
-                            verified: false,
                             result: listed.map(|_| None).map_err(|e| e.to_string()),
                         }]
                     }
@@ -424,7 +421,7 @@ async fn run_backend(
                     match outcome.result {
                         Ok(None) => {
                             entry.total_bytes += outcome.bytes;
-                            if outcome.verified {
+                            if outcome.to_verify.is_some() {
                                 entry.integrity.verified += 1;
                             }
                         }
@@ -519,7 +516,6 @@ pub(crate) async fn one_operation(
                     ttfb: Some(ttfb),
                     bytes: body.len() as u64,
                     to_verify: Some((key.to_string(), expected.to_owned(), body)),
-                    verified: false,
                     result: Ok(None),
                 };
             }
@@ -554,20 +550,18 @@ pub(crate) async fn one_operation(
         ttfb,
         bytes,
         to_verify: None,
-        verified: false,
         result,
     }
 }
 
 /// Compares the SHA-256 of a body read back with what was sent.
 fn verify(mut outcome: OpOutcome) -> OpOutcome {
-    if let Some((key, expected, body)) = outcome.to_verify.take() {
-        outcome.verified = true;
-        let actual = sha256_hex(&body);
-        if actual != expected {
+    if let Some((key, expected, body)) = &outcome.to_verify {
+        let actual = sha256_hex(body);
+        if &actual != expected {
             outcome.result = Ok(Some(IntegrityMismatch {
-                key,
-                expected_sha256: expected,
+                key: key.clone(),
+                expected_sha256: expected.clone(),
                 actual_sha256: actual,
             }));
         }

@@ -15,3 +15,19 @@ impl PerfExitCode {
     /// Interrupted by Ctrl-C (reports are still written).
     pub const INTERRUPTED: u8 = 130;
 }
+
+impl PerfExitCode {
+    /// The code of a finished run: its outcome first (interrupted, setup failed), then its
+    /// verdict (a warning still passes).
+    pub fn for_report(report: &report_model::SuiteReport) -> u8 {
+        use report_model::{RunOutcome, Verdict};
+        match report.outcome {
+            RunOutcome::Interrupted => PerfExitCode::INTERRUPTED,
+            RunOutcome::SetupFailed { .. } => PerfExitCode::SETUP_ERROR,
+            RunOutcome::Completed if report.verdict == Verdict::Fail => {
+                PerfExitCode::THRESHOLD_FAILED
+            }
+            RunOutcome::Completed => PerfExitCode::OK,
+        }
+    }
+}

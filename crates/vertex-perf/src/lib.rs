@@ -10,6 +10,7 @@ mod interrupt;
 mod output;
 mod progress;
 mod run_folder;
+mod runtime;
 mod suite;
 mod summary;
 

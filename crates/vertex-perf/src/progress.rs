@@ -5,6 +5,12 @@ use std::io::{IsTerminal as _, Write as _};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use load_engine::RunControl;
+use report_model::MetricUnit;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::interrupt::Interrupt;
 
 /// How often a plain line is printed.
 const PLAIN_EVERY: Duration = Duration::from_secs(5);
@@ -53,4 +59,57 @@ impl Progress {
             bar.finish_and_clear();
         }
     }
+}
+
+/// Runs load work to its end with a progress line (prefixed by `label`), and cancels it
+/// gracefully once the user interrupts. Returns the work's output and whether it was
+/// cancelled.
+pub async fn follow_load<T, F>(
+    label: Option<&str>,
+    interrupt: Option<&Interrupt>,
+    work: impl FnOnce(RunControl) -> F,
+) -> (T, bool)
+where
+    F: Future<Output = T>,
+{
+    let cancel = CancellationToken::new();
+    let (progress_tx, mut progress_rx) = mpsc::channel(8);
+    let work = work(RunControl {
+        progress: Some(progress_tx),
+        cancel: cancel.clone(),
+    });
+    tokio::pin!(work);
+    let mut line = Progress::new();
+    let mut watch = tokio::time::interval(Duration::from_millis(100));
+    let output = loop {
+        tokio::select! {
+            output = &mut work => break output,
+            Some(progress) = progress_rx.recv() => line.update(&match label {
+                Some(label) => format!("{label}: {}", describe(&progress)),
+                None => describe(&progress),
+            }),
+            _ = watch.tick() => {
+                if interrupt.is_some_and(Interrupt::is_set) && !cancel.is_cancelled() {
+                    cancel.cancel();
+                }
+            }
+        }
+    };
+    line.finish();
+    (output, cancel.is_cancelled())
+}
+
+/// One progress line of a load run.
+fn describe(progress: &load_engine::Progress) -> String {
+    let duration = |us: u64| MetricUnit::Duration.format(us as f64);
+    format!(
+        "{:.0}s {} requests ({}/s) p50 {} p99 {} errors {} in flight {}",
+        progress.elapsed.as_secs_f64(),
+        progress.requests,
+        progress.requests_last_second,
+        duration(progress.p50_us),
+        duration(progress.p99_us),
+        progress.errors,
+        progress.in_flight
+    )
 }

@@ -109,24 +109,13 @@ fn verdicts(out: &mut String, report: &SuiteReport) {
         };
         row(out, verdict, &[verdict, "workflow", &result]);
     }
-    let leaks = [
-        (
-            "memory cycles (leak)",
-            report.memory.as_ref().and_then(|m| m.leak.as_ref()),
-        ),
-        (
-            "server over the run (leak)",
-            report.sampler.as_ref().and_then(|s| s.leak.as_ref()),
-        ),
-    ];
-    for (name, leak) in leaks {
-        if let Some(leak) = leak {
-            row(
-                out,
-                leak.verdict.as_str(),
-                &[leak.verdict.as_str(), name, &leak.reason],
-            );
-        }
+    for (name, leak) in report.leak_checks() {
+        let check = format!("leak check ({name})");
+        row(
+            out,
+            leak.verdict.as_str(),
+            &[leak.verdict.as_str(), &check, &leak.reason],
+        );
     }
     if let Some(comparison) = &report.comparison {
         for delta in comparison.regressions() {
@@ -237,7 +226,7 @@ fn latency_and_throughput(
                 series("p95", PALETTE[4], p95),
                 series("p99", PALETTE[1], p99),
             ],
-            bands: copy_bands(bands),
+            bands,
             break_gap: 1.5,
         }
         .render(),
@@ -252,7 +241,7 @@ fn latency_and_throughput(
                 series("requests", PALETTE[2], rps),
                 series("errors", PALETTE[1], errors),
             ],
-            bands: copy_bands(bands),
+            bands,
             break_gap: 1.5,
         }
         .render(),
@@ -308,17 +297,6 @@ fn direct_queries(out: &mut String, report: &SuiteReport) {
         );
     }
     out.push_str("</table>");
-}
-
-fn copy_bands(bands: &[Band]) -> Vec<Band> {
-    bands
-        .iter()
-        .map(|b| Band {
-            label: b.label.clone(),
-            from: b.from,
-            to: b.to,
-        })
-        .collect()
 }
 
 fn server(out: &mut String, report: &SuiteReport, domain: (f64, f64), bands: &[Band]) {
@@ -388,7 +366,7 @@ fn server(out: &mut String, report: &SuiteReport, domain: (f64, f64), bands: &[B
             y_label: "%",
             x_domain: Some(domain),
             series: cpu,
-            bands: copy_bands(bands),
+            bands,
             break_gap: 5.0,
         }
         .render(),
@@ -400,7 +378,7 @@ fn server(out: &mut String, report: &SuiteReport, domain: (f64, f64), bands: &[B
             y_label: "MiB",
             x_domain: Some(domain),
             series: memory,
-            bands: copy_bands(bands),
+            bands,
             break_gap: 5.0,
         }
         .render(),
@@ -603,7 +581,7 @@ fn leak(out: &mut String, report: &SuiteReport) {
             y_label: "MiB",
             x_domain: None,
             series,
-            bands: Vec::new(),
+            bands: &[],
             break_gap: f64::INFINITY,
         }
         .render(),

@@ -91,20 +91,9 @@ pub fn render_junit(report: &SuiteReport) -> Result<String, ReportError> {
         junit.add_test_suite(suite);
     }
 
-    let leaks = [
-        (
-            "server",
-            report.sampler.as_ref().and_then(|s| s.leak.as_ref()),
-        ),
-        (
-            "memory cycles",
-            report.memory.as_ref().and_then(|m| m.leak.as_ref()),
-        ),
-    ];
-    if leaks.iter().any(|(_, leak)| leak.is_some()) {
+    if report.leak_checks().next().is_some() {
         let mut suite = TestSuite::new("memory");
-        for (name, leak) in leaks {
-            let Some(leak) = leak else { continue };
+        for (name, leak) in report.leak_checks() {
             let status = match leak.verdict {
                 Verdict::Fail => failure("memory leak", &leak.reason),
                 Verdict::Pass | Verdict::Warn => TestCaseStatus::success(),

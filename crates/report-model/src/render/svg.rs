@@ -25,6 +25,7 @@ pub struct Series {
 }
 
 /// A shaded x range with a label (a phase of the run).
+#[derive(Debug, Clone)]
 pub struct Band {
     pub label: String,
     pub from: f64,
@@ -39,7 +40,7 @@ pub struct LineChart<'a> {
     /// Fixed x range (so charts of one run share a time axis); `None`: from the data.
     pub x_domain: Option<(f64, f64)>,
     pub series: Vec<Series>,
-    pub bands: Vec<Band>,
+    pub bands: &'a [Band],
     /// Lines break where consecutive points are further apart than this.
     pub break_gap: f64,
 }
@@ -344,7 +345,7 @@ mod tests {
                 dashed: false,
                 markers: false,
             }],
-            bands: vec![],
+            bands: &[],
             break_gap: 1.5,
         };
         let svg = chart.render();

@@ -5,32 +5,27 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 use load_engine::{
-    Bound, Executor, LoadOptions, MultipartForm, Progress, RequestTemplate, RunControl, Scenario,
-    Stages, TlsOptions,
+    Bound, Executor, LoadOptions, MultipartForm, RequestTemplate, Scenario, Stages, TlsOptions,
 };
 use portrait_workflow::TestData;
 use portrait_workflow::scenarios::{self, Target};
 use report_model::{
     DEFAULT_THRESHOLDS, LoadReport, MetricUnit, RenderFormat, RunMeta, RunOutcome, SCHEMA_VERSION,
-    SuiteReport, Threshold, Verdict, evaluate_all, load_test_report, render,
+    SuiteReport, Threshold, evaluate_all, load_test_report, render,
 };
 use std::sync::{Arc, Mutex};
-use tokio::sync::mpsc;
 
 use crate::PerfExitCode;
 use crate::cli::{LoadArgs, VertexScenario};
 use crate::interrupt::Interrupt;
 use crate::output::Output;
-use crate::progress::Progress as ProgressLine;
+use crate::progress::follow_load;
 use crate::run_folder::RunFolder;
 
 /// Runs the load test; exit 0, 1 (a threshold failed) or 130 (interrupted, reports written).
 pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
     let options = build_options(args)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = crate::runtime::new()?;
     let vertex = match args.scenario {
         Some(which) => Some(runtime.block_on(vertex_scenario(args, which, &options))?),
         None => None,
@@ -65,25 +60,13 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
     );
     let folder = RunFolder::create(args.out.as_deref(), &meta.run_id)?;
     let interrupt = Interrupt::install().ok();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let control = RunControl::default();
-    let cancel = control.cancel.clone();
-    let (progress_tx, mut progress_rx) = mpsc::channel::<Progress>(8);
-    let control = RunControl {
-        progress: Some(progress_tx),
-        ..control
-    };
-
     let sweep_bound = if args.sweep.is_some() {
         Some(bound_of(args)?)
     } else {
         None
     };
-    let scenarios = runtime.block_on(async {
-        let work = async {
+    let (scenarios, interrupted) =
+        runtime.block_on(follow_load(None, interrupt.as_ref(), |control| async {
             match (&args.sweep, sweep_bound) {
                 (Some(levels), Some(bound)) => {
                     load_engine::sweep(&scenario, levels, bound, args.think, &options, control)
@@ -93,25 +76,8 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
                     .await
                     .map(|report| vec![report]),
             }
-        };
-        tokio::pin!(work);
-        let mut line = ProgressLine::new();
-        let mut watch = tokio::time::interval(Duration::from_millis(100));
-        let result = loop {
-            tokio::select! {
-                result = &mut work => break result,
-                Some(progress) = progress_rx.recv() => line.update(&describe(&progress)),
-                _ = watch.tick() => {
-                    if interrupt.as_ref().is_some_and(Interrupt::is_set) && !cancel.is_cancelled() {
-                        cancel.cancel();
-                    }
-                }
-            }
-        };
-        line.finish();
-        result
-    })?;
-    let interrupted = cancel.is_cancelled();
+        }));
+    let scenarios = scenarios?;
     if let Some(vertex) = &vertex
         && let Some(created) = &vertex.created
     {
@@ -149,13 +115,7 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
     )?;
     output.stdout(&summary(&report))?;
     output.note(&format!("reports written to {}", folder.path().display()));
-    Ok(if interrupted {
-        PerfExitCode::INTERRUPTED
-    } else if report.verdict == Verdict::Fail {
-        PerfExitCode::THRESHOLD_FAILED
-    } else {
-        PerfExitCode::OK
-    })
+    Ok(PerfExitCode::for_report(&report))
 }
 
 /// A Vertex AR scenario ready to run: logged in once, with its executor.
@@ -356,21 +316,6 @@ fn build_template(args: &LoadArgs) -> Result<RequestTemplate> {
         template = template.multipart(&form);
     }
     Ok(template)
-}
-
-/// One progress line of a load run.
-pub(crate) fn describe(progress: &Progress) -> String {
-    let duration = |us: u64| MetricUnit::Duration.format(us as f64);
-    format!(
-        "{:.0}s {} requests ({}/s) p50 {} p99 {} errors {} in flight {}",
-        progress.elapsed.as_secs_f64(),
-        progress.requests,
-        progress.requests_last_second,
-        duration(progress.p50_us),
-        duration(progress.p99_us),
-        progress.errors,
-        progress.in_flight
-    )
 }
 
 fn summary(report: &SuiteReport) -> String {

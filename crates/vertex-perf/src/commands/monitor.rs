@@ -7,8 +7,8 @@ use std::time::Duration;
 use anyhow::Result;
 use perf_sampler::{LiveSample, Sampler, SamplerConfig, Target, host_info};
 use report_model::{
-    MetricUnit, RenderFormat, RunMeta, SuiteReport, Threshold, Verdict, evaluate_all,
-    performance_report, render,
+    MetricUnit, RenderFormat, RunMeta, SuiteReport, Threshold, evaluate_all, performance_report,
+    render,
 };
 
 use crate::PerfExitCode;
@@ -86,13 +86,7 @@ pub fn run(args: &MonitorArgs, output: &mut Output) -> Result<u8> {
     folder.write("summary.md", &render(&report, RenderFormat::Markdown)?)?;
     output.stdout(&summary(&report))?;
     output.note(&format!("reports written to {}", folder.path().display()));
-    Ok(if interrupted {
-        PerfExitCode::INTERRUPTED
-    } else if report.verdict == Verdict::Fail {
-        PerfExitCode::THRESHOLD_FAILED
-    } else {
-        PerfExitCode::OK
-    })
+    Ok(PerfExitCode::for_report(&report))
 }
 
 fn describe(sample: &LiveSample) -> String {

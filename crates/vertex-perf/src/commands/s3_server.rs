@@ -15,10 +15,7 @@ use crate::output::Output;
 
 /// Serves until SIGTERM or Ctrl-C.
 pub fn run(args: &S3ServerArgs, output: &mut Output) -> Result<u8> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = crate::runtime::new()?;
     runtime.block_on(async {
         let server = EmbeddedS3::start(&args.dir).await?;
         server.create_bucket(&args.bucket)?;

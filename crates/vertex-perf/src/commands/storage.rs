@@ -4,7 +4,7 @@
 use anyhow::{Context as _, Result, bail};
 use report_model::{
     DEFAULT_THRESHOLDS, MetricUnit, RenderFormat, RunMeta, StorageOperation, SuiteReport,
-    Threshold, Verdict, evaluate_all, render, storage_integration_report,
+    Threshold, evaluate_all, render, storage_integration_report,
 };
 use storage_bench::{Backend, EmbeddedS3, Plan, minio_url_from_env, parse_sizes};
 
@@ -74,48 +74,22 @@ pub fn run(args: &StorageArgs, output: &mut Output) -> Result<u8> {
     } else {
         args.backends.clone()
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = crate::runtime::new()?;
     let storage = runtime.block_on(async {
         let embedded = if urls.iter().any(|u| u == "s3+embedded://") {
             Some(EmbeddedS3::start(&scratch.path().join("embedded-s3")).await?)
         } else {
             None
         };
-        let mut backends = Vec::new();
-        for url in &urls {
-            let opened = if let Some(base_url) = url.strip_prefix("vertex+") {
+        let backends = open_all(&urls, output, async |url| {
+            if let Some(base_url) = url.strip_prefix("vertex+") {
                 service_backend(url, base_url, args).await
             } else {
                 Backend::open(url, embedded.as_ref(), None, args.create_bucket).await
-            };
-            match opened {
-                Ok(backend) => backends.push(Ok(backend)),
-                Err(error) => {
-                    output.note(&format!(
-                        "skipping {}: {}",
-                        report_model::redact_url(url),
-                        error.to_string().replace('\n', " ")
-                    ));
-                    backends.push(Err((url.clone(), error)));
-                }
             }
-        }
-        let mut progress = Progress::new();
-        let report = storage_bench::run(&plan, backends, |p| {
-            let mibps = p.bytes as f64 / (1024.0 * 1024.0) / p.elapsed.as_secs_f64().max(1e-9);
-            progress.update(&format!(
-                "{} {} {}: {mibps:.1} MiB/s",
-                p.backend,
-                p.operation,
-                MetricUnit::Bytes.format(p.object_size_bytes as f64)
-            ));
         })
         .await;
-        progress.finish();
-        report
+        run_with_progress(&plan, backends).await
     })?;
     meta.finish();
 
@@ -131,11 +105,51 @@ pub fn run(args: &StorageArgs, output: &mut Output) -> Result<u8> {
     folder.write("summary.md", &render(&report, RenderFormat::Markdown)?)?;
     output.stdout(&crate::summary::finish(&report, table(&report)))?;
     output.note(&format!("reports written to {}", folder.path().display()));
-    Ok(if report.verdict == Verdict::Fail {
-        PerfExitCode::THRESHOLD_FAILED
-    } else {
-        PerfExitCode::OK
+    Ok(PerfExitCode::for_report(&report))
+}
+
+/// Opens every backend with `open`; one that cannot be opened is noted and handed to the
+/// runner as skipped, with its reason.
+pub(crate) async fn open_all(
+    urls: &[String],
+    output: &Output,
+    open: impl AsyncFn(&str) -> Result<Backend, storage_bench::StorageError>,
+) -> Vec<Result<Backend, (String, storage_bench::StorageError)>> {
+    let mut backends = Vec::new();
+    for url in urls {
+        match open(url).await {
+            Ok(backend) => backends.push(Ok(backend)),
+            Err(error) => {
+                output.note(&format!(
+                    "skipping {}: {}",
+                    report_model::redact_url(url),
+                    error.to_string().replace('\n', " ")
+                ));
+                backends.push(Err((url.clone(), error)));
+            }
+        }
+    }
+    backends
+}
+
+/// Runs `plan` with a progress line showing each phase's MiB/s.
+pub(crate) async fn run_with_progress(
+    plan: &Plan,
+    backends: Vec<Result<Backend, (String, storage_bench::StorageError)>>,
+) -> Result<report_model::StorageReport, storage_bench::StorageError> {
+    let mut progress = Progress::new();
+    let report = storage_bench::run(plan, backends, |p| {
+        let mibps = p.bytes as f64 / (1024.0 * 1024.0) / p.elapsed.as_secs_f64().max(1e-9);
+        progress.update(&format!(
+            "storage {} {} {}: {mibps:.1} MiB/s",
+            p.backend,
+            p.operation,
+            MetricUnit::Bytes.format(p.object_size_bytes as f64)
+        ));
     })
+    .await;
+    progress.finish();
+    report
 }
 
 /// Logs in to the service and wraps it as a store.

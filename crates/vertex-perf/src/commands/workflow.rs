@@ -1,12 +1,12 @@
 //! `vertex-perf workflow`: the end-to-end portrait workflow; writes
 //! `automated_portraits_report.json`, `suite.json`, `junit.xml` and `summary.md`.
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use load_engine::LoadOptions;
 use portrait_workflow::{WorkflowConfig, run_workflow};
 use report_model::{
     LoadReport, MetricUnit, RenderFormat, RunMeta, SCHEMA_VERSION, StepStatus, SuiteReport,
-    Verdict, automated_portraits_report, render,
+    automated_portraits_report, render,
 };
 
 use crate::PerfExitCode;
@@ -32,10 +32,7 @@ pub fn run(args: &WorkflowArgs, output: &mut Output) -> Result<u8> {
         request_timeout: args.timeout,
         ..LoadOptions::default()
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = crate::runtime::new()?;
     let outcome = runtime.block_on(run_workflow(config))?;
     meta.finish();
 
@@ -85,9 +82,5 @@ pub fn run(args: &WorkflowArgs, output: &mut Output) -> Result<u8> {
     ));
     output.stdout(&crate::summary::finish(&report, lines))?;
     output.note(&format!("reports written to {}", folder.path().display()));
-    Ok(if report.verdict == Verdict::Fail {
-        PerfExitCode::THRESHOLD_FAILED
-    } else {
-        PerfExitCode::OK
-    })
+    Ok(PerfExitCode::for_report(&report))
 }

@@ -113,6 +113,16 @@ pub struct PhaseSizes {
 }
 
 impl PhaseSizes {
+    /// The leak verdict's levels (the sampler's default warm-up).
+    pub fn leak_thresholds(&self) -> perf_sampler::LeakThresholds {
+        const MIB: f64 = 1024.0 * 1024.0;
+        perf_sampler::LeakThresholds {
+            target_growth_bytes: self.memory_growth_target_mib * MIB,
+            acceptable_growth_bytes: self.memory_growth_acceptable_mib * MIB,
+            warmup: None,
+        }
+    }
+
     fn built_in(profile: Profile) -> PhaseSizes {
         let default = PhaseSizes {
             sample_interval_ms: 500,

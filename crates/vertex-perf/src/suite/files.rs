@@ -62,24 +62,13 @@ pub fn summary_table(report: &SuiteReport) -> String {
             workflow.steps.len()
         ));
     }
-    let leaks = [
-        (
-            "memory cycles (leak)",
-            report.memory.as_ref().and_then(|m| m.leak.as_ref()),
-        ),
-        (
-            "server over the run (leak)",
-            report.sampler.as_ref().and_then(|s| s.leak.as_ref()),
-        ),
-    ];
-    for (name, leak) in leaks {
-        if let Some(leak) = leak {
-            lines.push(format!(
-                "{:<6} {name:<48} {}",
-                leak.verdict.as_str(),
-                leak.reason
-            ));
-        }
+    for (name, leak) in report.leak_checks() {
+        lines.push(format!(
+            "{:<6} {:<48} {}",
+            leak.verdict.as_str(),
+            format!("leak check ({name})"),
+            leak.reason
+        ));
     }
     if let Some(storage) = &report.storage {
         for ratio in &storage.ratios {

@@ -17,8 +17,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 use perf_sampler::{MemoryProbe, Sampler, SamplerConfig, SamplerHandle, Target as SamplerTarget};
 use report_model::{
-    MetricUnit, RunMeta, RunOutcome, SuiteReport, Threshold, Tolerance, Verdict, compare,
-    evaluate_all,
+    MetricUnit, RunMeta, RunOutcome, SuiteReport, Threshold, Tolerance, compare, evaluate_all,
 };
 
 pub use config::{Profile, SuiteConfig};
@@ -85,10 +84,7 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
     meta.profile = Some(profile.name().to_owned());
     let folder = RunFolder::create(args.out.as_deref(), &meta.run_id)?;
     let interrupt = Interrupt::install().ok();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = crate::runtime::new()?;
     output.note(&format!(
         "suite ({}) against {} — reports in {}",
         profile.name(),
@@ -123,14 +119,7 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
         snapshots: Vec::new(),
     };
     let outcome = runtime.block_on(suite.run_all());
-    let snapshots = std::mem::take(&mut suite.snapshots);
-    drop(suite);
     samplers.stop_into(&mut report, output);
-    if let Some(memory) = &mut report.memory {
-        let mut all = snapshots;
-        all.append(&mut memory.snapshots);
-        memory.snapshots = all;
-    }
     report.meta.finish();
     report.outcome = match outcome {
         PhaseOutcome::Done => RunOutcome::Completed,
@@ -155,12 +144,7 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
     files::write_all(&folder, &report)?;
     output.stdout(&files::summary_table(&report))?;
     output.note(&format!("reports written to {}", folder.path().display()));
-    Ok(match report.outcome {
-        RunOutcome::Interrupted => PerfExitCode::INTERRUPTED,
-        RunOutcome::SetupFailed { .. } => PerfExitCode::SETUP_ERROR,
-        RunOutcome::Completed if report.verdict == Verdict::Fail => PerfExitCode::THRESHOLD_FAILED,
-        RunOutcome::Completed => PerfExitCode::OK,
-    })
+    Ok(PerfExitCode::for_report(&report))
 }
 
 fn finish(
@@ -228,8 +212,7 @@ impl Samplers {
             sampler.interval = std::time::Duration::from_millis(config.phases.sample_interval_ms);
             // A bound, like every loop here: far beyond any profile's length.
             sampler.duration = Some(std::time::Duration::from_hours(2));
-            sampler.leak.target_growth_bytes = config.phases.memory_growth_target_mib * MIB;
-            sampler.leak.acceptable_growth_bytes = config.phases.memory_growth_acceptable_mib * MIB;
+            sampler.leak = config.phases.leak_thresholds();
             Sampler::start(sampler)
                 .map_err(|e| output.note(&format!("not watching the {what}: {e}")))
                 .ok()
@@ -259,8 +242,6 @@ impl Samplers {
         }
     }
 }
-
-const MIB: f64 = 1024.0 * 1024.0;
 
 /// `12.3ms` and friends, for summary lines.
 fn duration(us: u64) -> String {

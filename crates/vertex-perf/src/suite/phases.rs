@@ -5,8 +5,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use load_engine::{Bound, Executor, LoadOptions, Progress, RunControl, Scenario};
-use perf_sampler::{LeakThresholds, MemoryProbe, analyze_cycles};
+use load_engine::{Bound, Executor, LoadOptions, RunControl, Scenario};
+use perf_sampler::{MemoryProbe, analyze_cycles};
 use portrait_workflow::scenarios::{self, Target};
 use portrait_workflow::{Order, ServiceStore, TestData, WorkflowConfig, run_workflow};
 use report_model::{
@@ -14,14 +14,13 @@ use report_model::{
     StorageOperation, SuiteReport,
 };
 use storage_bench::{Backend, EmbeddedS3, Plan};
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
 use super::config::SuiteConfig;
-use super::{MIB, duration};
+use super::duration;
+use crate::commands::storage::{open_all, run_with_progress};
 use crate::interrupt::Interrupt;
 use crate::output::Output;
-use crate::progress::Progress as ProgressLine;
+use crate::progress::follow_load;
 
 /// How the phases ended.
 pub enum PhaseOutcome {
@@ -64,11 +63,24 @@ pub struct Suite<'a> {
 impl Suite<'_> {
     /// Runs every phase in order.
     pub async fn run_all(&mut self) -> PhaseOutcome {
-        match self.phases().await {
+        let outcome = match self.phases().await {
             Ok(()) => PhaseOutcome::Done,
             Err(Stop::Interrupted) => PhaseOutcome::Interrupted,
             Err(Stop::Setup(message)) => PhaseOutcome::SetupFailed(message),
+        };
+        // Every labelled snapshot taken, also when the run stopped before the cycles.
+        if !self.snapshots.is_empty() {
+            self.report
+                .memory
+                .get_or_insert_with(|| MemoryReport {
+                    schema_version: SCHEMA_VERSION,
+                    snapshots: Vec::new(),
+                    cycles: Vec::new(),
+                    leak: None,
+                })
+                .snapshots = std::mem::take(&mut self.snapshots);
         }
+        outcome
     }
 
     async fn phases(&mut self) -> Result<(), Stop> {
@@ -177,33 +189,11 @@ impl Suite<'_> {
         scenario: &Scenario,
         executor: &Executor,
     ) -> Result<ScenarioReport, Stop> {
-        let cancel = CancellationToken::new();
-        let (progress_tx, mut progress_rx) = mpsc::channel::<Progress>(8);
-        let control = RunControl {
-            progress: Some(progress_tx),
-            cancel: cancel.clone(),
-        };
         let options = self.options();
-        let work = load_engine::run(scenario, executor, &options, control);
-        tokio::pin!(work);
-        let mut line = ProgressLine::new();
-        let mut watch = tokio::time::interval(Duration::from_millis(100));
-        let result = loop {
-            tokio::select! {
-                result = &mut work => break result,
-                Some(progress) = progress_rx.recv() => line.update(&format!(
-                    "{}: {}",
-                    scenario.name,
-                    crate::commands::load::describe(&progress)
-                )),
-                _ = watch.tick() => {
-                    if self.interrupt.is_some_and(Interrupt::is_set) && !cancel.is_cancelled() {
-                        cancel.cancel();
-                    }
-                }
-            }
-        };
-        line.finish();
+        let (result, _) = follow_load(Some(&scenario.name), self.interrupt, |control| {
+            load_engine::run(scenario, executor, &options, control)
+        })
+        .await;
         let report = result?;
         self.output.note(&format!(
             "  {}: {} requests, {:.1}/s, p95 {}, {:.1}% ok",
@@ -391,38 +381,18 @@ impl Suite<'_> {
             self.s3.unwrap_or("s3+embedded://").to_owned(),
         ];
         urls.extend(phases.storage_backends.iter().cloned());
-        let mut backends = Vec::new();
-        for url in &urls {
-            match Backend::open(url, embedded.as_ref(), None, false).await {
-                Ok(backend) => backends.push(Ok(backend)),
-                Err(error) => {
-                    self.output.note(&format!(
-                        "  skipping {}: {}",
-                        report_model::redact_url(url),
-                        error.to_string().replace('\n', " ")
-                    ));
-                    backends.push(Err((url.clone(), error)));
-                }
-            }
-        }
+        let mut backends = open_all(&urls, self.output, async |url| {
+            Backend::open(url, embedded.as_ref(), None, false).await
+        })
+        .await;
         let service_url = format!("vertex+{}", self.base_url);
         let store = ServiceStore::new(target.clone(), self.options(), &self.run_id);
         backends.push(
             Backend::service(&service_url, Arc::new(store)).map_err(|e| (service_url.clone(), e)),
         );
-        let mut line = ProgressLine::new();
-        let storage = storage_bench::run(&plan, backends, |p| {
-            let mibps = p.bytes as f64 / MIB / p.elapsed.as_secs_f64().max(1e-9);
-            line.update(&format!(
-                "storage {} {} {}: {mibps:.1} MiB/s",
-                p.backend,
-                p.operation,
-                report_model::MetricUnit::Bytes.format(p.object_size_bytes as f64)
-            ));
-        })
-        .await
-        .map_err(|e| Stop::Setup(e.to_string()))?;
-        line.finish();
+        let storage = run_with_progress(&plan, backends)
+            .await
+            .map_err(|e| Stop::Setup(e.to_string()))?;
         for ratio in &storage.ratios {
             self.output.note(&format!(
                 "  {}/{} {} {}: {:.2}x",
@@ -450,7 +420,6 @@ impl Suite<'_> {
         let mut cycles = Vec::new();
         let mut at_us = Vec::new();
         let mut baseline = None;
-        let mut cycle_snapshots = Vec::new();
         for index in 0..=phases.memory_cycles {
             self.check_interrupt()?;
             let started = Instant::now();
@@ -480,13 +449,9 @@ impl Suite<'_> {
                     duration_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
                 });
             }
-            cycle_snapshots.push(snapshot);
+            self.snapshots.push(snapshot);
         }
-        let levels = LeakThresholds {
-            target_growth_bytes: phases.memory_growth_target_mib * MIB,
-            acceptable_growth_bytes: phases.memory_growth_acceptable_mib * MIB,
-            warmup: None,
-        };
+        let levels = phases.leak_thresholds();
         let leak = baseline
             .as_ref()
             .and_then(|b| analyze_cycles(b, &cycles, &at_us, &levels));
@@ -496,7 +461,8 @@ impl Suite<'_> {
         }
         self.report.memory = Some(MemoryReport {
             schema_version: SCHEMA_VERSION,
-            snapshots: cycle_snapshots,
+            // All snapshots, the phases' and the cycles', are added by `run_all`.
+            snapshots: Vec::new(),
             cycles,
             leak,
         });

@@ -1,7 +1,7 @@
 //! `vertex-perf load` against a real loopback server.
 
 use crate::http_server::TestServer;
-use crate::util::{assert_setup_error, vertex_perf};
+use crate::util::{assert_setup_error, json_file, top_level_keys, vertex_perf};
 
 #[test]
 fn closed_run_writes_every_report() {
@@ -23,15 +23,8 @@ fn closed_run_writes_every_report() {
     assert!(run.stdout.contains("200 requests in"), "{}", run.stdout);
     assert_eq!(server.requests(), 200);
 
-    let legacy: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("load_test_report.json")).unwrap())
-            .unwrap();
-    let keys: Vec<&str> = legacy
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let legacy: serde_json::Value = json_file(&out.join("load_test_report.json"));
+    let keys = top_level_keys(&legacy);
     assert_eq!(
         keys,
         [

@@ -3,7 +3,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{assert_setup_error, vertex_perf};
+use crate::util::{assert_setup_error, json_file, top_level_keys, vertex_perf};
 
 /// A `sleep` process killed when dropped.
 struct Sleeper(Child);
@@ -41,16 +41,8 @@ fn writes_the_old_and_the_new_report() {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains(&format!("pid {pid}")), "{}", run.stdout);
 
-    let legacy: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(out.join("performance_report.json")).unwrap(),
-    )
-    .unwrap();
-    let keys: Vec<&str> = legacy
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let legacy: serde_json::Value = json_file(&out.join("performance_report.json"));
+    let keys = top_level_keys(&legacy);
     assert_eq!(
         keys,
         ["timestamp", "system_info", "test_results", "sampler"]

@@ -1,6 +1,6 @@
 //! `vertex-perf storage`.
 
-use crate::util::{assert_setup_error, vertex_perf};
+use crate::util::{assert_setup_error, json_file, top_level_keys, vertex_perf};
 
 #[test]
 fn default_plan_compares_local_and_embedded_s3() {
@@ -20,16 +20,8 @@ fn default_plan_compares_local_and_embedded_s3() {
         "{}",
         run.stdout
     );
-    let legacy: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("storage_integration_report.json")).unwrap(),
-    )
-    .unwrap();
-    let keys: Vec<&str> = legacy
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let legacy: serde_json::Value = json_file(&dir.path().join("storage_integration_report.json"));
+    let keys = top_level_keys(&legacy);
     assert_eq!(
         keys,
         [
@@ -161,8 +153,7 @@ fn through_the_service_is_a_backend_like_the_others() {
         "stdout:\n{}\nstderr:\n{}",
         run.stdout, run.stderr
     );
-    let suite: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("suite.json")).unwrap()).unwrap();
+    let suite: serde_json::Value = json_file(&out.join("suite.json"));
     let storage = &suite["storage"];
     let service_gets: Vec<&serde_json::Value> = storage["results"]
         .as_array()

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{Run, vertex_perf_with_env};
+use crate::util::{Run, json_file, vertex_perf_with_env};
 
 const PASSWORD: &str = "suite-test-secret-7f3a";
 
@@ -141,7 +141,7 @@ fn read(folder: &Path, name: &str) -> String {
 }
 
 fn suite_json(folder: &Path) -> serde_json::Value {
-    serde_json::from_str(&read(folder, "suite.json")).unwrap()
+    json_file(&folder.join("suite.json"))
 }
 
 /// `(testcase name, failure message and text)` of every failed JUnit testcase.
@@ -240,7 +240,7 @@ fn clean_run_passes_and_writes_every_file() {
     assert!(junit_failures(&out).is_empty());
 
     // The k6 summary in the shape GitLab reads.
-    let k6: serde_json::Value = serde_json::from_str(&read(&out, "load-performance.json")).unwrap();
+    let k6: serde_json::Value = json_file(&out.join("load-performance.json"));
     assert!(k6["metrics"]["http_reqs"]["rate"].as_f64().unwrap() > 0.0);
     assert!(
         k6["metrics"]["http_req_waiting"]["p(95)"]
@@ -249,12 +249,10 @@ fn clean_run_passes_and_writes_every_file() {
     );
     assert!(k6["metrics"]["checks"]["passes"].as_u64().unwrap() > 0);
     // The old files keep their keys.
-    let memory: serde_json::Value =
-        serde_json::from_str(&read(&out, "memory_profile_report.json")).unwrap();
+    let memory: serde_json::Value = json_file(&out.join("memory_profile_report.json"));
     assert!(memory["snapshots"][0]["rss_mb"].as_f64().unwrap() > 0.0);
     assert!(memory["analysis"]["peak_memory_mb"].as_f64().is_some());
-    let performance: serde_json::Value =
-        serde_json::from_str(&read(&out, "performance_report.json")).unwrap();
+    let performance: serde_json::Value = json_file(&out.join("performance_report.json"));
     for key in [
         "monitor",
         "large_file_upload",

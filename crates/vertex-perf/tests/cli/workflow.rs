@@ -4,7 +4,7 @@ use vertex_sim::Faults;
 
 use crate::sim::RunningSim;
 
-use crate::util::{assert_setup_error, vertex_perf};
+use crate::util::{assert_setup_error, json_file, top_level_keys, vertex_perf};
 
 #[test]
 fn passes_and_writes_the_old_report() {
@@ -24,16 +24,8 @@ fn passes_and_writes_the_old_report() {
         "{}",
         run.stdout
     );
-    let legacy: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("automated_portraits_report.json")).unwrap(),
-    )
-    .unwrap();
-    let keys: Vec<&str> = legacy
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let legacy: serde_json::Value = json_file(&dir.path().join("automated_portraits_report.json"));
+    let keys = top_level_keys(&legacy);
     assert_eq!(
         keys,
         [
