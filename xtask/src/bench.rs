@@ -198,10 +198,59 @@ struct LoadFigures {
     max_rss_mib: f64,
 }
 
+/// Where the load bench runs the server and the clients.
+#[derive(Clone, Copy, PartialEq)]
+enum Placement {
+    /// Server on core 0, each client on core 1 (`taskset`): the client is the bottleneck, so
+    /// the figures measure the load generators.
+    Pinned,
+    /// Everything on both cores: the one-thread server is the ceiling.
+    Shared,
+}
+
+impl Placement {
+    fn describe(self) -> &'static str {
+        match self {
+            Placement::Pinned => "server pinned to core 0, client to core 1",
+            Placement::Shared => "server and client sharing both cores",
+        }
+    }
+
+    /// `program` on this placement's client cores.
+    fn client(self, program: &Path) -> Command {
+        match self {
+            Placement::Pinned => {
+                let mut command = Command::new("taskset");
+                command.args(["-c", "1"]).arg(program);
+                command
+            }
+            Placement::Shared => Command::new(program),
+        }
+    }
+
+    /// Moves the running server onto this placement's server cores.
+    fn place_server(self, pid: u32) -> Result<()> {
+        let cores = match self {
+            Placement::Pinned => "0",
+            Placement::Shared => "0-1",
+        };
+        let status = Command::new("taskset")
+            .args(["-a", "-p", "-c", cores, &pid.to_string()])
+            .stdout(Stdio::null())
+            .status()
+            .context("taskset (util-linux) is needed")?;
+        if !status.success() {
+            bail!("taskset could not move the server to cores {cores}");
+        }
+        Ok(())
+    }
+}
+
+/// Medians of one tool: requests/s, CPU s per 100k requests, peak RSS MiB.
+type ToolMedians = (&'static str, f64, f64, f64);
+
 /// `cargo xtask bench-load`.
 pub fn load(root: &Path) -> Result<()> {
-    const CONNECTIONS: &str = "50";
-    const SECONDS: u64 = 8;
     crate::cargo(root, &["build", "--release", "-p", "vertex-perf"])?;
     crate::cargo(
         root,
@@ -214,11 +263,12 @@ pub fn load(root: &Path) -> Result<()> {
             "hello_server",
         ],
     )?;
-    let wrk = ensure_wrk()?;
-    let oha = ensure_oha(root)?;
-    let vertex_perf = root.join("target/release/vertex-perf");
-    let scratch = root.join("target/bench/load-runs");
-
+    let tools = LoadTools {
+        vertex_perf: root.join("target/release/vertex-perf"),
+        wrk: ensure_wrk()?,
+        oha: ensure_oha(root)?,
+        scratch: root.join("target/bench/load-runs"),
+    };
     let mut server = Command::new(root.join("target/release/examples/hello_server"))
         .stdout(Stdio::piped())
         .spawn()
@@ -233,28 +283,133 @@ pub fn load(root: &Path) -> Result<()> {
             .to_owned()
     };
     let url = format!("http://{addr}/");
-    let duration = format!("{SECONDS}s");
     let result = (|| -> Result<()> {
-        let mut figures: Vec<(&str, Vec<LoadFigures>)> = vec![
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let mut placements = vec![Placement::Shared];
+        if cores >= 2 {
+            placements.insert(0, Placement::Pinned);
+        } else {
+            eprintln!("xtask: one core only; the pinned comparison is skipped");
+        }
+        let mut pinned_medians = None;
+        for placement in placements {
+            placement.place_server(server.id())?;
+            let medians = tools.compare(placement, &url)?;
+            print_load_table(placement, &medians);
+            if placement == Placement::Pinned {
+                pinned_medians = Some(medians);
+            }
+        }
+        let (small, large) = tools.rss_growth(&url)?;
+        println!(
+            "\nvertex-perf peak RSS: {small:.1} MiB after 100 000 requests, {large:.1} MiB after 1 000 000 ({:+.1}%)",
+            (large / small - 1.0) * 100.0
+        );
+        if let Some(medians) = pinned_medians {
+            let [ours, wrk, oha] = [medians[0], medians[1], medians[2]];
+            let bars = [
+                (
+                    "throughput >= 0.85x wrk",
+                    ours.1 / wrk.1,
+                    ours.1 >= 0.85 * wrk.1,
+                ),
+                (
+                    "throughput >= 1.25x oha",
+                    ours.1 / oha.1,
+                    ours.1 >= 1.25 * oha.1,
+                ),
+                (
+                    "CPU per 100k <= 1.25x wrk",
+                    ours.2 / wrk.2,
+                    ours.2 <= 1.25 * wrk.2,
+                ),
+            ];
+            println!("\nbars ({}):", Placement::Pinned.describe());
+            for (bar, ratio, met) in bars {
+                println!(
+                    "  {bar:<28} {ratio:>5.2}x  {}",
+                    if met { "met" } else { "NOT met" }
+                );
+            }
+            let memory_met = large <= 32.0 && large <= small * 1.10;
+            println!(
+                "  {:<28} {large:>5.1} MiB  {}",
+                "peak RSS <= 32 MiB, +10% max",
+                if memory_met { "met" } else { "NOT met" }
+            );
+        }
+        Ok(())
+    })();
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&tools.scratch);
+    result
+}
+
+fn print_load_table(placement: Placement, medians: &[ToolMedians]) {
+    let wrk = medians[1];
+    println!(
+        "\n{LOAD_CONNECTIONS} connections, {LOAD_SECONDS} s, {ROUNDS} interleaved rounds, one-thread hyper server, {}; medians:",
+        placement.describe()
+    );
+    println!(
+        "{:<12} {:>10} {:>9} {:>14} {:>9} {:>13}",
+        "tool", "req/s", "vs wrk", "CPU s/100k", "vs wrk", "peak RSS MiB"
+    );
+    for (tool, rps, cpu, rss) in medians {
+        println!(
+            "{tool:<12} {rps:>10.0} {:>8.2}x {cpu:>14.3} {:>8.2}x {rss:>13.1}",
+            rps / wrk.1,
+            cpu / wrk.2
+        );
+    }
+    println!(
+        "vertex-perf / oha throughput: {:.2}x",
+        medians[0].1 / medians[2].1
+    );
+}
+
+const LOAD_CONNECTIONS: &str = "50";
+const LOAD_SECONDS: u64 = 8;
+
+/// The three load generators of `bench-load`.
+struct LoadTools {
+    vertex_perf: PathBuf,
+    wrk: PathBuf,
+    oha: PathBuf,
+    scratch: PathBuf,
+}
+
+impl LoadTools {
+    /// [`ROUNDS`] interleaved rounds of the three tools; medians in the order vertex-perf,
+    /// wrk, oha.
+    fn compare(&self, placement: Placement, url: &str) -> Result<Vec<ToolMedians>> {
+        let duration = format!("{LOAD_SECONDS}s");
+        // wrk runs one thread per core it may use.
+        let wrk_threads = match placement {
+            Placement::Pinned => "-t1",
+            Placement::Shared => "-t2",
+        };
+        let mut figures: Vec<(&'static str, Vec<LoadFigures>)> = vec![
             ("vertex-perf", Vec::new()),
             ("wrk", Vec::new()),
             ("oha", Vec::new()),
         ];
         for round in 1..=ROUNDS {
-            // vertex-perf
             let usage = measured(
-                Command::new(&vertex_perf)
+                placement
+                    .client(&self.vertex_perf)
                     .args([
                         "load",
                         "--url",
-                        &url,
+                        url,
                         "-c",
-                        CONNECTIONS,
+                        LOAD_CONNECTIONS,
                         "-d",
                         &duration,
                         "--out",
                     ])
-                    .arg(&scratch)
+                    .arg(&self.scratch)
                     .env("CI", "1"),
             )?;
             let requests = number_before(&usage.stdout, " requests in ")?;
@@ -264,14 +419,13 @@ pub fn load(root: &Path) -> Result<()> {
                 cpu_per_100k: usage.cpu_seconds * 1e5 / requests,
                 max_rss_mib: usage.max_rss_kib as f64 / 1024.0,
             });
-            // wrk
-            let usage = measured(Command::new(&wrk).args([
-                "-t2",
+            let usage = measured(placement.client(&self.wrk).args([
+                wrk_threads,
                 "-c",
-                CONNECTIONS,
+                LOAD_CONNECTIONS,
                 "-d",
                 &duration,
-                &url,
+                url,
             ]))?;
             let requests = number_before(&usage.stdout, " requests in ")?;
             let rps = number_after(&usage.stdout, "Requests/sec:")?;
@@ -280,16 +434,15 @@ pub fn load(root: &Path) -> Result<()> {
                 cpu_per_100k: usage.cpu_seconds * 1e5 / requests,
                 max_rss_mib: usage.max_rss_kib as f64 / 1024.0,
             });
-            // oha
-            let usage = measured(Command::new(&oha).args([
+            let usage = measured(placement.client(&self.oha).args([
                 "-z",
                 &duration,
                 "-c",
-                CONNECTIONS,
+                LOAD_CONNECTIONS,
                 "--no-tui",
                 "--output-format",
                 "json",
-                &url,
+                url,
             ]))?;
             let json: serde_json::Value =
                 serde_json::from_str(&usage.stdout).context("oha's JSON output")?;
@@ -306,72 +459,50 @@ pub fn load(root: &Path) -> Result<()> {
             for (tool, rounds) in &figures {
                 let last = rounds.last().expect("one per round");
                 eprintln!(
-                    "round {round} {tool}: {:.0} req/s, {:.3} CPU s per 100k, peak RSS {:.1} MiB",
-                    last.requests_per_sec, last.cpu_per_100k, last.max_rss_mib
+                    "{} round {round} {tool}: {:.0} req/s, {:.3} CPU s per 100k, peak RSS {:.1} MiB",
+                    match placement {
+                        Placement::Pinned => "pinned",
+                        Placement::Shared => "shared",
+                    },
+                    last.requests_per_sec,
+                    last.cpu_per_100k,
+                    last.max_rss_mib
                 );
             }
         }
-        let medians: Vec<(&str, f64, f64, f64)> = figures
-            .iter_mut()
+        Ok(figures
+            .iter()
             .map(|(tool, rounds)| {
                 let mut rps: Vec<f64> = rounds.iter().map(|f| f.requests_per_sec).collect();
                 let mut cpu: Vec<f64> = rounds.iter().map(|f| f.cpu_per_100k).collect();
                 let mut rss: Vec<f64> = rounds.iter().map(|f| f.max_rss_mib).collect();
                 (*tool, median(&mut rps), median(&mut cpu), median(&mut rss))
             })
-            .collect();
-        let wrk_figures = medians[1];
-        println!(
-            "\n{CONNECTIONS} connections, {SECONDS} s, {ROUNDS} interleaved rounds against a one-thread hyper server, medians:"
-        );
-        println!(
-            "{:<12} {:>10} {:>9} {:>14} {:>9} {:>13}",
-            "tool", "req/s", "vs wrk", "CPU s/100k", "vs wrk", "peak RSS MiB"
-        );
-        for (tool, rps, cpu, rss) in &medians {
-            println!(
-                "{tool:<12} {rps:>10.0} {:>8.2}x {cpu:>14.3} {:>8.2}x {rss:>13.1}",
-                rps / wrk_figures.1,
-                cpu / wrk_figures.2
-            );
-        }
-        let oha_figures = medians[2];
-        println!(
-            "vertex-perf / oha throughput: {:.2}x",
-            medians[0].1 / oha_figures.1
-        );
+            .collect())
+    }
 
-        // Memory does not grow with requests.
+    /// vertex-perf's peak RSS after 100 000 and after 1 000 000 requests, MiB.
+    fn rss_growth(&self, url: &str) -> Result<(f64, f64)> {
         let rss_at = |count: &str| -> Result<f64> {
             let usage = measured(
-                Command::new(&vertex_perf)
+                Command::new(&self.vertex_perf)
                     .args([
                         "load",
                         "--url",
-                        &url,
+                        url,
                         "-c",
-                        CONNECTIONS,
+                        LOAD_CONNECTIONS,
                         "-n",
                         count,
                         "--out",
                     ])
-                    .arg(&scratch)
+                    .arg(&self.scratch)
                     .env("CI", "1"),
             )?;
             Ok(usage.max_rss_kib as f64 / 1024.0)
         };
-        let small = rss_at("100000")?;
-        let large = rss_at("1000000")?;
-        println!(
-            "vertex-perf peak RSS: {small:.1} MiB after 100 000 requests, {large:.1} MiB after 1 000 000 ({:+.1}%)",
-            (large / small - 1.0) * 100.0
-        );
-        Ok(())
-    })();
-    let _ = server.kill();
-    let _ = server.wait();
-    let _ = std::fs::remove_dir_all(&scratch);
-    result
+        Ok((rss_at("100000")?, rss_at("1000000")?))
+    }
 }
 
 fn ensure_wrk() -> Result<PathBuf> {

@@ -2,17 +2,21 @@
 //! through. Each request is timed (response time from the intended start, service time and
 //! TTFB from the actual send), classified, and recorded into the worker's local batch.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{HeaderMap, Request};
-use http_body_util::Full;
 use report_model::ErrorClass;
+use tokio::time::Sleep;
 
 use crate::check::{Check, preview};
-use crate::connection::{Connection, Connector, Exchange, Failure};
+use crate::connection::{Connection, Connector, Exchange, Failure, Outgoing};
+use crate::http1::WireRequest;
 use crate::recorder::{Batcher, Event, Outcome, RequestEvent};
 use crate::request::{Origin, RequestTemplate, Target};
 
@@ -61,17 +65,19 @@ pub struct Client {
     shared: Arc<ClientShared>,
     connections: Vec<(Origin, Connection)>,
     batcher: Batcher,
+    watchdog: Watchdog,
 }
 
 /// What one request is and how it is judged and recorded.
 struct Call<'a> {
     origin: &'a Origin,
     label: &'a Arc<str>,
-    /// When it should have started (response time counts from here).
-    intended: Instant,
-    bytes_sent: u64,
+    /// When it should have started (response time counts from here); `None`: at the send.
+    intended: Option<Instant>,
     check: &'a Check,
     keep_body: bool,
+    /// User code reads the response headers; template scenarios do not.
+    keep_headers: bool,
     /// Template requests are their own check; user requests are not (the iteration is).
     is_check: bool,
 }
@@ -82,6 +88,7 @@ impl Client {
             shared,
             connections: Vec::new(),
             batcher,
+            watchdog: Watchdog::default(),
         }
     }
 
@@ -108,7 +115,7 @@ impl Client {
             class: ErrorClass::Other,
             message: err.to_string(),
         })?;
-        let (origin_form, absolute_form) = target.uris().map_err(|err| RequestFailure {
+        let absolute_form = target.absolute_uri().map_err(|err| RequestFailure {
             class: ErrorClass::Other,
             message: err.to_string(),
         })?;
@@ -118,30 +125,25 @@ impl Client {
         {
             parts.headers.insert(http::header::HOST, host);
         }
-        let bytes_sent = wire_size(&parts.headers, &body, &target.path_and_query);
+        let wire = WireRequest::new(&parts.method, &target.path_and_query, &parts.headers, &body);
         let label: Arc<str> = Arc::from(label);
-        let now = Instant::now();
         let outcome = self
             .execute(
                 Call {
                     origin: &target.origin,
                     label: &label,
-                    intended: now,
-                    bytes_sent,
+                    intended: None,
                     check,
                     keep_body: true,
+                    keep_headers: true,
                     is_check: false,
                 },
-                |http2| {
-                    let mut request = Request::new(Full::new(body.clone()));
-                    *request.method_mut() = parts.method.clone();
-                    *request.uri_mut() = if http2 {
-                        absolute_form.clone()
-                    } else {
-                        origin_form.clone()
-                    };
-                    *request.headers_mut() = parts.headers.clone();
-                    request
+                &Outgoing {
+                    wire: &wire,
+                    method: &parts.method,
+                    absolute_form: &absolute_form,
+                    headers: &parts.headers,
+                    body: &body,
                 },
             )
             .await;
@@ -152,35 +154,31 @@ impl Client {
         })
     }
 
-    /// Sends one request of a template scenario, intended to start at `intended`.
+    /// Sends one request of a template scenario, intended to start at `intended` (`None`:
+    /// now).
     pub(crate) async fn send_template(
         &mut self,
         template: &RequestTemplate,
         check: &Check,
-        intended: Instant,
+        intended: Option<Instant>,
     ) -> bool {
-        let bytes_sent = template.wire_size();
         let result = self
             .execute(
                 Call {
                     origin: &template.target.origin,
                     label: &template.label,
                     intended,
-                    bytes_sent,
                     check,
                     keep_body: check.needs_body(),
+                    keep_headers: false,
                     is_check: true,
                 },
-                |http2| {
-                    let mut request = Request::new(Full::new(template.body.clone()));
-                    *request.method_mut() = template.method.clone();
-                    *request.uri_mut() = if http2 {
-                        template.absolute_form.clone()
-                    } else {
-                        template.origin_form.clone()
-                    };
-                    *request.headers_mut() = template.headers.clone();
-                    request
+                &Outgoing {
+                    wire: &template.wire,
+                    method: &template.method,
+                    absolute_form: &template.absolute_form,
+                    headers: &template.headers,
+                    body: &template.body,
                 },
             )
             .await;
@@ -188,7 +186,7 @@ impl Client {
     }
 
     pub(crate) async fn record(&mut self, event: Event) {
-        self.batcher.push(event).await;
+        self.batcher.push(event, Instant::now()).await;
     }
 
     pub(crate) async fn flush(&mut self) {
@@ -199,15 +197,15 @@ impl Client {
     async fn execute(
         &mut self,
         call: Call<'_>,
-        build: impl FnOnce(bool) -> Request<Full<Bytes>>,
+        request: &Outgoing<'_>,
     ) -> Result<Exchange, RequestFailure> {
         let Call {
             origin,
             label,
             intended,
-            bytes_sent,
             check,
             keep_body,
+            keep_headers,
             is_check,
         } = call;
         let in_flight = self.shared.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
@@ -216,16 +214,31 @@ impl Client {
             .fetch_max(in_flight, Ordering::Relaxed);
         let sent_at = Instant::now();
         let timeout = self.shared.request_timeout;
-        let attempt = tokio::time::timeout(timeout, self.roundtrip(origin, keep_body, build)).await;
-        let done_at = Instant::now();
+        let attempt = self
+            .watchdog
+            .within(
+                sent_at + timeout,
+                roundtrip(
+                    &mut self.connections,
+                    &self.shared.connector,
+                    sent_at,
+                    origin,
+                    request,
+                    keep_headers,
+                    keep_body,
+                ),
+            )
+            .await;
         self.shared.in_flight.fetch_sub(1, Ordering::Relaxed);
-
-        let result = match attempt {
-            Ok(result) => result,
-            Err(_) => Err(Failure::new(
+        let result = attempt.unwrap_or_else(|| {
+            Err(Failure::new(
                 ErrorClass::RequestTimeout,
                 format!("no complete response within {timeout:?}"),
-            )),
+            ))
+        });
+        let done_at = match &result {
+            Ok(sent) => sent.finished_at,
+            Err(_) => Instant::now(),
         };
         if result.is_err() {
             // The connection is in an unknown state: start afresh next time.
@@ -274,58 +287,102 @@ impl Client {
         };
         let micros = |d: Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
         let (ttfb_us, bytes_received) = match &result {
-            Ok(sent) => (Some(micros(sent.ttfb)), sent.bytes_received),
+            Ok(sent) => (
+                Some(micros(sent.head_at.saturating_duration_since(sent_at))),
+                sent.bytes_received,
+            ),
             Err(_) => (None, 0),
         };
         self.batcher
-            .push(Event::Request(RequestEvent {
-                label: Arc::clone(label),
-                end_offset_us: micros(done_at.saturating_duration_since(self.shared.started)),
-                response_us: micros(done_at.saturating_duration_since(intended)),
-                service_us: micros(done_at - sent_at),
-                ttfb_us,
-                bytes_sent,
-                bytes_received,
-                outcome,
-                is_check,
-            }))
+            .push(
+                Event::Request(RequestEvent {
+                    label: Arc::clone(label),
+                    end_offset_us: micros(done_at.saturating_duration_since(self.shared.started)),
+                    response_us: micros(
+                        done_at.saturating_duration_since(intended.unwrap_or(sent_at)),
+                    ),
+                    service_us: micros(done_at - sent_at),
+                    ttfb_us,
+                    bytes_sent: request.wire.len(),
+                    bytes_received,
+                    outcome,
+                    is_check,
+                }),
+                done_at,
+            )
             .await;
         result.map_err(|failure| RequestFailure {
             class: failure.class,
             message: failure.message,
         })
     }
-
-    async fn roundtrip(
-        &mut self,
-        origin: &Origin,
-        keep_body: bool,
-        build: impl FnOnce(bool) -> Request<Full<Bytes>>,
-    ) -> Result<Exchange, Failure> {
-        let usable = self
-            .connections
-            .iter_mut()
-            .position(|(o, c)| o == origin && c.is_usable());
-        let index = if let Some(index) = usable {
-            index
-        } else {
-            self.connections.retain(|(o, _)| o != origin);
-            let connection = self.shared.connector.connect(origin).await?;
-            self.connections.push((origin.clone(), connection));
-            self.connections.len() - 1
-        };
-        let connection = &mut self.connections[index].1;
-        let request = build(connection.is_http2());
-        connection.exchange(request, keep_body).await
-    }
 }
 
-fn wire_size(headers: &HeaderMap, body: &Bytes, path: &str) -> u64 {
-    let header_bytes: usize = headers
-        .iter()
-        .map(|(k, v)| k.as_str().len() + v.len() + 4)
-        .sum();
-    (path.len() + 20 + header_bytes + body.len()) as u64
+/// Sends over this client's connection to `origin`, connecting first when there is none
+/// (or it can no longer be used).
+async fn roundtrip(
+    connections: &mut Vec<(Origin, Connection)>,
+    connector: &Connector,
+    now: Instant,
+    origin: &Origin,
+    request: &Outgoing<'_>,
+    keep_headers: bool,
+    keep_body: bool,
+) -> Result<Exchange, Failure> {
+    let usable = connections
+        .iter_mut()
+        .position(|(o, c)| o == origin && c.is_usable(now));
+    let index = if let Some(index) = usable {
+        index
+    } else {
+        connections.retain(|(o, _)| o != origin);
+        // Boxed: the TLS handshake's future is large and runs once per connection; unboxed
+        // it would be carried by every request's future.
+        let connection = Box::pin(connector.connect(origin)).await?;
+        connections.push((origin.clone(), connection));
+        connections.len() - 1
+    };
+    connections[index]
+        .1
+        .exchange(request, keep_headers, keep_body)
+        .await
+}
+
+/// The per-request timeout without a timer operation per request: one [`Sleep`] per client,
+/// moved only when it fires before the current request's deadline. A client sends one
+/// request at a time and its deadlines never move backwards, so the timer fires about once
+/// per timeout period instead of being armed and disarmed for every request.
+#[derive(Default)]
+struct Watchdog {
+    sleep: Option<Pin<Box<Sleep>>>,
+}
+
+impl Watchdog {
+    /// `future`'s output, or `None` when `deadline` passed first.
+    async fn within<F: Future>(&mut self, deadline: Instant, future: F) -> Option<F::Output> {
+        let deadline = tokio::time::Instant::from_std(deadline);
+        let sleep = self
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        if sleep.deadline() > deadline {
+            sleep.as_mut().reset(deadline);
+        }
+        let mut future = std::pin::pin!(future);
+        std::future::poll_fn(|cx| {
+            if let Poll::Ready(output) = future.as_mut().poll(cx) {
+                return Poll::Ready(Some(output));
+            }
+            loop {
+                match sleep.as_mut().poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(()) if sleep.deadline() >= deadline => return Poll::Ready(None),
+                    // An earlier request's deadline: move on to this one's.
+                    Poll::Ready(()) => sleep.as_mut().reset(deadline),
+                }
+            }
+        })
+        .await
+    }
 }
 
 impl std::fmt::Debug for Client {

@@ -1,20 +1,21 @@
-//! Connections: TCP (and TLS via rustls), HTTP/1.1 keep-alive or HTTP/2, one hyper
-//! connection per worker lane so no pool lock sits on the hot path.
+//! Connections: TCP (and TLS via rustls), HTTP/1.1 keep-alive ([`crate::http1`]) or HTTP/2
+//! (hyper), one connection per worker lane so no pool lock sits on the hot path.
 
-use std::future::Future;
 use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
+use http::{HeaderMap, Method, Request, Uri};
 use http_body_util::{BodyExt as _, Full};
-use hyper::client::conn::{http1, http2};
+use hyper::client::conn::http2;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use report_model::ErrorClass;
 use rustls::pki_types::{CertificateDer, ServerName};
 use tokio::net::TcpStream;
 
 use crate::LoadError;
+use crate::http1::{Http1Connection, Stream, WireRequest};
 use crate::request::{Origin, Scheme};
 
 /// TLS settings for `https` targets.
@@ -68,65 +69,87 @@ pub(crate) trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send
 impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Io for T {}
 
 /// A response read to its end.
+#[derive(Debug)]
 pub(crate) struct Exchange {
     pub status: u16,
-    pub headers: http::HeaderMap,
+    /// The headers, when they were asked for.
+    pub headers: HeaderMap,
     /// The body, when it was kept.
     pub body: Option<Bytes>,
+    /// Body bytes.
     pub bytes_received: u64,
-    /// From the send to the response head.
-    pub ttfb: Duration,
+    /// When the response head was complete.
+    pub head_at: Instant,
+    /// When the body was complete.
+    pub finished_at: Instant,
 }
 
-/// An open connection ready for requests; hyper drives it in a task of its own, so the
-/// connection work spreads over the runtime's threads.
+/// A request in both forms a connection may need.
+pub(crate) struct Outgoing<'a> {
+    /// The HTTP/1.1 wire form.
+    pub wire: &'a WireRequest,
+    pub method: &'a Method,
+    /// `scheme://authority/path?query`, for HTTP/2.
+    pub absolute_form: &'a Uri,
+    pub headers: &'a HeaderMap,
+    pub body: &'a Bytes,
+}
+
+/// An open connection ready for requests.
 pub(crate) enum Connection {
-    Http1(http1::SendRequest<Full<Bytes>>),
+    /// Driven in the caller's task.
+    Http1(Http1Connection),
+    /// hyper drives it in a task of its own (streams multiplex over it).
     Http2(http2::SendRequest<Full<Bytes>>),
 }
 
 impl Connection {
-    /// False once the peer closed it (an idle keep-alive connection the server timed out).
-    pub(crate) fn is_usable(&self) -> bool {
+    /// False once it cannot carry another request (e.g. the peer closed an idle keep-alive
+    /// connection).
+    pub(crate) fn is_usable(&mut self, now: Instant) -> bool {
         match self {
-            Connection::Http1(sender) => !sender.is_closed(),
+            Connection::Http1(connection) => connection.is_usable(now),
             Connection::Http2(sender) => !sender.is_closed(),
         }
     }
 
-    pub(crate) fn is_http2(&self) -> bool {
-        matches!(self, Connection::Http2(_))
-    }
-
-    /// Sends `request` and reads the response to its end.
+    /// Sends `request` and reads the response to its end. The body is kept when `keep_body`
+    /// is set or the status is 400 or above (for the error message).
     pub(crate) async fn exchange(
         &mut self,
-        request: http::Request<Full<Bytes>>,
+        request: &Outgoing<'_>,
+        keep_headers: bool,
         keep_body: bool,
     ) -> Result<Exchange, Failure> {
         match self {
-            Connection::Http1(sender) => {
-                sender.ready().await.map_err(|e| classify_hyper(&e))?;
-                read_response(sender.send_request(request), keep_body).await
+            Connection::Http1(connection) => {
+                connection
+                    .exchange(request.wire, keep_headers, keep_body)
+                    .await
             }
             Connection::Http2(sender) => {
                 sender.ready().await.map_err(|e| classify_hyper(&e))?;
-                read_response(sender.send_request(request), keep_body).await
+                let mut http2_request = Request::new(Full::new(request.body.clone()));
+                *http2_request.method_mut() = request.method.clone();
+                *http2_request.uri_mut() = request.absolute_form.clone();
+                *http2_request.headers_mut() = request.headers.clone();
+                let response = sender
+                    .send_request(http2_request)
+                    .await
+                    .map_err(|e| classify_hyper(&e))?;
+                read_http2_body(response, Instant::now(), keep_body).await
             }
         }
     }
 }
 
-async fn read_response(
-    response: impl Future<Output = Result<http::Response<hyper::body::Incoming>, hyper::Error>>,
+async fn read_http2_body(
+    response: http::Response<hyper::body::Incoming>,
+    head_at: Instant,
     keep_body: bool,
 ) -> Result<Exchange, Failure> {
-    let sent_at = Instant::now();
-    let response = response.await.map_err(|e| classify_hyper(&e))?;
-    let ttfb = sent_at.elapsed();
     let status = response.status().as_u16();
     let (parts, mut body) = response.into_parts();
-    // Failed responses keep their body too, for the error message.
     let mut collected = (keep_body || status >= 400).then(BytesMut::new);
     let mut bytes_received = 0u64;
     while let Some(frame) = body.frame().await {
@@ -143,7 +166,8 @@ async fn read_response(
         headers: parts.headers,
         body: collected.map(BytesMut::freeze),
         bytes_received,
-        ttfb,
+        head_at,
+        finished_at: Instant::now(),
     })
 }
 
@@ -208,10 +232,8 @@ impl Connector {
         };
         let _ = tcp.set_nodelay(true);
         match origin.scheme {
-            Scheme::Http => {
-                self.handshake(tcp, self.http2_prior_knowledge, origin)
-                    .await
-            }
+            Scheme::Http if self.http2_prior_knowledge => self.http2(tcp, origin).await,
+            Scheme::Http => Ok(Connection::Http1(Http1Connection::new(Stream::Tcp(tcp)))),
             Scheme::Https => {
                 let connector = &self.tls;
                 let name = ServerName::try_from(origin.host.clone()).map_err(|_| {
@@ -237,39 +259,31 @@ impl Connector {
                         ));
                     }
                 };
-                let negotiated_h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
-                self.handshake(tls, negotiated_h2, origin).await
+                if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
+                    self.http2(tls, origin).await
+                } else {
+                    Ok(Connection::Http1(Http1Connection::new(Stream::Tls(
+                        Box::new(tls),
+                    ))))
+                }
             }
         }
     }
 
-    async fn handshake<S>(
-        &self,
-        stream: S,
-        http2: bool,
-        origin: &Origin,
-    ) -> Result<Connection, Failure>
+    async fn http2<S>(&self, stream: S, origin: &Origin) -> Result<Connection, Failure>
     where
         S: Io + 'static,
     {
-        let io = TokioIo::new(stream);
-        let failed = |error: hyper::Error| {
-            Failure::new(
-                ErrorClass::Other,
-                format!("http handshake with {origin}: {error}"),
-            )
-        };
-        if http2 {
-            let (sender, connection) = http2::handshake(TokioExecutor::new(), io)
-                .await
-                .map_err(failed)?;
-            tokio::spawn(connection);
-            Ok(Connection::Http2(sender))
-        } else {
-            let (sender, connection) = http1::handshake(io).await.map_err(failed)?;
-            tokio::spawn(connection);
-            Ok(Connection::Http1(sender))
-        }
+        let (sender, connection) = http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+            .await
+            .map_err(|error| {
+                Failure::new(
+                    ErrorClass::Other,
+                    format!("http/2 handshake with {origin}: {error}"),
+                )
+            })?;
+        tokio::spawn(connection);
+        Ok(Connection::Http2(sender))
     }
 }
 

@@ -94,9 +94,12 @@ impl Batcher {
         }
     }
 
-    pub(crate) async fn push(&mut self, event: Event) {
+    /// Adds `event`, sending the batch when it is full or old at `now`.
+    pub(crate) async fn push(&mut self, event: Event, now: Instant) {
         self.events.push(event);
-        if self.events.len() >= BATCH_EVENTS || self.last_flush.elapsed() >= BATCH_MAX_AGE {
+        if self.events.len() >= BATCH_EVENTS
+            || now.saturating_duration_since(self.last_flush) >= BATCH_MAX_AGE
+        {
             self.flush().await;
         }
     }

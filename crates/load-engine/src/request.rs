@@ -9,6 +9,7 @@ use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{HeaderMap, Method, Uri};
 
 use crate::LoadError;
+use crate::http1::WireRequest;
 
 /// `http` or `https`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -117,17 +118,17 @@ impl Target {
 }
 
 impl Target {
-    /// The origin-form and absolute-form request URIs.
-    pub(crate) fn uris(&self) -> Result<(Uri, Uri), LoadError> {
+    /// The absolute-form request URI (HTTP/2), after checking that the path is a valid
+    /// origin-form target (HTTP/1.1).
+    pub(crate) fn absolute_uri(&self) -> Result<Uri, LoadError> {
         let invalid = || LoadError::InvalidUrl {
             url: self.path_and_query.clone(),
             message: "unusable path".to_owned(),
         };
-        let origin_form: Uri = self.path_and_query.parse().map_err(|_| invalid())?;
-        let absolute_form: Uri = format!("{}{}", self.origin, self.path_and_query)
+        let _: Uri = self.path_and_query.parse().map_err(|_| invalid())?;
+        format!("{}{}", self.origin, self.path_and_query)
             .parse()
-            .map_err(|_| invalid())?;
-        Ok((origin_form, absolute_form))
+            .map_err(|_| invalid())
     }
 }
 
@@ -247,13 +248,13 @@ impl MultipartForm {
 pub struct RequestTemplate {
     pub(crate) method: Method,
     pub(crate) target: Target,
-    /// `/path?query`, for HTTP/1.1.
-    pub(crate) origin_form: Uri,
     /// `scheme://authority/path?query`, for HTTP/2.
     pub(crate) absolute_form: Uri,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
     pub(crate) label: Arc<str>,
+    /// The HTTP/1.1 wire form, serialised once.
+    pub(crate) wire: WireRequest,
 }
 
 impl RequestTemplate {
@@ -266,7 +267,7 @@ impl RequestTemplate {
             .next()
             .unwrap_or("/")
             .to_owned();
-        let (origin_form, absolute_form) = target.uris()?;
+        let absolute_form = target.absolute_uri()?;
         let mut headers = HeaderMap::new();
         let host = HeaderValue::from_str(&target.origin.authority()).map_err(|_| {
             LoadError::InvalidRequest {
@@ -277,12 +278,24 @@ impl RequestTemplate {
         Ok(RequestTemplate {
             label: Arc::from(format!("{method} {path}")),
             method,
-            origin_form,
             absolute_form,
             target,
             headers,
             body: Bytes::new(),
-        })
+            wire: WireRequest::default(),
+        }
+        .serialised())
+    }
+
+    /// Refreshes the wire form after a change.
+    fn serialised(mut self) -> RequestTemplate {
+        self.wire = WireRequest::new(
+            &self.method,
+            &self.target.path_and_query,
+            &self.headers,
+            &self.body,
+        );
+        self
     }
 
     /// `GET url`.
@@ -298,7 +311,7 @@ impl RequestTemplate {
         let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| invalid("name"))?;
         let value = HeaderValue::from_str(value.trim()).map_err(|_| invalid("value for"))?;
         self.headers.append(name, value);
-        Ok(self)
+        Ok(self.serialised())
     }
 
     /// Adds `Authorization: Bearer <token>`, marked sensitive so it never shows in debug output.
@@ -310,7 +323,7 @@ impl RequestTemplate {
         })?;
         value.set_sensitive(true);
         self.headers.insert(AUTHORIZATION, value);
-        Ok(self)
+        Ok(self.serialised())
     }
 
     /// Sets a raw body and its content type.
@@ -320,7 +333,7 @@ impl RequestTemplate {
         if let Ok(value) = HeaderValue::from_str(content_type) {
             self.headers.insert(CONTENT_TYPE, value);
         }
-        self
+        self.serialised()
     }
 
     /// Sets a JSON body.
@@ -352,21 +365,6 @@ impl RequestTemplate {
     /// The target.
     pub fn target(&self) -> &Target {
         &self.target
-    }
-
-    /// Approximate bytes on the wire: request line, headers and body.
-    pub(crate) fn wire_size(&self) -> u64 {
-        let headers: usize = self
-            .headers
-            .iter()
-            .map(|(k, v)| k.as_str().len() + v.len() + 4)
-            .sum();
-        (self.method.as_str().len()
-            + self.target.path_and_query.len()
-            + 12
-            + headers
-            + self.body.len()
-            + 40) as u64
     }
 }
 

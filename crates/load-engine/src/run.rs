@@ -99,7 +99,8 @@ impl RunContext {
         }
     }
 
-    async fn iteration(&self, client: &mut Client, intended: Instant) {
+    /// One iteration; `intended` is its scheduled start (`None`: now, the closed model).
+    async fn iteration(&self, client: &mut Client, intended: Option<Instant>) {
         match &self.scenario.kind {
             ScenarioKind::Template { request, check } => {
                 client.send_template(request, check, intended).await;
@@ -419,7 +420,7 @@ async fn closed_user(context: &RunContext, client: &mut Client, worker_idx: u32)
         if !context.claim() {
             return;
         }
-        context.iteration(client, Instant::now()).await;
+        context.iteration(client, None).await;
         context.pause(context.think_time).await;
     }
 }
@@ -458,7 +459,7 @@ async fn open_lane(context: &RunContext, client: &mut Client) {
         )
         .unwrap_or(u64::MAX);
         client.record(Event::Start { lag_us }).await;
-        context.iteration(client, intended).await;
+        context.iteration(client, Some(intended)).await;
     }
 }
 

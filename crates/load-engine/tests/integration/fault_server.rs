@@ -2,17 +2,21 @@
 //! classify. It counts what it served, and shuts down when dropped.
 //!
 //! Routes: `/ok`, `/delay?ms=N`, `/status?code=N`, `/reset` (drops the connection without a
-//! response), `/html` (200 with an HTML body), `/json`. [`FaultServer::stall`] pauses every
-//! response until a moment in the future.
+//! response), `/html` (200 with an HTML body), `/json`, `/slow-body?chunks=N&ms=M` (a
+//! chunked body of N 1 KiB chunks, M ms apart). [`FaultServer::stall`] pauses every response
+//! until a moment in the future.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use bytes::Bytes;
-use http_body_util::Full;
-use hyper::body::Incoming;
+use http_body_util::{Either, Full};
+use hyper::body::{Body, Frame, Incoming};
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -113,10 +117,48 @@ impl std::fmt::Display for Reset {
 
 impl std::error::Error for Reset {}
 
+/// A body sent in 1 KiB chunks with a pause before each (no length: chunked encoding).
+struct SlowBody {
+    chunks_left: u64,
+    pause: Duration,
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+/// The size of each [`SlowBody`] chunk.
+pub const SLOW_CHUNK: usize = 1024;
+
+impl Body for SlowBody {
+    type Data = Bytes;
+    type Error = Reset;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Reset>>> {
+        if self.chunks_left == 0 {
+            return Poll::Ready(None);
+        }
+        let pause = self.pause;
+        let sleep = self
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(pause)));
+        if sleep.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        self.sleep = None;
+        self.chunks_left -= 1;
+        Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(
+            &[b'x'; SLOW_CHUNK],
+        )))))
+    }
+}
+
+type ResponseBody = Either<Full<Bytes>, SlowBody>;
+
 async fn handle(
     state: Arc<ServerState>,
     request: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Reset> {
+) -> Result<Response<ResponseBody>, Reset> {
     let stall = *state.stall_until.lock().unwrap();
     if let Some(until) = stall {
         tokio::time::sleep_until(tokio::time::Instant::from_std(until)).await;
@@ -125,7 +167,8 @@ async fn handle(
         state.http2_requests.fetch_add(1, Ordering::SeqCst);
     }
     let response = |status: u16, content_type: &str, body: &'static str| {
-        let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+        let mut response =
+            Response::new(Either::Left(Full::new(Bytes::from_static(body.as_bytes()))));
         *response.status_mut() = StatusCode::from_u16(status).unwrap();
         response
             .headers_mut()
@@ -157,6 +200,11 @@ async fn handle(
             ))
         }
         "/reset" => Err(Reset),
+        "/slow-body" => Ok(Response::new(Either::Right(SlowBody {
+            chunks_left: query(&request, "chunks").unwrap_or(5),
+            pause: Duration::from_millis(query(&request, "ms").unwrap_or(20)),
+            sleep: None,
+        }))),
         _ => Ok(response(
             404,
             "application/json",

@@ -9,7 +9,7 @@ use load_engine::{
 use report_model::{ErrorClass, ScenarioReport};
 use tokio::sync::mpsc;
 
-use crate::fault_server::{FaultServer, self_signed_tls};
+use crate::fault_server::{FaultServer, SLOW_CHUNK, self_signed_tls};
 
 fn get(url: &str) -> Scenario {
     Scenario::template("test", RequestTemplate::get(url).unwrap())
@@ -393,6 +393,101 @@ impl UserScenario for TwoStep {
             }
         })
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_chunked_body_is_read_whole_or_timed_out_mid_body() {
+    let server = FaultServer::start().await;
+    let whole = run_default(
+        &get(&server.url("/slow-body?chunks=5&ms=20")),
+        &closed(2, 4),
+    )
+    .await;
+    assert_eq!(whole.successful_requests, 4, "{:?}", whole.errors);
+    assert_eq!(whole.bytes_received, 4 * 5 * SLOW_CHUNK as u64);
+    // Each response takes about 100 ms, all of it after the head.
+    assert!(whole.response_time.summary.p50_us >= 90_000);
+
+    let options = LoadOptions {
+        request_timeout: Duration::from_millis(150),
+        ..LoadOptions::default()
+    };
+    let cut = run(
+        &get(&server.url("/slow-body?chunks=10&ms=50")),
+        &closed(1, 2),
+        &options,
+        RunControl::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        count(&cut, ErrorClass::RequestTimeout),
+        2,
+        "{:?}",
+        cut.errors
+    );
+}
+
+/// Twenty quick requests, then one that outlives the timeout, all on one connection.
+struct QuickThenStuck {
+    base: String,
+}
+
+impl UserScenario for QuickThenStuck {
+    fn iteration<'a>(&'a self, client: &'a mut Client) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            for _ in 0..20 {
+                let quick = http::Request::get(format!("{}/ok", self.base))
+                    .body(bytes::Bytes::new())
+                    .unwrap();
+                client
+                    .send("quick", quick)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            let stuck = http::Request::get(format!("{}/delay?ms=5000", self.base))
+                .body(bytes::Bytes::new())
+                .unwrap();
+            client
+                .send("stuck", stuck)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(())
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_timeout_counts_from_each_request_not_from_the_first() {
+    let server = FaultServer::start().await;
+    let scenario = Scenario::user(
+        "quick-then-stuck",
+        QuickThenStuck {
+            base: format!("http://{}", server.addr),
+        },
+    );
+    let options = LoadOptions {
+        request_timeout: Duration::from_millis(300),
+        ..LoadOptions::default()
+    };
+    let started = std::time::Instant::now();
+    let report = run(&scenario, &closed(1, 2), &options, RunControl::default())
+        .await
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(report.successful_requests, 40, "{:?}", report.errors);
+    assert_eq!(count(&report, ErrorClass::RequestTimeout), 2);
+    let stuck = report
+        .endpoints
+        .iter()
+        .find(|e| e.label == "stuck")
+        .unwrap();
+    assert_eq!((stuck.requests, stuck.failures), (2, 2));
+    // Two timeouts of 300 ms each, neither early nor stretched to the server's 5 s.
+    assert!(
+        elapsed >= Duration::from_millis(600) && elapsed < Duration::from_millis(2500),
+        "{elapsed:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
