@@ -196,6 +196,59 @@ struct LoadFigures {
     requests_per_sec: f64,
     cpu_per_100k: f64,
     max_rss_mib: f64,
+    /// The server's CPU use during the run, % of one core: near 100 it was the ceiling.
+    server_busy_percent: f64,
+}
+
+/// Medians of one tool's rounds.
+#[derive(Clone, Copy)]
+struct ToolMedians {
+    tool: &'static str,
+    requests_per_sec: f64,
+    cpu_per_100k: f64,
+    max_rss_mib: f64,
+    server_busy_percent: f64,
+}
+
+/// The load target's CPU use, read with perf-sampler.
+struct ServerWatch {
+    collector: perf_sampler::Collector,
+}
+
+impl ServerWatch {
+    fn new(pid: u32) -> Result<ServerWatch> {
+        let collector = perf_sampler::Collector::new(
+            pid,
+            perf_sampler::CollectorOptions {
+                include_children: false,
+                collect_uss: false,
+            },
+        )
+        .context("cannot watch the load target")?;
+        Ok(ServerWatch { collector })
+    }
+
+    fn cpu_seconds(&mut self) -> Result<f64> {
+        let snapshot = self
+            .collector
+            .sample()
+            .context("cannot read the load target")?;
+        let ticks = snapshot
+            .processes
+            .first()
+            .context("the load target is gone")?
+            .cpu_ticks;
+        Ok(ticks as f64 / self.collector.ticks_per_second() as f64)
+    }
+
+    /// Runs `work` and returns its result with the server's CPU use meanwhile, % of a core.
+    fn busy_during<T>(&mut self, work: impl FnOnce() -> Result<T>) -> Result<(T, f64)> {
+        let before = self.cpu_seconds()?;
+        let started = std::time::Instant::now();
+        let result = work()?;
+        let busy = (self.cpu_seconds()? - before) / started.elapsed().as_secs_f64() * 100.0;
+        Ok((result, busy))
+    }
 }
 
 /// Where the load bench runs the server and the clients.
@@ -246,9 +299,6 @@ impl Placement {
     }
 }
 
-/// Medians of one tool: requests/s, CPU s per 100k requests, peak RSS MiB.
-type ToolMedians = (&'static str, f64, f64, f64);
-
 /// `cargo xtask bench-load`.
 pub fn load(root: &Path) -> Result<()> {
     crate::cargo(root, &["build", "--release", "-p", "vertex-perf"])?;
@@ -291,52 +341,57 @@ pub fn load(root: &Path) -> Result<()> {
         } else {
             eprintln!("xtask: one core only; the pinned comparison is skipped");
         }
-        let mut pinned_medians = None;
+        let mut watch = ServerWatch::new(server.id())?;
+        let mut results = Vec::new();
         for placement in placements {
             placement.place_server(server.id())?;
-            let medians = tools.compare(placement, &url)?;
+            let medians = tools.compare(placement, &url, &mut watch)?;
             print_load_table(placement, &medians);
-            if placement == Placement::Pinned {
-                pinned_medians = Some(medians);
-            }
+            results.push((placement, medians));
         }
         let (small, large) = tools.rss_growth(&url)?;
         println!(
             "\nvertex-perf peak RSS: {small:.1} MiB after 100 000 requests, {large:.1} MiB after 1 000 000 ({:+.1}%)",
             (large / small - 1.0) * 100.0
         );
-        if let Some(medians) = pinned_medians {
+        let memory_met = large <= 32.0 && large <= small * 1.10;
+        for (placement, medians) in &results {
             let [ours, wrk, oha] = [medians[0], medians[1], medians[2]];
             let bars = [
                 (
                     "throughput >= 0.85x wrk",
-                    ours.1 / wrk.1,
-                    ours.1 >= 0.85 * wrk.1,
+                    ours.requests_per_sec / wrk.requests_per_sec,
+                    ours.requests_per_sec >= 0.85 * wrk.requests_per_sec,
                 ),
                 (
                     "throughput >= 1.25x oha",
-                    ours.1 / oha.1,
-                    ours.1 >= 1.25 * oha.1,
+                    ours.requests_per_sec / oha.requests_per_sec,
+                    ours.requests_per_sec >= 1.25 * oha.requests_per_sec,
                 ),
                 (
                     "CPU per 100k <= 1.25x wrk",
-                    ours.2 / wrk.2,
-                    ours.2 <= 1.25 * wrk.2,
+                    ours.cpu_per_100k / wrk.cpu_per_100k,
+                    ours.cpu_per_100k <= 1.25 * wrk.cpu_per_100k,
                 ),
             ];
-            println!("\nbars ({}):", Placement::Pinned.describe());
+            println!("\nbars, {}:", placement.describe());
             for (bar, ratio, met) in bars {
                 println!(
-                    "  {bar:<28} {ratio:>5.2}x  {}",
+                    "  {bar:<30} {ratio:>6.2}x  {}",
                     if met { "met" } else { "NOT met" }
                 );
             }
-            let memory_met = large <= 32.0 && large <= small * 1.10;
             println!(
-                "  {:<28} {large:>5.1} MiB  {}",
+                "  {:<30} {large:>5.1} MiB  {}",
                 "peak RSS <= 32 MiB, +10% max",
                 if memory_met { "met" } else { "NOT met" }
             );
+            let server_ceiling = medians.iter().any(|m| m.server_busy_percent >= 90.0);
+            if server_ceiling {
+                println!(
+                    "  (the server was >= 90% busy: throughput there is capped by the target, CPU per request is the client's own cost)"
+                );
+            }
         }
         Ok(())
     })();
@@ -353,19 +408,25 @@ fn print_load_table(placement: Placement, medians: &[ToolMedians]) {
         placement.describe()
     );
     println!(
-        "{:<12} {:>10} {:>9} {:>14} {:>9} {:>13}",
-        "tool", "req/s", "vs wrk", "CPU s/100k", "vs wrk", "peak RSS MiB"
+        "{:<12} {:>10} {:>9} {:>14} {:>9} {:>13} {:>12}",
+        "tool", "req/s", "vs wrk", "CPU s/100k", "vs wrk", "peak RSS MiB", "server busy"
     );
-    for (tool, rps, cpu, rss) in medians {
+    for m in medians {
         println!(
-            "{tool:<12} {rps:>10.0} {:>8.2}x {cpu:>14.3} {:>8.2}x {rss:>13.1}",
-            rps / wrk.1,
-            cpu / wrk.2
+            "{:<12} {:>10.0} {:>8.2}x {:>14.3} {:>8.2}x {:>13.1} {:>11.0}%",
+            m.tool,
+            m.requests_per_sec,
+            m.requests_per_sec / wrk.requests_per_sec,
+            m.cpu_per_100k,
+            m.cpu_per_100k / wrk.cpu_per_100k,
+            m.max_rss_mib,
+            m.server_busy_percent
         );
     }
     println!(
-        "vertex-perf / oha throughput: {:.2}x",
-        medians[0].1 / medians[2].1
+        "vertex-perf / oha: throughput {:.2}x, CPU per request {:.2}x",
+        medians[0].requests_per_sec / medians[2].requests_per_sec,
+        medians[0].cpu_per_100k / medians[2].cpu_per_100k
     );
 }
 
@@ -383,22 +444,64 @@ struct LoadTools {
 impl LoadTools {
     /// [`ROUNDS`] interleaved rounds of the three tools; medians in the order vertex-perf,
     /// wrk, oha.
-    fn compare(&self, placement: Placement, url: &str) -> Result<Vec<ToolMedians>> {
-        let duration = format!("{LOAD_SECONDS}s");
-        // wrk runs one thread per core it may use.
-        let wrk_threads = match placement {
-            Placement::Pinned => "-t1",
-            Placement::Shared => "-t2",
-        };
+    fn compare(
+        &self,
+        placement: Placement,
+        url: &str,
+        server: &mut ServerWatch,
+    ) -> Result<Vec<ToolMedians>> {
         let mut figures: Vec<(&'static str, Vec<LoadFigures>)> = vec![
             ("vertex-perf", Vec::new()),
             ("wrk", Vec::new()),
             ("oha", Vec::new()),
         ];
         for round in 1..=ROUNDS {
-            let usage = measured(
-                placement
-                    .client(&self.vertex_perf)
+            for (tool, rounds) in &mut figures {
+                let figures = self.run_once(tool, placement, url, server)?;
+                eprintln!(
+                    "{} round {round} {tool}: {:.0} req/s, {:.3} CPU s per 100k, peak RSS {:.1} MiB, server busy {:.0}%",
+                    match placement {
+                        Placement::Pinned => "pinned",
+                        Placement::Shared => "shared",
+                    },
+                    figures.requests_per_sec,
+                    figures.cpu_per_100k,
+                    figures.max_rss_mib,
+                    figures.server_busy_percent,
+                );
+                rounds.push(figures);
+            }
+        }
+        Ok(figures
+            .iter()
+            .map(|(tool, rounds)| {
+                let of = |field: fn(&LoadFigures) -> f64| {
+                    median(&mut rounds.iter().map(field).collect::<Vec<_>>())
+                };
+                ToolMedians {
+                    tool,
+                    requests_per_sec: of(|f| f.requests_per_sec),
+                    cpu_per_100k: of(|f| f.cpu_per_100k),
+                    max_rss_mib: of(|f| f.max_rss_mib),
+                    server_busy_percent: of(|f| f.server_busy_percent),
+                }
+            })
+            .collect())
+    }
+
+    /// One run of `tool` for [`LOAD_SECONDS`] at [`LOAD_CONNECTIONS`].
+    fn run_once(
+        &self,
+        tool: &str,
+        placement: Placement,
+        url: &str,
+        server: &mut ServerWatch,
+    ) -> Result<LoadFigures> {
+        let duration = format!("{LOAD_SECONDS}s");
+        let mut command = match tool {
+            "vertex-perf" => {
+                let mut command = placement.client(&self.vertex_perf);
+                command
                     .args([
                         "load",
                         "--url",
@@ -407,78 +510,63 @@ impl LoadTools {
                         LOAD_CONNECTIONS,
                         "-d",
                         &duration,
-                        "--out",
                     ])
+                    .arg("--out")
                     .arg(&self.scratch)
-                    .env("CI", "1"),
-            )?;
-            let requests = number_before(&usage.stdout, " requests in ")?;
-            let rps = number_before(&usage.stdout, " req/s")?;
-            figures[0].1.push(LoadFigures {
-                requests_per_sec: rps,
-                cpu_per_100k: usage.cpu_seconds * 1e5 / requests,
-                max_rss_mib: usage.max_rss_kib as f64 / 1024.0,
-            });
-            let usage = measured(placement.client(&self.wrk).args([
-                wrk_threads,
-                "-c",
-                LOAD_CONNECTIONS,
-                "-d",
-                &duration,
-                url,
-            ]))?;
-            let requests = number_before(&usage.stdout, " requests in ")?;
-            let rps = number_after(&usage.stdout, "Requests/sec:")?;
-            figures[1].1.push(LoadFigures {
-                requests_per_sec: rps,
-                cpu_per_100k: usage.cpu_seconds * 1e5 / requests,
-                max_rss_mib: usage.max_rss_kib as f64 / 1024.0,
-            });
-            let usage = measured(placement.client(&self.oha).args([
-                "-z",
-                &duration,
-                "-c",
-                LOAD_CONNECTIONS,
-                "--no-tui",
-                "--output-format",
-                "json",
-                url,
-            ]))?;
-            let json: serde_json::Value =
-                serde_json::from_str(&usage.stdout).context("oha's JSON output")?;
-            let rps = json["summary"]["requestsPerSec"]
-                .as_f64()
-                .context("oha requestsPerSec")?;
-            let total_secs = json["summary"]["total"].as_f64().context("oha total")?;
-            let requests = rps * total_secs;
-            figures[2].1.push(LoadFigures {
-                requests_per_sec: rps,
-                cpu_per_100k: usage.cpu_seconds * 1e5 / requests,
-                max_rss_mib: usage.max_rss_kib as f64 / 1024.0,
-            });
-            for (tool, rounds) in &figures {
-                let last = rounds.last().expect("one per round");
-                eprintln!(
-                    "{} round {round} {tool}: {:.0} req/s, {:.3} CPU s per 100k, peak RSS {:.1} MiB",
-                    match placement {
-                        Placement::Pinned => "pinned",
-                        Placement::Shared => "shared",
-                    },
-                    last.requests_per_sec,
-                    last.cpu_per_100k,
-                    last.max_rss_mib
-                );
+                    .env("CI", "1");
+                command
             }
-        }
-        Ok(figures
-            .iter()
-            .map(|(tool, rounds)| {
-                let mut rps: Vec<f64> = rounds.iter().map(|f| f.requests_per_sec).collect();
-                let mut cpu: Vec<f64> = rounds.iter().map(|f| f.cpu_per_100k).collect();
-                let mut rss: Vec<f64> = rounds.iter().map(|f| f.max_rss_mib).collect();
-                (*tool, median(&mut rps), median(&mut cpu), median(&mut rss))
-            })
-            .collect())
+            "wrk" => {
+                let mut command = placement.client(&self.wrk);
+                // One thread per core it may use.
+                let threads = match placement {
+                    Placement::Pinned => "-t1",
+                    Placement::Shared => "-t2",
+                };
+                command.args([threads, "-c", LOAD_CONNECTIONS, "-d", &duration, url]);
+                command
+            }
+            _ => {
+                let mut command = placement.client(&self.oha);
+                command.args([
+                    "-z",
+                    &duration,
+                    "-c",
+                    LOAD_CONNECTIONS,
+                    "--no-tui",
+                    "--output-format",
+                    "json",
+                    url,
+                ]);
+                command
+            }
+        };
+        let (usage, server_busy_percent) = server.busy_during(|| measured(&mut command))?;
+        let (requests, requests_per_sec) = match tool {
+            "vertex-perf" => (
+                number_before(&usage.stdout, " requests in ")?,
+                number_before(&usage.stdout, " req/s")?,
+            ),
+            "wrk" => (
+                number_before(&usage.stdout, " requests in ")?,
+                number_after(&usage.stdout, "Requests/sec:")?,
+            ),
+            _ => {
+                let json: serde_json::Value =
+                    serde_json::from_str(&usage.stdout).context("oha's JSON output")?;
+                let rps = json["summary"]["requestsPerSec"]
+                    .as_f64()
+                    .context("oha requestsPerSec")?;
+                let total_secs = json["summary"]["total"].as_f64().context("oha total")?;
+                (rps * total_secs, rps)
+            }
+        };
+        Ok(LoadFigures {
+            requests_per_sec,
+            cpu_per_100k: usage.cpu_seconds * 1e5 / requests,
+            max_rss_mib: usage.max_rss_kib as f64 / 1024.0,
+            server_busy_percent,
+        })
     }
 
     /// vertex-perf's peak RSS after 100 000 and after 1 000 000 requests, MiB.
