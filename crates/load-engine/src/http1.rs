@@ -214,7 +214,7 @@ impl Http1Connection {
     ) -> Result<Exchange, Failure> {
         self.spent = true;
         self.buffer.clear();
-        self.write(request).await?;
+        let request_complete = self.write(request).await?;
         let head = self.read_head(keep_headers).await?;
         let head_at = Instant::now();
         let reads_at_head = self.reads;
@@ -230,7 +230,10 @@ impl Http1Connection {
             Framing::Chunked => self.read_chunked(keep_body).await?,
             Framing::UntilClose => self.read_to_close(keep_body).await?,
         };
-        self.spent = head.closes || framing == Framing::UntilClose || !self.buffer.is_empty();
+        self.spent = !request_complete
+            || head.closes
+            || framing == Framing::UntilClose
+            || !self.buffer.is_empty();
         // Most responses arrive in one read: then the body ended when the head did.
         let finished_at = if self.reads == reads_at_head {
             head_at
@@ -248,19 +251,57 @@ impl Http1Connection {
         })
     }
 
-    async fn write(&mut self, request: &WireRequest) -> Result<(), Failure> {
-        let failed = |error: io::Error| classify_io(&error, "sending the request");
-        self.stream
-            .write_all(&request.prefix)
-            .await
-            .map_err(failed)?;
-        if !request.rest.is_empty() {
-            self.stream.write_all(&request.rest).await.map_err(failed)?;
+    /// Sends `request`. False when the response began before all of it was written: a
+    /// server may answer early (401, 413) and close without reading the whole body, and that
+    /// answer, not the broken pipe, is the result.
+    async fn write(&mut self, request: &WireRequest) -> Result<bool, Failure> {
+        let complete = self.write_watching(&request.prefix).await?
+            && (request.rest.is_empty() || self.write_watching(&request.rest).await?);
+        if complete && matches!(self.stream, Stream::Tls(_)) {
+            self.stream
+                .flush()
+                .await
+                .map_err(|error| classify_io(&error, "sending the request"))?;
         }
-        if matches!(self.stream, Stream::Tls(_)) {
-            self.stream.flush().await.map_err(failed)?;
+        Ok(complete)
+    }
+
+    /// Writes `bytes`, reading into the buffer whenever the socket will not take more (or
+    /// fails). False when response bytes arrived before everything was written.
+    async fn write_watching(&mut self, bytes: &[u8]) -> Result<bool, Failure> {
+        let mut written = 0;
+        std::future::poll_fn(|cx| {
+            while written < bytes.len() {
+                match Pin::new(&mut self.stream).poll_write(cx, &bytes[written..]) {
+                    Poll::Ready(Ok(0)) => {
+                        return Poll::Ready(Err(io::Error::from(io::ErrorKind::WriteZero)));
+                    }
+                    Poll::Ready(Ok(n)) => written += n,
+                    // The peer may have answered before it closed.
+                    Poll::Ready(Err(error)) => {
+                        return Poll::Ready(if self.poll_early_response(cx) {
+                            Ok(false)
+                        } else {
+                            Err(error)
+                        });
+                    }
+                    Poll::Pending if self.poll_early_response(cx) => return Poll::Ready(Ok(false)),
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
+            Poll::Ready(Ok(true))
+        })
+        .await
+        .map_err(|error| classify_io(&error, "sending the request"))
+    }
+
+    /// Reads what has arrived, without waiting; true when that is at least one byte.
+    fn poll_early_response(&mut self, cx: &mut Context<'_>) -> bool {
+        if self.buffer.capacity() - self.buffer.len() < READ_CHUNK / 4 {
+            self.buffer.reserve(READ_CHUNK);
         }
-        Ok(())
+        let read = tokio_util::io::poll_read_buf(Pin::new(&mut self.stream), cx, &mut self.buffer);
+        matches!(read, Poll::Ready(Ok(n)) if n > 0)
     }
 
     /// Reads at least one more byte into the buffer.
@@ -681,6 +722,42 @@ mod tests {
             failure.message.contains("chunk size"),
             "{}",
             failure.message
+        );
+    }
+
+    #[tokio::test]
+    async fn an_early_answer_to_a_large_upload_is_the_result_not_the_broken_pipe() {
+        // Answers 401 as soon as the head is in, then closes without reading the body (the
+        // kernel resets the connection because of the unread bytes).
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut seen = Vec::new();
+            let mut chunk = [0u8; 4096];
+            while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = stream.read(&mut chunk).await.unwrap();
+                seen.extend_from_slice(&chunk[..n]);
+            }
+            stream
+                .write_all(
+                    b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 16\r\n\r\n{\"detail\":\"no\"}\n",
+                )
+                .await
+                .unwrap();
+        });
+        let body = Bytes::from(vec![b'x'; 16 * 1024 * 1024]);
+        let request = WireRequest::new(&Method::POST, "/upload", &HeaderMap::new(), &body);
+        let mut connection = connect(addr).await;
+        let response = connection.exchange(&request, false, false).await.unwrap();
+        assert_eq!(response.status, 401);
+        assert_eq!(
+            response.body.as_deref(),
+            Some(&b"{\"detail\":\"no\"}\n"[..])
+        );
+        assert!(
+            !connection.is_usable(Instant::now()),
+            "the body was cut short"
         );
     }
 
