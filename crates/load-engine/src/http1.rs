@@ -30,6 +30,8 @@ const MAX_HEAD: usize = 64 * 1024;
 const MAX_HEADERS: usize = 100;
 /// Bytes asked of the socket at least per read.
 const READ_CHUNK: usize = 16 * 1024;
+/// Bytes asked of the socket at most per read, for large bodies.
+const LARGE_READ: usize = 256 * 1024;
 /// A connection idle for longer is checked for a close by the peer before it is reused.
 const IDLE_CHECK: Duration = Duration::from_millis(500);
 
@@ -306,8 +308,15 @@ impl Http1Connection {
 
     /// Reads at least one more byte into the buffer.
     async fn fill(&mut self, context: &str) -> Result<(), Failure> {
-        if self.buffer.capacity() - self.buffer.len() < READ_CHUNK / 4 {
-            self.buffer.reserve(READ_CHUNK);
+        self.fill_expecting(READ_CHUNK, context).await
+    }
+
+    /// Like [`Self::fill`], with room for up to `expected` bytes (capped at
+    /// [`LARGE_READ`]): a large body is read in large reads.
+    async fn fill_expecting(&mut self, expected: usize, context: &str) -> Result<(), Failure> {
+        let room = expected.clamp(READ_CHUNK, LARGE_READ);
+        if self.buffer.capacity() - self.buffer.len() < room / 4 {
+            self.buffer.reserve(room);
         }
         self.reads = self.reads.wrapping_add(1);
         match self.stream.read_buf(&mut self.buffer).await {
@@ -373,7 +382,9 @@ impl Http1Connection {
             if remaining == 0 {
                 return Ok((kept.map(BytesMut::freeze), length));
             }
-            self.fill("in the middle of the response body").await?;
+            let expected = usize::try_from(remaining).unwrap_or(usize::MAX);
+            self.fill_expecting(expected, "in the middle of the response body")
+                .await?;
         }
     }
 
