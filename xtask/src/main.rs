@@ -85,7 +85,26 @@ fn ci() -> Result<()> {
 pub(crate) fn cargo(root: &Path, args: &[&str]) -> Result<()> {
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     eprintln!("xtask: cargo {}", args.join(" "));
-    let status = Command::new(&cargo)
+    let mut command = Command::new(&cargo);
+    // `cargo run` gave this process xtask's package variables; build scripts that watch
+    // them (ring's watches CARGO_MANIFEST_DIR) would otherwise rebuild on every switch
+    // between `cargo xtask ...` and a plain `cargo build`.
+    for (name, _) in env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("CARGO_PKG_")
+            || matches!(
+                &*name,
+                "CARGO_MANIFEST_DIR"
+                    | "CARGO_MANIFEST_PATH"
+                    | "CARGO_CRATE_NAME"
+                    | "CARGO_BIN_NAME"
+                    | "CARGO_PRIMARY_PACKAGE"
+            )
+        {
+            command.env_remove(&*name);
+        }
+    }
+    let status = command
         .args(args)
         .current_dir(root)
         .status()
