@@ -10,18 +10,7 @@ const ROUNDS: usize = 3;
 
 /// `cargo xtask bench-sampler`.
 pub fn sampler(root: &Path) -> Result<()> {
-    crate::cargo(
-        root,
-        &[
-            "build",
-            "--release",
-            "-p",
-            "perf-sampler",
-            "--example",
-            "sample_cost",
-        ],
-    )?;
-    let rust_bin = root.join("target/release/examples/sample_cost");
+    let rust_bin = crate::build_release_example(root, "perf-sampler", "sample_cost")?;
     let python = python_venv_with(root, "psutil-venv", &["psutil"])?;
     let script = root.join("benches/scripts/psutil_sample_cost.py");
 
@@ -73,10 +62,10 @@ pub fn sampler(root: &Path) -> Result<()> {
 
 /// A venv under `target/bench/NAME` with `packages` installed; returns its python.
 pub fn python_venv_with(root: &Path, name: &str, packages: &[&str]) -> Result<PathBuf> {
-    let venv = root.join("target/bench").join(name);
+    let venv = crate::target_dir(root).join("bench").join(name);
     let python = venv.join("bin/python");
     if !python.exists() {
-        std::fs::create_dir_all(root.join("target/bench"))?;
+        std::fs::create_dir_all(crate::target_dir(root).join("bench"))?;
         let status = Command::new("python3")
             .args(["-m", "venv"])
             .arg(&venv)
@@ -191,7 +180,8 @@ fn measured(command: &mut Command) -> Result<Usage> {
     })
 }
 
-/// One tool's figures for one round.
+/// One tool's figures for one round, or the medians of its rounds.
+#[derive(Clone, Copy)]
 struct LoadFigures {
     requests_per_sec: f64,
     cpu_per_100k: f64,
@@ -200,14 +190,24 @@ struct LoadFigures {
     server_busy_percent: f64,
 }
 
-/// Medians of one tool's rounds.
+/// The load generators `bench-load` compares, in the order of its tables.
 #[derive(Clone, Copy)]
-struct ToolMedians {
-    tool: &'static str,
-    requests_per_sec: f64,
-    cpu_per_100k: f64,
-    max_rss_mib: f64,
-    server_busy_percent: f64,
+enum LoadTool {
+    VertexPerf,
+    Wrk,
+    Oha,
+}
+
+impl LoadTool {
+    const ALL: [LoadTool; 3] = [LoadTool::VertexPerf, LoadTool::Wrk, LoadTool::Oha];
+
+    fn name(self) -> &'static str {
+        match self {
+            LoadTool::VertexPerf => "vertex-perf",
+            LoadTool::Wrk => "wrk",
+            LoadTool::Oha => "oha",
+        }
+    }
 }
 
 /// The load target's CPU use, read with perf-sampler.
@@ -262,6 +262,13 @@ enum Placement {
 }
 
 impl Placement {
+    fn name(self) -> &'static str {
+        match self {
+            Placement::Pinned => "pinned",
+            Placement::Shared => "shared",
+        }
+    }
+
     fn describe(self) -> &'static str {
         match self {
             Placement::Pinned => "server pinned to core 0, client to core 1",
@@ -301,25 +308,15 @@ impl Placement {
 
 /// `cargo xtask bench-load`.
 pub fn load(root: &Path) -> Result<()> {
-    crate::cargo(root, &["build", "--release", "-p", "vertex-perf"])?;
-    crate::cargo(
-        root,
-        &[
-            "build",
-            "--release",
-            "-p",
-            "load-engine",
-            "--example",
-            "hello_server",
-        ],
-    )?;
+    let release = crate::build_release(root, &["vertex-perf"])?;
+    let hello_server = crate::build_release_example(root, "load-engine", "hello_server")?;
     let tools = LoadTools {
-        vertex_perf: root.join("target/release/vertex-perf"),
+        vertex_perf: release.join("vertex-perf"),
         wrk: ensure_wrk()?,
         oha: ensure_oha(root)?,
-        scratch: root.join("target/bench/load-runs"),
+        scratch: crate::target_dir(root).join("bench/load-runs"),
     };
-    let mut server = Command::new(root.join("target/release/examples/hello_server"))
+    let mut server = Command::new(hello_server)
         .stdout(Stdio::piped())
         .spawn()
         .context("cannot start the hello server")?;
@@ -356,7 +353,7 @@ pub fn load(root: &Path) -> Result<()> {
         );
         let memory_met = large <= 32.0 && large <= small * 1.10;
         for (placement, medians) in &results {
-            let [ours, wrk, oha] = [medians[0], medians[1], medians[2]];
+            let [(_, ours), (_, wrk), (_, oha)] = [medians[0], medians[1], medians[2]];
             let bars = [
                 (
                     "throughput >= 0.85x wrk",
@@ -386,7 +383,7 @@ pub fn load(root: &Path) -> Result<()> {
                 "peak RSS <= 32 MiB, +10% max",
                 if memory_met { "met" } else { "NOT met" }
             );
-            let server_ceiling = medians.iter().any(|m| m.server_busy_percent >= 90.0);
+            let server_ceiling = medians.iter().any(|(_, m)| m.server_busy_percent >= 90.0);
             if server_ceiling {
                 println!(
                     "  (the server was >= 90% busy: throughput there is capped by the target, CPU per request is the client's own cost)"
@@ -401,8 +398,8 @@ pub fn load(root: &Path) -> Result<()> {
     result
 }
 
-fn print_load_table(placement: Placement, medians: &[ToolMedians]) {
-    let wrk = medians[1];
+fn print_load_table(placement: Placement, medians: &[(LoadTool, LoadFigures)]) {
+    let (ours, wrk, oha) = (medians[0].1, medians[1].1, medians[2].1);
     println!(
         "\n{LOAD_CONNECTIONS} connections, {LOAD_SECONDS} s, {ROUNDS} interleaved rounds, one-thread hyper server, {}; medians:",
         placement.describe()
@@ -411,10 +408,10 @@ fn print_load_table(placement: Placement, medians: &[ToolMedians]) {
         "{:<12} {:>10} {:>9} {:>14} {:>9} {:>13} {:>12}",
         "tool", "req/s", "vs wrk", "CPU s/100k", "vs wrk", "peak RSS MiB", "server busy"
     );
-    for m in medians {
+    for (tool, m) in medians {
         println!(
             "{:<12} {:>10.0} {:>8.2}x {:>14.3} {:>8.2}x {:>13.1} {:>11.0}%",
-            m.tool,
+            tool.name(),
             m.requests_per_sec,
             m.requests_per_sec / wrk.requests_per_sec,
             m.cpu_per_100k,
@@ -425,8 +422,8 @@ fn print_load_table(placement: Placement, medians: &[ToolMedians]) {
     }
     println!(
         "vertex-perf / oha: throughput {:.2}x, CPU per request {:.2}x",
-        medians[0].requests_per_sec / medians[2].requests_per_sec,
-        medians[0].cpu_per_100k / medians[2].cpu_per_100k
+        ours.requests_per_sec / oha.requests_per_sec,
+        ours.cpu_per_100k / oha.cpu_per_100k
     );
 }
 
@@ -449,21 +446,16 @@ impl LoadTools {
         placement: Placement,
         url: &str,
         server: &mut ServerWatch,
-    ) -> Result<Vec<ToolMedians>> {
-        let mut figures: Vec<(&'static str, Vec<LoadFigures>)> = vec![
-            ("vertex-perf", Vec::new()),
-            ("wrk", Vec::new()),
-            ("oha", Vec::new()),
-        ];
+    ) -> Result<Vec<(LoadTool, LoadFigures)>> {
+        let mut figures: Vec<(LoadTool, Vec<LoadFigures>)> =
+            LoadTool::ALL.map(|tool| (tool, Vec::new())).into();
         for round in 1..=ROUNDS {
             for (tool, rounds) in &mut figures {
-                let figures = self.run_once(tool, placement, url, server)?;
+                let figures = self.run_once(*tool, placement, url, server)?;
                 eprintln!(
-                    "{} round {round} {tool}: {:.0} req/s, {:.3} CPU s per 100k, peak RSS {:.1} MiB, server busy {:.0}%",
-                    match placement {
-                        Placement::Pinned => "pinned",
-                        Placement::Shared => "shared",
-                    },
+                    "{} round {round} {}: {:.0} req/s, {:.3} CPU s per 100k, peak RSS {:.1} MiB, server busy {:.0}%",
+                    placement.name(),
+                    tool.name(),
                     figures.requests_per_sec,
                     figures.cpu_per_100k,
                     figures.max_rss_mib,
@@ -478,13 +470,13 @@ impl LoadTools {
                 let of = |field: fn(&LoadFigures) -> f64| {
                     median(&mut rounds.iter().map(field).collect::<Vec<_>>())
                 };
-                ToolMedians {
-                    tool,
+                let medians = LoadFigures {
                     requests_per_sec: of(|f| f.requests_per_sec),
                     cpu_per_100k: of(|f| f.cpu_per_100k),
                     max_rss_mib: of(|f| f.max_rss_mib),
                     server_busy_percent: of(|f| f.server_busy_percent),
-                }
+                };
+                (*tool, medians)
             })
             .collect())
     }
@@ -492,14 +484,14 @@ impl LoadTools {
     /// One run of `tool` for [`LOAD_SECONDS`] at [`LOAD_CONNECTIONS`].
     fn run_once(
         &self,
-        tool: &str,
+        tool: LoadTool,
         placement: Placement,
         url: &str,
         server: &mut ServerWatch,
     ) -> Result<LoadFigures> {
         let duration = format!("{LOAD_SECONDS}s");
         let mut command = match tool {
-            "vertex-perf" => {
+            LoadTool::VertexPerf => {
                 let mut command = placement.client(&self.vertex_perf);
                 command
                     .args([
@@ -516,7 +508,7 @@ impl LoadTools {
                     .env("CI", "1");
                 command
             }
-            "wrk" => {
+            LoadTool::Wrk => {
                 let mut command = placement.client(&self.wrk);
                 // One thread per core it may use.
                 let threads = match placement {
@@ -526,7 +518,7 @@ impl LoadTools {
                 command.args([threads, "-c", LOAD_CONNECTIONS, "-d", &duration, url]);
                 command
             }
-            _ => {
+            LoadTool::Oha => {
                 let mut command = placement.client(&self.oha);
                 command.args([
                     "-z",
@@ -543,15 +535,15 @@ impl LoadTools {
         };
         let (usage, server_busy_percent) = server.busy_during(|| measured(&mut command))?;
         let (requests, requests_per_sec) = match tool {
-            "vertex-perf" => (
+            LoadTool::VertexPerf => (
                 number_before(&usage.stdout, " requests in ")?,
                 number_before(&usage.stdout, " req/s")?,
             ),
-            "wrk" => (
+            LoadTool::Wrk => (
                 number_before(&usage.stdout, " requests in ")?,
                 number_after(&usage.stdout, "Requests/sec:")?,
             ),
-            _ => {
+            LoadTool::Oha => {
                 let json: serde_json::Value =
                     serde_json::from_str(&usage.stdout).context("oha's JSON output")?;
                 let rps = json["summary"]["requestsPerSec"]
@@ -615,13 +607,13 @@ fn ensure_wrk() -> Result<PathBuf> {
 }
 
 fn ensure_oha(root: &Path) -> Result<PathBuf> {
-    let bin = root.join("target/bench/oha/bin/oha");
+    let bin = crate::target_dir(root).join("bench/oha/bin/oha");
     if !bin.exists() {
         eprintln!("xtask: installing oha from crates.io into target/bench/oha (a few minutes)");
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let status = Command::new(cargo)
             .args(["install", "oha", "--locked", "--root"])
-            .arg(root.join("target/bench/oha"))
+            .arg(crate::target_dir(root).join("bench/oha"))
             .status()?;
         if !status.success() {
             bail!("cannot install oha");
@@ -775,25 +767,15 @@ fn dd_rate(source: &Path, dir: &Path) -> Result<f64> {
 /// `cargo xtask bench-storage`.
 pub fn storage(root: &Path) -> Result<()> {
     const SIZES: [u64; 2] = [1 << 20, 20 << 20];
-    crate::cargo(root, &["build", "--release", "-p", "vertex-perf"])?;
-    crate::cargo(
-        root,
-        &[
-            "build",
-            "--release",
-            "-p",
-            "storage-bench",
-            "--example",
-            "embedded_s3",
-        ],
-    )?;
+    let release = crate::build_release(root, &["vertex-perf"])?;
+    let embedded_s3 = crate::build_release_example(root, "storage-bench", "embedded_s3")?;
     let python = python_venv_with(root, "minio-venv", &["minio"])?;
     let script = root.join("benches/scripts/minio_client_throughput.py");
-    let scratch = root.join("target/bench/storage-runs");
+    let scratch = crate::target_dir(root).join("bench/storage-runs");
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch)?;
     let credentials_file = scratch.join("credentials");
-    let mut server = Command::new(root.join("target/release/examples/embedded_s3"))
+    let mut server = Command::new(embedded_s3)
         .arg(&credentials_file)
         .arg(scratch.join("s3-root"))
         .stdout(Stdio::piped())
@@ -808,7 +790,7 @@ pub fn storage(root: &Path) -> Result<()> {
         let credentials = std::fs::read_to_string(&credentials_file)?;
         let parts: Vec<&str> = credentials.split_whitespace().collect();
         let (endpoint, access, secret) = (parts[0], parts[1], parts[2]);
-        let vertex_perf = root.join("target/release/vertex-perf");
+        let vertex_perf = release.join("vertex-perf");
         let sizes_arg = "1MiB,20MiB";
         let mut ours: std::collections::BTreeMap<(u64, &str), Vec<f64>> =
             std::collections::BTreeMap::new();

@@ -115,6 +115,30 @@ pub(crate) fn cargo(root: &Path, args: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// Where cargo builds: `CARGO_TARGET_DIR`, or `target/` in the project.
+pub(crate) fn target_dir(root: &Path) -> PathBuf {
+    env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
+}
+
+/// Builds the binaries of `packages` in release; returns the release folder.
+pub(crate) fn build_release(root: &Path, packages: &[&str]) -> Result<PathBuf> {
+    let mut args = vec!["build", "--release"];
+    for package in packages {
+        args.extend(["-p", package]);
+    }
+    cargo(root, &args)?;
+    Ok(target_dir(root).join("release"))
+}
+
+/// Builds `package`'s example `example` in release; returns the executable.
+pub(crate) fn build_release_example(root: &Path, package: &str, example: &str) -> Result<PathBuf> {
+    cargo(
+        root,
+        &["build", "--release", "-p", package, "--example", example],
+    )?;
+    Ok(target_dir(root).join("release/examples").join(example))
+}
+
 fn project_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()

@@ -71,18 +71,7 @@ pub fn perf(root: &Path, args: &[String]) -> Result<u8> {
         args.iter()
             .any(|a| a == flag || a.starts_with(&format!("{flag}=")))
     };
-    crate::cargo(
-        root,
-        &[
-            "build",
-            "--release",
-            "-p",
-            "vertex-perf",
-            "-p",
-            "vertex-sim",
-        ],
-    )?;
-    let release = target_dir(root).join("release");
+    let release = crate::build_release(root, &["vertex-perf", "vertex-sim"])?;
     let vertex_perf = release.join("vertex-perf");
 
     let out = if has(&suite_args, "--out") {
@@ -138,10 +127,6 @@ pub fn perf(root: &Path, args: &[String]) -> Result<u8> {
     Ok(code)
 }
 
-fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
-}
-
 /// `<UTC yyyymmddThhmmssZ>-xtask<pid>`, like the suite's own run ids.
 fn run_folder_name() -> String {
     format!(
@@ -167,7 +152,7 @@ fn start_services(
     vertex_sim: &Path,
     faults: Option<String>,
 ) -> Result<Services> {
-    let work_dir = target_dir(root)
+    let work_dir = crate::target_dir(root)
         .join("perf")
         .join(format!("run-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work_dir);

@@ -685,55 +685,36 @@ mod tests {
 
     #[tokio::test]
     async fn failures_are_classified() {
-        // Closed before any byte of a response.
-        let addr = canned(vec![vec![]]).await;
-        let mut connection = connect(addr).await;
-        let failure = connection.exchange(&get(), false, false).await.unwrap_err();
-        assert_eq!(
-            failure.class,
-            ErrorClass::ConnectionReset,
-            "{}",
-            failure.message
-        );
-        assert!(
-            failure.message.contains("before responding"),
-            "{}",
-            failure.message
-        );
-
-        // Cut short in the body.
-        let addr = canned(vec![vec![
-            b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc",
-        ]])
-        .await;
-        let mut connection = connect(addr).await;
-        let failure = connection.exchange(&get(), false, false).await.unwrap_err();
-        assert_eq!(failure.class, ErrorClass::ConnectionReset);
-        assert!(!connection.is_usable(Instant::now()));
-
-        // Not HTTP.
-        let addr = canned(vec![vec![b"SSH-2.0-OpenSSH\r\n\r\n"]]).await;
-        let mut connection = connect(addr).await;
-        let failure = connection.exchange(&get(), false, false).await.unwrap_err();
-        assert_eq!(failure.class, ErrorClass::Other);
-        assert!(
-            failure.message.contains("malformed response"),
-            "{}",
-            failure.message
-        );
-
-        // A bad chunk.
-        let addr = canned(vec![vec![
-            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
-        ]])
-        .await;
-        let mut connection = connect(addr).await;
-        let failure = connection.exchange(&get(), false, false).await.unwrap_err();
-        assert!(
-            failure.message.contains("chunk size"),
-            "{}",
-            failure.message
-        );
+        let cases: [(&'static [u8], ErrorClass, &str); 4] = [
+            (b"", ErrorClass::ConnectionReset, "before responding"),
+            (
+                b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc",
+                ErrorClass::ConnectionReset,
+                "in the middle of the response body",
+            ),
+            (
+                b"SSH-2.0-OpenSSH\r\n\r\n",
+                ErrorClass::Other,
+                "malformed response",
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+                ErrorClass::Other,
+                "invalid chunk size",
+            ),
+        ];
+        for (response, class, message) in cases {
+            let pieces = if response.is_empty() {
+                vec![]
+            } else {
+                vec![response]
+            };
+            let mut connection = connect(canned(vec![pieces]).await).await;
+            let failure = connection.exchange(&get(), false, false).await.unwrap_err();
+            assert_eq!(failure.class, class, "{}", failure.message);
+            assert!(failure.message.contains(message), "{}", failure.message);
+            assert!(!connection.is_usable(Instant::now()), "{message}");
+        }
     }
 
     #[tokio::test]

@@ -24,14 +24,17 @@ fn closed(users: u32, iterations: u64) -> Executor {
 }
 
 async fn run_default(scenario: &Scenario, executor: &Executor) -> ScenarioReport {
-    run(
-        scenario,
-        executor,
-        &LoadOptions::default(),
-        RunControl::default(),
-    )
-    .await
-    .unwrap()
+    run_with(scenario, executor, &LoadOptions::default()).await
+}
+
+async fn run_with(
+    scenario: &Scenario,
+    executor: &Executor,
+    options: &LoadOptions,
+) -> ScenarioReport {
+    run(scenario, executor, options, RunControl::default())
+        .await
+        .unwrap()
 }
 
 fn count(report: &ScenarioReport, class: ErrorClass) -> u64 {
@@ -184,14 +187,7 @@ async fn every_error_class_comes_from_its_cause() {
         request_timeout: Duration::from_millis(200),
         ..LoadOptions::default()
     };
-    let slow = run(
-        &get(&server.url("/delay?ms=2000")),
-        &closed(2, 4),
-        &options,
-        RunControl::default(),
-    )
-    .await
-    .unwrap();
+    let slow = run_with(&get(&server.url("/delay?ms=2000")), &closed(2, 4), &options).await;
     assert_eq!(
         count(&slow, ErrorClass::RequestTimeout),
         4,
@@ -296,9 +292,7 @@ async fn https_with_a_self_signed_certificate_and_http2() {
         },
         ..LoadOptions::default()
     };
-    let report = run(&get(&url), &closed(2, 20), &options, RunControl::default())
-        .await
-        .unwrap();
+    let report = run_with(&get(&url), &closed(2, 20), &options).await;
     assert_eq!(report.successful_requests, 20, "{:?}", report.errors);
     assert_eq!(
         server
@@ -315,9 +309,7 @@ async fn https_with_a_self_signed_certificate_and_http2() {
         },
         ..LoadOptions::default()
     };
-    let report = run(&get(&url), &closed(2, 20), &options, RunControl::default())
-        .await
-        .unwrap();
+    let report = run_with(&get(&url), &closed(2, 20), &options).await;
     assert_eq!(report.successful_requests, 20, "{:?}", report.errors);
     assert_eq!(
         server
@@ -344,14 +336,7 @@ async fn http2_prior_knowledge_works() {
         http2_prior_knowledge: true,
         ..LoadOptions::default()
     };
-    let report = run(
-        &get(&server.url("/ok")),
-        &closed(4, 100),
-        &options,
-        RunControl::default(),
-    )
-    .await
-    .unwrap();
+    let report = run_with(&get(&server.url("/ok")), &closed(4, 100), &options).await;
     assert_eq!(report.successful_requests, 100);
     assert_eq!(
         server
@@ -412,14 +397,12 @@ async fn a_slow_chunked_body_is_read_whole_or_timed_out_mid_body() {
         request_timeout: Duration::from_millis(150),
         ..LoadOptions::default()
     };
-    let cut = run(
+    let cut = run_with(
         &get(&server.url("/slow-body?chunks=10&ms=50")),
         &closed(1, 2),
         &options,
-        RunControl::default(),
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(
         count(&cut, ErrorClass::RequestTimeout),
         2,
@@ -471,9 +454,7 @@ async fn the_timeout_counts_from_each_request_not_from_the_first() {
         ..LoadOptions::default()
     };
     let started = std::time::Instant::now();
-    let report = run(&scenario, &closed(1, 2), &options, RunControl::default())
-        .await
-        .unwrap();
+    let report = run_with(&scenario, &closed(1, 2), &options).await;
     let elapsed = started.elapsed();
     assert_eq!(report.successful_requests, 40, "{:?}", report.errors);
     assert_eq!(count(&report, ErrorClass::RequestTimeout), 2);

@@ -9,7 +9,7 @@ fn no_regression_exits_zero() {
         &fixture("baseline-suite.json"),
         &fixture("current-same-suite.json"),
     ]);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    run.assert_exit(0);
     assert!(
         run.stdout.lines().next().unwrap().starts_with("metric"),
         "{}",
@@ -30,7 +30,7 @@ fn a_thirty_percent_regression_exits_one() {
         &fixture("baseline-suite.json"),
         &fixture("current-regressed-suite.json"),
     ]);
-    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    run.assert_exit(1);
     let p95 = run
         .stdout
         .lines()

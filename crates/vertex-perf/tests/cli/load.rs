@@ -19,7 +19,7 @@ fn closed_run_writes_every_report() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    run.assert_exit(0);
     assert!(run.stdout.contains("200 requests in"), "{}", run.stdout);
     assert_eq!(server.requests(), 200);
 
@@ -86,7 +86,7 @@ fn open_rate_and_multipart_upload() {
         "--out",
         dir.path().join("run").to_str().unwrap(),
     ]);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    run.assert_exit(0);
     assert!(
         (45..=55).contains(&server.requests()),
         "{}",
@@ -122,7 +122,7 @@ fn a_failed_threshold_exits_one_and_refused_connections_are_counted() {
         "--out",
         dir.path().to_str().unwrap(),
     ]);
-    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    run.assert_exit(1);
     assert!(
         run.stdout.contains("fail: http.p95 < 1us"),
         "{}",
@@ -143,7 +143,7 @@ fn a_failed_threshold_exits_one_and_refused_connections_are_counted() {
         "--out",
         dir.path().to_str().unwrap(),
     ]);
-    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    run.assert_exit(1);
     assert!(run.stdout.contains("5 × connect refused"), "{}", run.stdout);
 }
 

@@ -38,7 +38,7 @@ fn writes_the_old_and_the_new_report() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    run.assert_exit(0);
     assert!(run.stdout.contains(&format!("pid {pid}")), "{}", run.stdout);
 
     let legacy: serde_json::Value = json_file(&out.join("performance_report.json"));

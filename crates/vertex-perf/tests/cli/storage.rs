@@ -14,7 +14,7 @@ fn default_plan_compares_local_and_embedded_s3() {
         "--out",
         dir.path().to_str().unwrap(),
     ]);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    run.assert_exit(0);
     assert!(
         run.stdout.contains("embedded-s3/local put 64.0KiB"),
         "{}",
@@ -148,11 +148,7 @@ fn through_the_service_is_a_backend_like_the_others() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert_eq!(
-        run.code, 0,
-        "stdout:\n{}\nstderr:\n{}",
-        run.stdout, run.stderr
-    );
+    run.assert_exit(0);
     let suite: serde_json::Value = json_file(&out.join("suite.json"));
     let storage = &suite["storage"];
     let service_gets: Vec<&serde_json::Value> = storage["results"]

@@ -189,11 +189,7 @@ fn clean_run_passes_and_writes_every_file() {
     let work = tempfile::tempdir().unwrap();
     let database = sim.dir.path().join("data/app_data.db");
     let (run, out) = run_suite(&sim, work.path(), &["--sqlite", database.to_str().unwrap()]);
-    assert_eq!(
-        run.code, 0,
-        "stdout:\n{}\nstderr:\n{}",
-        run.stdout, run.stderr
-    );
+    run.assert_exit(0);
     for name in EVERY_FILE {
         let text = read(&out, name);
         assert!(!text.contains(PASSWORD), "{name} holds the password");
@@ -279,11 +275,7 @@ fn a_leaking_server_fails_the_memory_verdict() {
     ));
     let work = tempfile::tempdir().unwrap();
     let (run, out) = run_suite(&sim, work.path(), &[]);
-    assert_eq!(
-        run.code, 1,
-        "stdout:\n{}\nstderr:\n{}",
-        run.stdout, run.stderr
-    );
+    run.assert_exit(1);
     let suite = suite_json(&out);
     assert_eq!(suite["memory"]["leak"]["verdict"], "fail");
     let failures = junit_failures(&out);
@@ -305,11 +297,7 @@ fn an_erroring_server_fails_the_load_verdict() {
     let sim = start_sim(Some(r#"{"error_rate":0.9,"route":"/admin/system-info"}"#));
     let work = tempfile::tempdir().unwrap();
     let (run, out) = run_suite(&sim, work.path(), &[]);
-    assert_eq!(
-        run.code, 1,
-        "stdout:\n{}\nstderr:\n{}",
-        run.stdout, run.stderr
-    );
+    run.assert_exit(1);
     let failures = junit_failures(&out);
     assert!(
         failures
@@ -338,11 +326,7 @@ fn a_target_that_is_down_is_a_setup_error_with_a_report() {
         ],
         &[],
     );
-    assert_eq!(
-        run.code, 2,
-        "stdout:\n{}\nstderr:\n{}",
-        run.stdout, run.stderr
-    );
+    run.assert_exit(2);
     assert!(run.stderr.contains("not healthy"), "{}", run.stderr);
     assert!(!run.stderr.contains("panicked"));
     let suite = suite_json(&out);

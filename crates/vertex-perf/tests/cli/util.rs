@@ -10,6 +10,17 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl Run {
+    /// Asserts the exit code, showing both streams when it is another.
+    pub fn assert_exit(&self, code: i32) {
+        assert_eq!(
+            self.code, code,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+    }
+}
+
 /// Runs `vertex-perf` with `args`.
 pub fn vertex_perf(args: &[&str]) -> Run {
     vertex_perf_with_env(args, &[])

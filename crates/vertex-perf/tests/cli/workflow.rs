@@ -18,7 +18,7 @@ fn passes_and_writes_the_old_report() {
         "--out",
         dir.path().to_str().unwrap(),
     ]);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    run.assert_exit(0);
     assert!(
         run.stdout.contains("cleanup: ") && run.stdout.contains("3 portraits, 3 clients deleted"),
         "{}",
@@ -68,7 +68,7 @@ fn a_failing_step_exits_one_with_its_reason() {
         "--out",
         dir.path().to_str().unwrap(),
     ]);
-    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    run.assert_exit(1);
     let line = run
         .stdout
         .lines()
@@ -131,7 +131,7 @@ fn load_runs_the_vertex_scenarios() {
         "--out",
         out,
     ]);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    run.assert_exit(0);
     assert!(run.stdout.contains("100 requests in"), "{}", run.stdout);
     let run = vertex_perf(&[
         "load",
@@ -146,7 +146,7 @@ fn load_runs_the_vertex_scenarios() {
         "--out",
         out,
     ]);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    run.assert_exit(0);
     assert!(run.stdout.contains("6 requests in"), "{}", run.stdout);
     assert!(!run.stderr.contains("could not delete"), "{}", run.stderr);
     let run = vertex_perf(&[
@@ -160,7 +160,7 @@ fn load_runs_the_vertex_scenarios() {
         "--out",
         out,
     ]);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    run.assert_exit(0);
     let run = vertex_perf(&[
         "load",
         "--url",

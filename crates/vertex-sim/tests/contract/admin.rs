@@ -1,9 +1,9 @@
 //! §6.7–§6.9: admin figures, legacy AR content, NFT markers, metrics.
 
-use reqwest::multipart::{Form, Part};
+use reqwest::multipart::Form;
 use serde_json::{Value, json};
 
-use crate::support::{TestSim, detail, jpeg};
+use crate::support::{TestSim, ar_form, detail};
 
 #[tokio::test]
 async fn admin_endpoints_have_their_shapes() {
@@ -47,39 +47,12 @@ async fn admin_endpoints_have_their_shapes() {
     );
 }
 
-fn ar_form(with_video: bool) -> Form {
-    let form = Form::new().part(
-        "image",
-        Part::bytes(jpeg(640, 480))
-            .file_name("a.jpg")
-            .mime_str("image/jpeg")
-            .unwrap(),
-    );
-    if with_video {
-        form.part(
-            "video",
-            Part::bytes(b"ar video".to_vec())
-                .file_name("a.mp4")
-                .mime_str("video/mp4")
-                .unwrap(),
-        )
-    } else {
-        form
-    }
-}
-
 #[tokio::test]
 async fn ar_content_upload_list_page_delete_and_rate_limit() {
     let sim = TestSim::start().await;
     let token = sim.admin_token().await;
-    let upload = |form: Form| {
-        sim.http
-            .post(sim.url("/ar/upload"))
-            .bearer_auth(&token)
-            .multipart(form)
-            .send()
-    };
-    let (status, body) = detail(upload(ar_form(true)).await.unwrap()).await;
+    let upload = |form: Form| sim.post_form(&token, "/ar/upload", form);
+    let (status, body) = detail(upload(ar_form(true)).await).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body.as_object().unwrap().keys().collect::<Vec<_>>(),
@@ -95,7 +68,7 @@ async fn ar_content_upload_list_page_delete_and_rate_limit() {
     let id = body["id"].as_str().unwrap().to_owned();
     assert_eq!(body["ar_url"], format!("{}/ar/{id}", sim.sim.base_url()));
 
-    let (status, missing) = detail(upload(ar_form(false)).await.unwrap()).await;
+    let (status, missing) = detail(upload(ar_form(false)).await).await;
     assert_eq!(
         (status, &missing["detail"][0]["loc"]),
         (422, &json!(["body", "video"]))
@@ -153,9 +126,9 @@ async fn ar_content_upload_list_page_delete_and_rate_limit() {
 
     // 10 per minute, counted before validation: 2 used, 8 more, then 429.
     for _ in 0..8 {
-        assert_eq!(upload(ar_form(false)).await.unwrap().status(), 422);
+        assert_eq!(upload(ar_form(false)).await.status(), 422);
     }
-    let limited = upload(ar_form(true)).await.unwrap();
+    let limited = upload(ar_form(true)).await;
     assert_eq!(limited.headers()["retry-after"], "60");
     assert_eq!(
         detail(limited).await,

@@ -107,15 +107,7 @@ async fn slow_and_cut_bodies() {
         sim.http.get(sim.url("/health")).send().await.unwrap(); // grow /metrics a little
     }
     let started = Instant::now();
-    let body = sim
-        .http
-        .get(sim.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let body = sim.fetch("/metrics").await;
     let expected = Duration::from_secs_f64(body.len() as f64 / (20.0 * 1024.0)) / 2;
     assert!(
         started.elapsed() >= expected,

@@ -1,10 +1,10 @@
 //! §5–§6.6: multipart rules, orders, videos, clients, portraits, the public page, storage.
 
-use reqwest::multipart::{Form, Part};
+use reqwest::multipart::Form;
 use serde_json::{Value, json};
 
 use crate::support::{
-    TestSim, detail, is_timestamp, is_uuid4, jpeg, order_form, public_path, sha256,
+    TestSim, detail, file_part, is_timestamp, is_uuid4, jpeg, order_form, public_path, sha256,
 };
 
 #[tokio::test]
@@ -13,19 +13,8 @@ async fn order_shape_client_reuse_and_verbatim_storage() {
     let token = sim.admin_token().await;
     let image = jpeg(800, 600);
     let video = b"Video content for Ivan".to_vec();
-    let response = sim
-        .http
-        .post(sim.url("/orders/create"))
-        .bearer_auth(&token)
-        .multipart(order_form(
-            "+79991112233",
-            "Иван Петров",
-            image.clone(),
-            video.clone(),
-        ))
-        .send()
-        .await
-        .unwrap();
+    let form = order_form("+79991112233", "Иван Петров", image.clone(), video.clone());
+    let response = sim.post_form(&token, "/orders/create", form).await;
     assert_eq!(response.status(), 200);
     let order: Value = response.json().await.unwrap();
     let (client, portrait, first_video) = (&order["client"], &order["portrait"], &order["video"]);
@@ -81,15 +70,7 @@ async fn order_shape_client_reuse_and_verbatim_storage() {
         (first_video["video_path"].as_str().unwrap(), &video),
     ] {
         let public = public_path(path);
-        let body = sim
-            .http
-            .get(sim.url(&public))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
+        let body = sim.fetch(&public).await;
         assert_eq!(sha256(&body), sha256(sent), "{public} is stored verbatim");
     }
     let preview = sim
@@ -104,14 +85,8 @@ async fn order_shape_client_reuse_and_verbatim_storage() {
     let preview = image::load_from_memory(&preview.bytes().await.unwrap()).unwrap();
     assert_eq!((preview.width(), preview.height()), (200, 200));
     let fset = sim
-        .http
-        .get(sim.url(&format!("/storage/nft_markers/{pid}/{pid}.fset")))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+        .fetch(&format!("/storage/nft_markers/{pid}/{pid}.fset"))
+        .await;
     assert!(fset.starts_with(b"ARJS"));
 
     // Same phone: the client is reused and its name is not updated.
@@ -132,15 +107,9 @@ fn base64_decode(text: &str) -> Vec<u8> {
 async fn multipart_rules() {
     let sim = TestSim::start().await;
     let token = sim.admin_token().await;
-    let post = |form: Form| {
-        sim.http
-            .post(sim.url("/orders/create"))
-            .bearer_auth(&token)
-            .multipart(form)
-            .send()
-    };
+    let post = |form: Form| sim.post_form(&token, "/orders/create", form);
 
-    let (status, body) = detail(post(Form::new().text("phone", "")).await.unwrap()).await;
+    let (status, body) = detail(post(Form::new().text("phone", "")).await).await;
     assert_eq!(status, 422);
     let locs: Vec<&Value> = body["detail"]
         .as_array()
@@ -169,14 +138,8 @@ async fn multipart_rules() {
         .text("phone", "+1")
         .text("name", "n")
         .text("image", "not a file")
-        .part(
-            "video",
-            Part::bytes(b"v".to_vec())
-                .file_name("v.mp4")
-                .mime_str("video/mp4")
-                .unwrap(),
-        );
-    let (status, body) = detail(post(no_filename).await.unwrap()).await;
+        .part("video", file_part(b"v".to_vec(), "v.mp4", "video/mp4"));
+    let (status, body) = detail(post(no_filename).await).await;
     assert_eq!(
         (status, &body["detail"][0]["loc"]),
         (422, &json!(["body", "image"]))
@@ -185,43 +148,22 @@ async fn multipart_rules() {
     let wrong_image_type = Form::new()
         .text("phone", "+2")
         .text("name", "n")
-        .part(
-            "image",
-            Part::bytes(jpeg(800, 600))
-                .file_name("p.jpg")
-                .mime_str("text/plain")
-                .unwrap(),
-        )
-        .part(
-            "video",
-            Part::bytes(b"v".to_vec())
-                .file_name("v.mp4")
-                .mime_str("text/plain")
-                .unwrap(),
-        );
+        .part("image", file_part(jpeg(800, 600), "p.jpg", "text/plain"))
+        .part("video", file_part(b"v".to_vec(), "v.mp4", "text/plain"));
     assert_eq!(
-        detail(post(wrong_image_type).await.unwrap()).await,
+        detail(post(wrong_image_type).await).await,
         (400, json!({"detail": "Invalid image file"}))
     );
     let wrong_video_type = Form::new()
         .text("phone", "+2")
         .text("name", "n")
-        .part(
-            "image",
-            Part::bytes(jpeg(800, 600))
-                .file_name("p.jpg")
-                .mime_str("image/jpeg")
-                .unwrap(),
-        )
+        .part("image", file_part(jpeg(800, 600), "p.jpg", "image/jpeg"))
         .part(
             "video",
-            Part::bytes(b"v".to_vec())
-                .file_name("v.mp4")
-                .mime_str("application/octet-stream")
-                .unwrap(),
+            file_part(b"v".to_vec(), "v.mp4", "application/octet-stream"),
         );
     assert_eq!(
-        detail(post(wrong_video_type).await.unwrap()).await,
+        detail(post(wrong_video_type).await).await,
         (400, json!({"detail": "Invalid video file"}))
     );
 
@@ -233,8 +175,7 @@ async fn multipart_rules() {
         jpeg(300, 300),
         b"v".to_vec(),
     ))
-    .await
-    .unwrap();
+    .await;
     assert_eq!(small.status(), 500);
     assert!(
         small.headers()["content-type"]
@@ -260,20 +201,13 @@ async fn multipart_rules() {
         vec![7; 1000],
         b"v".to_vec(),
     ))
-    .await
-    .unwrap();
+    .await;
     assert_eq!(garbage.status(), 500);
 
     let strict = TestSim::start_with(|c| c.strict_errors = true).await;
     let token = strict.admin_token().await;
-    let response = strict
-        .http
-        .post(strict.url("/orders/create"))
-        .bearer_auth(&token)
-        .multipart(order_form("+1", "n", jpeg(300, 300), b"v".to_vec()))
-        .send()
-        .await
-        .unwrap();
+    let form = order_form("+1", "n", jpeg(300, 300), b"v".to_vec());
+    let response = strict.post_form(&token, "/orders/create", form).await;
     let (status, body) = detail(response).await;
     assert_eq!(
         (status, &body["detail"][0]["loc"]),
@@ -289,29 +223,21 @@ async fn videos_add_list_activate_delete() {
     let pid = order["portrait"]["id"].as_str().unwrap().to_owned();
     let first = order["video"]["id"].as_str().unwrap().to_owned();
     let add = |portrait_id: String, mime: &'static str| {
-        let form = Form::new().text("portrait_id", portrait_id).part(
-            "video",
-            Part::bytes(b"second video".to_vec())
-                .file_name("2.mp4")
-                .mime_str(mime)
-                .unwrap(),
-        );
-        sim.http
-            .post(sim.url("/videos/add"))
-            .bearer_auth(&token)
-            .multipart(form)
-            .send()
+        let form = Form::new()
+            .text("portrait_id", portrait_id)
+            .part("video", file_part(b"second video".to_vec(), "2.mp4", mime));
+        sim.post_form(&token, "/videos/add", form)
     };
     assert_eq!(
-        detail(add("no-such".into(), "image/png").await.unwrap()).await,
+        detail(add("no-such".into(), "image/png").await).await,
         (400, json!({"detail": "Invalid video file"})),
         "type before lookup"
     );
     assert_eq!(
-        detail(add("no-such".into(), "video/mp4").await.unwrap()).await,
+        detail(add("no-such".into(), "video/mp4").await).await,
         (404, json!({"detail": "Portrait not found"}))
     );
-    let (status, second) = detail(add(pid.clone(), "video/mp4").await.unwrap()).await;
+    let (status, second) = detail(add(pid.clone(), "video/mp4").await).await;
     assert_eq!(status, 200);
     assert_eq!(second["is_active"], false);
     assert!(
@@ -593,20 +519,10 @@ async fn portraits_details_public_page_and_delete() {
     );
 
     // With a second video, deleting the active one is allowed and leaves no active video.
-    let form = Form::new().text("portrait_id", pid.clone()).part(
-        "video",
-        Part::bytes(b"2".to_vec())
-            .file_name("2.mp4")
-            .mime_str("video/mp4")
-            .unwrap(),
-    );
-    sim.http
-        .post(sim.url("/videos/add"))
-        .bearer_auth(&token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let form = Form::new()
+        .text("portrait_id", pid.clone())
+        .part("video", file_part(b"2".to_vec(), "2.mp4", "video/mp4"));
+    sim.post_form(&token, "/videos/add", form).await;
     let first_video = order["video"]["id"].as_str().unwrap();
     assert_eq!(
         sim.http

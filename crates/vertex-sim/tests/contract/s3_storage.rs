@@ -1,10 +1,10 @@
 //! The storage-dependent contract with files in S3 instead of a local directory: moto (a
 //! second S3 implementation, started by `.ci/run` and named by `VERTEX_PERF_MOTO_ENDPOINT`).
 
-use reqwest::multipart::{Form, Part};
+use reqwest::multipart::Form;
 use serde_json::Value;
 
-use crate::support::{TestSim, detail, jpeg, order_form, public_path, sha256};
+use crate::support::{TestSim, ar_form, detail, file_part, jpeg, order_form, public_path, sha256};
 
 #[tokio::test]
 async fn orders_videos_ar_and_admin_with_files_in_s3() {
@@ -28,19 +28,8 @@ async fn orders_videos_ar_and_admin_with_files_in_s3() {
     let token = sim.admin_token().await;
 
     let (image, video) = (jpeg(800, 600), b"video stored in s3".to_vec());
-    let response = sim
-        .http
-        .post(sim.url("/orders/create"))
-        .bearer_auth(&token)
-        .multipart(order_form(
-            "+79990001122",
-            "S3",
-            image.clone(),
-            video.clone(),
-        ))
-        .send()
-        .await
-        .unwrap();
+    let form = order_form("+79990001122", "S3", image.clone(), video.clone());
+    let response = sim.post_form(&token, "/orders/create", form).await;
     assert_eq!(response.status(), 200);
     let order: Value = response.json().await.unwrap();
     for (path, sent) in [
@@ -48,15 +37,7 @@ async fn orders_videos_ar_and_admin_with_files_in_s3() {
         (order["video"]["video_path"].as_str().unwrap(), &video),
     ] {
         let public = public_path(path);
-        let body = sim
-            .http
-            .get(sim.url(&public))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
+        let body = sim.fetch(&public).await;
         assert_eq!(
             sha256(&body),
             sha256(sent),
@@ -64,37 +45,17 @@ async fn orders_videos_ar_and_admin_with_files_in_s3() {
         );
     }
     let pid = order["portrait"]["id"].as_str().unwrap();
-    let form = Form::new().text("portrait_id", pid.to_owned()).part(
-        "video",
-        Part::bytes(b"second".to_vec())
-            .file_name("2.mp4")
-            .mime_str("video/mp4")
-            .unwrap(),
-    );
+    let form = Form::new()
+        .text("portrait_id", pid.to_owned())
+        .part("video", file_part(b"second".to_vec(), "2.mp4", "video/mp4"));
     let added: Value = sim
-        .http
-        .post(sim.url("/videos/add"))
-        .bearer_auth(&token)
-        .multipart(form)
-        .send()
+        .post_form(&token, "/videos/add", form)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     let public = public_path(added["video_path"].as_str().unwrap());
-    assert_eq!(
-        sim.http
-            .get(sim.url(&public))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap()
-            .as_ref(),
-        b"second"
-    );
+    assert_eq!(sim.fetch(&public).await.as_ref(), b"second");
     assert_eq!(
         sim.http
             .get(sim.url(&format!("/portrait/{pid}")))
@@ -112,29 +73,9 @@ async fn orders_videos_ar_and_admin_with_files_in_s3() {
         "{storage}"
     );
 
-    let form = Form::new()
-        .part(
-            "image",
-            Part::bytes(jpeg(640, 480))
-                .file_name("a.jpg")
-                .mime_str("image/jpeg")
-                .unwrap(),
-        )
-        .part(
-            "video",
-            Part::bytes(b"ar".to_vec())
-                .file_name("a.mp4")
-                .mime_str("video/mp4")
-                .unwrap(),
-        );
     let ar: Value = sim
-        .http
-        .post(sim.url("/ar/upload"))
-        .bearer_auth(&token)
-        .multipart(form)
-        .send()
+        .post_form(&token, "/ar/upload", ar_form(true))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

@@ -66,6 +66,29 @@ impl TestSim {
             .to_owned()
     }
 
+    /// `POST path` with a multipart `form`, as `token`.
+    pub async fn post_form(&self, token: &str, path: &str, form: Form) -> Response {
+        self.http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The body of an unauthenticated `GET path` (a public `/storage/...` file).
+    pub async fn fetch(&self, path: &str) -> bytes::Bytes {
+        self.http
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+    }
+
     pub async fn get(&self, token: &str, path: &str) -> Response {
         self.http
             .get(self.url(path))
@@ -77,19 +100,8 @@ impl TestSim {
 
     /// Creates an order with an 800×600 JPEG and a small video; returns the response JSON.
     pub async fn order(&self, token: &str, phone: &str, name: &str) -> Value {
-        let response = self
-            .http
-            .post(self.url("/orders/create"))
-            .bearer_auth(token)
-            .multipart(order_form(
-                phone,
-                name,
-                jpeg(800, 600),
-                b"fake video".to_vec(),
-            ))
-            .send()
-            .await
-            .unwrap();
+        let form = order_form(phone, name, jpeg(800, 600), b"fake video".to_vec());
+        let response = self.post_form(token, "/orders/create", form).await;
         assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
         response.json().await.unwrap()
     }
@@ -99,20 +111,29 @@ pub fn order_form(phone: &str, name: &str, image: Vec<u8>, video: Vec<u8>) -> Fo
     Form::new()
         .text("phone", phone.to_owned())
         .text("name", name.to_owned())
-        .part(
-            "image",
-            Part::bytes(image)
-                .file_name("portrait.jpg")
-                .mime_str("image/jpeg")
-                .unwrap(),
-        )
-        .part(
+        .part("image", file_part(image, "portrait.jpg", "image/jpeg"))
+        .part("video", file_part(video, "video.mp4", "video/mp4"))
+}
+
+/// The `/ar/upload` form: a 640×480 JPEG and, optionally, a small video.
+pub fn ar_form(with_video: bool) -> Form {
+    let form = Form::new().part("image", file_part(jpeg(640, 480), "a.jpg", "image/jpeg"));
+    if with_video {
+        form.part(
             "video",
-            Part::bytes(video)
-                .file_name("video.mp4")
-                .mime_str("video/mp4")
-                .unwrap(),
+            file_part(b"ar video".to_vec(), "a.mp4", "video/mp4"),
         )
+    } else {
+        form
+    }
+}
+
+/// A file part with a name and a content type.
+pub fn file_part(bytes: Vec<u8>, file_name: &str, content_type: &str) -> Part {
+    Part::bytes(bytes)
+        .file_name(file_name.to_owned())
+        .mime_str(content_type)
+        .unwrap()
 }
 
 /// A JPEG of `width`×`height` with a gradient, so it is not trivially compressible.
