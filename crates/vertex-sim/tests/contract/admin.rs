@@ -120,7 +120,7 @@ async fn ar_content_upload_list_page_delete_and_rate_limit() {
         (id.as_str(), 1)
     );
     assert_eq!(
-        detail(sim.http.get(sim.url("/ar/nope")).send().await.unwrap()).await,
+        detail(sim.public_get("/ar/nope").await).await,
         (404, json!({"detail": "AR content not found"}))
     );
 
@@ -166,7 +166,7 @@ async fn nft_marker_list_and_metrics() {
         "hyphen vs underscore: empty, as in the service"
     );
     for _ in 0..3 {
-        sim.http.get(sim.url("/health")).send().await.unwrap();
+        sim.public_get("/health").await;
     }
     let metrics = sim
         .http

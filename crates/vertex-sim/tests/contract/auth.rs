@@ -8,21 +8,21 @@ use crate::support::{TestSim, detail};
 #[tokio::test]
 async fn health_version_root_and_unknown_routes() {
     let sim = TestSim::start().await;
-    let (status, body) = detail(sim.http.get(sim.url("/health")).send().await.unwrap()).await;
+    let (status, body) = detail(sim.public_get("/health").await).await;
     assert_eq!(
         (status, body),
         (200, json!({"status": "healthy", "version": "1.2.0"}))
     );
     assert_eq!(
-        detail(sim.http.get(sim.url("/version")).send().await.unwrap()).await,
+        detail(sim.public_get("/version").await).await,
         (200, json!({"version": "1.2.0"}))
     );
     assert_eq!(
-        detail(sim.http.get(sim.url("/")).send().await.unwrap()).await,
+        detail(sim.public_get("/").await).await,
         (200, json!({"Hello": "Vertex AR (Simplified)"}))
     );
     assert_eq!(
-        detail(sim.http.get(sim.url("/nope")).send().await.unwrap()).await,
+        detail(sim.public_get("/nope").await).await,
         (404, json!({"detail": "Not Found"}))
     );
     assert_eq!(
@@ -108,7 +108,7 @@ async fn register_login_logout() {
 async fn auth_failure_matrix() {
     let sim = TestSim::start().await;
     sim.admin_token().await;
-    let response = sim.http.get(sim.url("/clients/list")).send().await.unwrap();
+    let response = sim.public_get("/clients/list").await;
     assert_eq!(response.headers()["www-authenticate"], "Bearer");
     assert_eq!(
         detail(response).await,

@@ -20,7 +20,7 @@ async fn set_faults(sim: &TestSim, faults: Value) {
 
 async fn timed(sim: &TestSim, path: &str) -> Duration {
     let started = Instant::now();
-    sim.http.get(sim.url(path)).send().await.unwrap();
+    sim.public_get(path).await;
     started.elapsed()
 }
 
@@ -79,16 +79,9 @@ async fn leak_keeps_memory_per_request() {
     })
     .await;
     for _ in 0..10 {
-        sim.http.get(sim.url("/health")).send().await.unwrap();
+        sim.public_get("/health").await;
     }
-    let (_, state) = detail(
-        sim.http
-            .get(sim.url("/__control/faults"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, state) = detail(sim.public_get("/__control/faults").await).await;
     assert_eq!(state["leaked_bytes"], 10 * 64 * 1024);
 }
 
@@ -104,7 +97,7 @@ async fn slow_and_cut_bodies() {
     })
     .await;
     for _ in 0..200 {
-        sim.http.get(sim.url("/health")).send().await.unwrap(); // grow /metrics a little
+        sim.public_get("/health").await; // grow /metrics a little
     }
     let started = Instant::now();
     let body = sim.fetch("/metrics").await;

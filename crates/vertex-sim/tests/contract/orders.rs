@@ -485,12 +485,7 @@ async fn portraits_details_public_page_and_delete() {
     );
 
     for expected_views in 1..=2 {
-        let page = sim
-            .http
-            .get(sim.url(&format!("/portrait/{pid}")))
-            .send()
-            .await
-            .unwrap();
+        let page = sim.public_get(&format!("/portrait/{pid}")).await;
         assert_eq!(page.status(), 200);
         assert!(
             page.headers()["content-type"]
@@ -507,14 +502,7 @@ async fn portraits_details_public_page_and_delete() {
         assert_eq!(details["portrait"]["view_count"], expected_views);
     }
     assert_eq!(
-        detail(
-            sim.http
-                .get(sim.url("/portrait/nope"))
-                .send()
-                .await
-                .unwrap()
-        )
-        .await,
+        detail(sim.public_get("/portrait/nope").await).await,
         (404, json!({"detail": "Portrait not found"}))
     );
 
@@ -525,12 +513,8 @@ async fn portraits_details_public_page_and_delete() {
     sim.post_form(&token, "/videos/add", form).await;
     let first_video = order["video"]["id"].as_str().unwrap();
     assert_eq!(
-        sim.http
-            .delete(sim.url(&format!("/videos/{first_video}")))
-            .bearer_auth(&token)
-            .send()
+        sim.delete(&token, &format!("/videos/{first_video}"))
             .await
-            .unwrap()
             .status(),
         200
     );

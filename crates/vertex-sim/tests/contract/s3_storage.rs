@@ -57,12 +57,7 @@ async fn orders_videos_ar_and_admin_with_files_in_s3() {
     let public = public_path(added["video_path"].as_str().unwrap());
     assert_eq!(sim.fetch(&public).await.as_ref(), b"second");
     assert_eq!(
-        sim.http
-            .get(sim.url(&format!("/portrait/{pid}")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        sim.public_get(&format!("/portrait/{pid}")).await.status(),
         200
     );
 
@@ -80,33 +75,11 @@ async fn orders_videos_ar_and_admin_with_files_in_s3() {
         .await
         .unwrap();
     let image_public = public_path(ar["image_path"].as_str().unwrap());
-    assert_eq!(
-        sim.http
-            .get(sim.url(&image_public))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(sim.public_get(&image_public).await.status(), 200);
     let id = ar["id"].as_str().unwrap();
+    assert_eq!(sim.delete(&token, &format!("/ar/{id}")).await.status(), 200);
     assert_eq!(
-        sim.http
-            .delete(sim.url(&format!("/ar/{id}")))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    assert_eq!(
-        sim.http
-            .get(sim.url(&image_public))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        sim.public_get(&image_public).await.status(),
         404,
         "the AR directory is gone from S3"
     );

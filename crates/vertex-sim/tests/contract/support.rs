@@ -77,14 +77,21 @@ impl TestSim {
             .unwrap()
     }
 
-    /// The body of an unauthenticated `GET path` (a public `/storage/...` file).
+    /// An unauthenticated `GET path` (a public page or `/storage/...` file).
+    pub async fn public_get(&self, path: &str) -> Response {
+        self.http.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// The body of [`TestSim::public_get`].
     pub async fn fetch(&self, path: &str) -> bytes::Bytes {
+        self.public_get(path).await.bytes().await.unwrap()
+    }
+
+    pub async fn delete(&self, token: &str, path: &str) -> Response {
         self.http
-            .get(self.url(path))
+            .delete(self.url(path))
+            .bearer_auth(token)
             .send()
-            .await
-            .unwrap()
-            .bytes()
             .await
             .unwrap()
     }
