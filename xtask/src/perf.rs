@@ -3,9 +3,14 @@
 //! processes, so the sampler watches real server pids; runs `vertex-perf suite`; stops what
 //! it started, also on failure and Ctrl-C; exits with the suite's code.
 //!
-//! Flags of its own: `--save-baseline` (copy a passing run to `reports/baseline/`) and
-//! `--sim-faults JSON` (start vertex-sim with these faults, to see a failing run). Every
-//! other flag goes to `vertex-perf suite`.
+//! Baselines: every run is compared with the history of earlier passing runs of the same
+//! target in `reports/history/<target>/` (git-ignored; GitLab caches it, see docs/ci.md) and,
+//! when it passes, recorded there. A fresh checkout has no history, so its first runs are
+//! judged by thresholds alone; the embedded stand-in and an external `--target` keep separate
+//! histories, so neither is compared with the other.
+//!
+//! Flags of its own: `--sim-faults JSON` (start vertex-sim with these faults, to see a
+//! failing run). Every other flag goes to `vertex-perf suite`.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -51,12 +56,13 @@ impl Drop for Started {
 /// Runs the main job; returns the suite's exit code.
 pub fn perf(root: &Path, args: &[String]) -> Result<u8> {
     let mut suite_args: Vec<String> = Vec::new();
-    let mut save_baseline = false;
     let mut sim_faults = None;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
-            "--save-baseline" => save_baseline = true,
+            "--save-baseline" => bail!(
+                "--save-baseline is gone: passing runs are recorded in reports/history/ and later runs compare with them"
+            ),
             "--sim-faults" => {
                 sim_faults = Some(
                     rest.next()
@@ -82,10 +88,25 @@ pub fn perf(root: &Path, args: &[String]) -> Result<u8> {
         suite_args.push(folder.display().to_string());
         Some(folder)
     };
-    let baseline = root.join("reports/baseline");
-    if !has(&suite_args, "--baseline") && baseline.join("suite.json").is_file() && !save_baseline {
+    let target = suite_args
+        .iter()
+        .position(|a| a == "--target")
+        .and_then(|i| suite_args.get(i + 1))
+        .cloned();
+    let history = root
+        .join("reports/history")
+        .join(history_name(target.as_deref()));
+    if target.is_none() && !has(&suite_args, "--target-name") {
+        suite_args.push("--target-name".to_owned());
+        suite_args.push(EMBEDDED_TARGET_NAME.to_owned());
+    }
+    if !has(&suite_args, "--baseline") {
         suite_args.push("--baseline".to_owned());
-        suite_args.push(baseline.display().to_string());
+        suite_args.push(history.display().to_string());
+    }
+    if !has(&suite_args, "--record-history") {
+        suite_args.push("--record-history".to_owned());
+        suite_args.push(history.display().to_string());
     }
 
     let mut env: Vec<(String, OsString)> = Vec::new();
@@ -115,16 +136,28 @@ pub fn perf(root: &Path, args: &[String]) -> Result<u8> {
     let code = status.code().map_or(130, |c| u8::try_from(c).unwrap_or(2));
     if let Some(folder) = &out {
         eprintln!("xtask: run folder {}", folder.display());
-        if save_baseline {
-            if code == 0 {
-                refresh_baseline(folder, &baseline)?;
-                eprintln!("xtask: baseline refreshed in {}", baseline.display());
-            } else {
-                eprintln!("xtask: the run did not pass (exit {code}); baseline left as it was");
-            }
-        }
     }
     Ok(code)
+}
+
+/// The identity name of the stand-in this job starts.
+const EMBEDDED_TARGET_NAME: &str = "vertex-sim (embedded)";
+
+/// The history folder's name for a target: `vertex-sim` for the embedded stand-in, the
+/// URL's host and port (punctuation as `_`) for an external one.
+fn history_name(target: Option<&str>) -> String {
+    let Some(url) = target else {
+        return "vertex-sim".to_owned();
+    };
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?']).next().unwrap_or(rest);
+    let authority = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    authority
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
 }
 
 /// `<UTC yyyymmddThhmmssZ>-xtask<pid>`, like the suite's own run ids.
@@ -253,15 +286,17 @@ fn wait_for_file(path: &Path, started: &mut Started, name: &str) -> Result<Strin
     }
 }
 
-/// Replaces `reports/baseline/` with the run's `suite.json` and `summary.md`.
-fn refresh_baseline(run: &Path, baseline: &Path) -> Result<()> {
-    std::fs::create_dir_all(baseline)
-        .with_context(|| format!("cannot create `{}`", baseline.display()))?;
-    for name in ["suite.json", "summary.md"] {
-        let temp = baseline.join(format!(".{name}.tmp"));
-        std::fs::copy(run.join(name), &temp)
-            .with_context(|| format!("cannot copy {name} to `{}`", baseline.display()))?;
-        std::fs::rename(&temp, baseline.join(name))?;
+#[cfg(test)]
+mod tests {
+    use super::history_name;
+
+    #[test]
+    fn the_stand_in_and_external_targets_keep_separate_histories() {
+        assert_eq!(history_name(None), "vertex-sim");
+        assert_eq!(
+            history_name(Some("http://admin:pw@127.0.0.1:8000/api")),
+            "127_0_0_1_8000"
+        );
+        assert_eq!(history_name(Some("http://[::1]:9000")), "___1__9000");
     }
-    Ok(())
 }

@@ -7,10 +7,12 @@ use std::sync::Arc;
 /// A user check on a response body: `Err(reason)` fails the request as `check_failed`.
 pub type BodyCheck = Arc<dyn Fn(&[u8]) -> Result<(), String> + Send + Sync>;
 
-/// Expected statuses and an optional body check. The default accepts any 2xx.
+/// Expected statuses, an optional content type and an optional body check. The default
+/// accepts any 2xx. A request is a success only when every part holds.
 #[derive(Clone)]
 pub struct Check {
     statuses: Vec<RangeInclusive<u16>>,
+    content_type: Option<Arc<str>>,
     body: Option<BodyCheck>,
 }
 
@@ -19,6 +21,7 @@ impl Check {
     pub fn success() -> Check {
         Check {
             statuses: vec![200..=299],
+            content_type: None,
             body: None,
         }
     }
@@ -27,8 +30,24 @@ impl Check {
     pub fn statuses(statuses: &[u16]) -> Check {
         Check {
             statuses: statuses.iter().map(|&s| s..=s).collect(),
+            content_type: None,
             body: None,
         }
+    }
+
+    /// Requires the `Content-Type` of an accepted response to contain `fragment`
+    /// (case-insensitive), e.g. `json`: an HTML error page served with 200 then fails as
+    /// `check_failed`.
+    #[must_use]
+    pub fn content_type(mut self, fragment: &str) -> Check {
+        self.content_type = Some(Arc::from(fragment.to_ascii_lowercase()));
+        self
+    }
+
+    /// The contract of a JSON endpoint: a JSON content type and a body that parses.
+    #[must_use]
+    pub fn json() -> Check {
+        Check::success().content_type("json").json_body()
     }
 
     /// Adds a body check (the body is then kept in memory for the check).
@@ -59,6 +78,27 @@ impl Check {
         self.body.is_some()
     }
 
+    pub(crate) fn needs_headers(&self) -> bool {
+        self.content_type.is_some()
+    }
+
+    /// Checks the content type (when one is required) against the response's header.
+    pub(crate) fn check_content_type(&self, content_type: Option<&str>) -> Result<(), String> {
+        match &self.content_type {
+            None => Ok(()),
+            Some(expected) => {
+                let got = content_type.unwrap_or("");
+                if got.to_ascii_lowercase().contains(&**expected) {
+                    Ok(())
+                } else if got.is_empty() {
+                    Err(format!("expected a `{expected}` content type, got none"))
+                } else {
+                    Err(format!("expected a `{expected}` content type, got `{got}`"))
+                }
+            }
+        }
+    }
+
     pub(crate) fn check_body(&self, body: &[u8]) -> Result<(), String> {
         self.body.as_ref().map_or(Ok(()), |check| check(body))
     }
@@ -74,6 +114,7 @@ impl fmt::Debug for Check {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Check")
             .field("statuses", &self.statuses)
+            .field("content_type", &self.content_type)
             .field("body", &self.body.as_ref().map(|_| "<fn>"))
             .finish()
     }

@@ -161,8 +161,9 @@ impl Client {
         template: &RequestTemplate,
         check: &Check,
         intended: Option<Instant>,
-    ) -> bool {
-        let result = self
+    ) {
+        // Recorded, with its check, inside `execute`; nothing more to do with the result.
+        let _ = self
             .execute(
                 Call {
                     origin: &template.target.origin,
@@ -170,7 +171,7 @@ impl Client {
                     intended,
                     check,
                     keep_body: check.needs_body(),
-                    keep_headers: false,
+                    keep_headers: check.needs_headers(),
                     is_check: true,
                 },
                 &Outgoing {
@@ -182,7 +183,6 @@ impl Client {
                 },
             )
             .await;
-        result.is_ok_and(|sent| check.accepts_status(sent.status))
     }
 
     pub(crate) async fn record(&mut self, event: Event) {
@@ -257,8 +257,18 @@ impl Client {
                     message,
                 }
             }
-            Ok(sent) => match sent.body.as_deref().map(|body| check.check_body(body)) {
-                Some(Err(reason)) => {
+            Ok(sent) => match check
+                .check_content_type(
+                    sent.headers
+                        .get(http::header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok()),
+                )
+                .and_then(|()| {
+                    sent.body
+                        .as_deref()
+                        .map_or(Ok(()), |body| check.check_body(body))
+                }) {
+                Err(reason) => {
                     let message = self
                         .batcher
                         .wants_message(ErrorClass::CheckFailed)
@@ -269,7 +279,7 @@ impl Client {
                         message,
                     }
                 }
-                _ => Outcome::Success {
+                Ok(()) => Outcome::Success {
                     status: sent.status,
                 },
             },

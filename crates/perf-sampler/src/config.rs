@@ -29,6 +29,20 @@ pub struct LeakThresholds {
     /// Start of the series dropped before fitting. `None`: 10 % of the run, at least two
     /// intervals.
     pub warmup: Option<Duration>,
+    /// Whether the workload over the fitted window was steady; a trend over changing work
+    /// (phases of uploads, then reads, then idle) is no leak evidence, so such a check is
+    /// inconclusive instead of judging.
+    pub workload: Workload,
+}
+
+/// The workload behind a leak fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workload {
+    /// The same work throughout (identical cycles, a constant load): the fit judges.
+    Steady,
+    /// The work changed over the window, for the reason given: the fit is reported but
+    /// does not judge.
+    Varying(&'static str),
 }
 
 impl Default for LeakThresholds {
@@ -37,6 +51,7 @@ impl Default for LeakThresholds {
             target_growth_bytes: 50.0 * 1024.0 * 1024.0,
             acceptable_growth_bytes: 100.0 * 1024.0 * 1024.0,
             warmup: None,
+            workload: Workload::Steady,
         }
     }
 }

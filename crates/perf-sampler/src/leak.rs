@@ -8,13 +8,16 @@
 
 use report_model::{LeakAnalysis, LeakMetric, SamplePoint, Verdict};
 
-use crate::LeakThresholds;
+use crate::{LeakThresholds, Workload};
 
 /// Points used for the O(n²) pairwise slopes at most; longer series are thinned evenly.
 const MAX_FIT_POINTS: usize = 600;
 /// Fewer points than this after warm-up give no verdict.
 const MIN_FIT_POINTS: usize = 5;
 const MIB: f64 = 1024.0 * 1024.0;
+/// The horizon a significant slope is projected over: a server that keeps growing at the
+/// fitted rate for an hour must not pass because the window was short.
+const PROJECTION_SECS: f64 = 3600.0;
 
 /// A fitted line.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -143,9 +146,12 @@ pub(crate) fn analyze(
     };
 
     let significant = fit.ci_low > 0.0;
+    let projected_growth_bytes = fit.slope * window_secs.max(PROJECTION_SECS);
+    let projected_too_much =
+        significant && projected_growth_bytes > thresholds.acceptable_growth_bytes;
     let verdict = if significant && growth_bytes > thresholds.acceptable_growth_bytes {
         Verdict::Fail
-    } else if significant && growth_bytes > thresholds.target_growth_bytes {
+    } else if (significant && growth_bytes > thresholds.target_growth_bytes) || projected_too_much {
         Verdict::Warn
     } else {
         Verdict::Pass
@@ -163,17 +169,29 @@ pub(crate) fn analyze(
         fit.ci_high * 60.0 / MIB,
         fit.r_squared,
     );
-    let reason = match verdict {
-        Verdict::Fail => format!(
+    let inconclusive = match thresholds.workload {
+        Workload::Steady => None,
+        Workload::Varying(why) => Some(why.to_owned()),
+    };
+    let reason = match (verdict, &inconclusive) {
+        (_, Some(why)) => format!("{trend}: inconclusive, {why}"),
+        (Verdict::Fail, None) => format!(
             "{trend}: above the acceptable {:.0} MiB",
             thresholds.acceptable_growth_bytes / MIB
         ),
-        Verdict::Warn => format!(
+        (Verdict::Warn, None) if growth_bytes > thresholds.target_growth_bytes => format!(
             "{trend}: above the target {:.0} MiB",
             thresholds.target_growth_bytes / MIB
         ),
-        Verdict::Pass if !significant => format!("{trend}: no growth distinguishable from noise"),
-        Verdict::Pass => format!(
+        (Verdict::Warn, None) => format!(
+            "{trend}: the slope is above zero and projects to {:.0} MiB over an hour, above the acceptable {:.0} MiB",
+            projected_growth_bytes / MIB,
+            thresholds.acceptable_growth_bytes / MIB
+        ),
+        (Verdict::Pass, None) if !significant => {
+            format!("{trend}: no growth distinguishable from noise")
+        }
+        (Verdict::Pass, None) => format!(
             "{trend}: within the target {:.0} MiB",
             thresholds.target_growth_bytes / MIB
         ),
@@ -190,7 +208,9 @@ pub(crate) fn analyze(
         r_squared: fit.r_squared,
         fds_per_min,
         threads_per_min,
+        projected_growth_bytes,
         verdict,
+        inconclusive,
         reason,
     })
 }
@@ -263,5 +283,38 @@ mod tests {
         assert_eq!(leak.verdict, Verdict::Warn, "{}", leak.reason);
 
         assert!(analyze(&growing[..8], 1_000_000, LeakMetric::Rss, &thresholds).is_none());
+    }
+
+    #[test]
+    fn a_significant_slope_that_projects_past_the_limit_is_not_a_pass() {
+        // 134 MiB/min over 10 s: 22 MiB in the window (below the 50 MiB target), 8 GiB an hour.
+        let fast = series(|i| (100 << 20) + i * ((134 << 20) / 600), 100);
+        let leak = analyze(
+            &fast,
+            1_000_000,
+            LeakMetric::Rss,
+            &LeakThresholds::default(),
+        )
+        .unwrap();
+        assert!(leak.growth_bytes < 50.0 * MIB, "{}", leak.reason);
+        assert_eq!(leak.verdict, Verdict::Warn, "{}", leak.reason);
+        assert!(leak.reason.contains("over an hour"), "{}", leak.reason);
+        assert!(leak.projected_growth_bytes > 7000.0 * MIB);
+    }
+
+    #[test]
+    fn a_varying_workload_is_inconclusive() {
+        let thresholds = LeakThresholds {
+            workload: Workload::Varying("the workload changed between phases"),
+            ..LeakThresholds::default()
+        };
+        let growing = series(|i| (100 << 20) + i * (2 << 20), 100);
+        let leak = analyze(&growing, 1_000_000, LeakMetric::Rss, &thresholds).unwrap();
+        assert_eq!(leak.judged(), None);
+        assert_eq!(leak.verdict_label(), "inconclusive");
+        assert!(
+            leak.reason
+                .ends_with("inconclusive, the workload changed between phases")
+        );
     }
 }

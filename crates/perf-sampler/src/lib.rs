@@ -57,7 +57,7 @@ pub use collector::{
     Collector, CollectorOptions, CpuTicks, InterfaceCounters, ProcessSnapshot, Snapshot,
     SystemSnapshot, resolve_target,
 };
-pub use config::{LeakThresholds, SamplerConfig, Target};
+pub use config::{LeakThresholds, SamplerConfig, Target, Workload};
 pub use errors::SamplerError;
 pub use host::host_info;
 pub use memory_probe::{MemoryProbe, analyze_cycles};

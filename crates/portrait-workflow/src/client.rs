@@ -7,7 +7,7 @@
 
 use bytes::Bytes;
 use http::{Method, Request};
-use load_engine::{Client, MultipartForm, Response};
+use load_engine::{Check, Client, MultipartForm, Response};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -151,6 +151,21 @@ impl<'a> VertexClient<'a> {
         body: Body,
         authenticated: bool,
     ) -> Result<Response, ApiError> {
+        self.call_checked(method, path, label, body, authenticated, &Check::success())
+            .await
+    }
+
+    /// Sends one call; `check` decides whether the load engine records it as a success
+    /// (a JSON endpoint answering HTML with 200 is a failed request, not an ok one).
+    async fn call_checked(
+        &mut self,
+        method: Method,
+        path: &str,
+        label: &str,
+        body: Body,
+        authenticated: bool,
+        check: &Check,
+    ) -> Result<Response, ApiError> {
         let call = format!("{method} {path}");
         let mut builder = Request::builder()
             .method(method)
@@ -174,15 +189,15 @@ impl<'a> VertexClient<'a> {
             call: call.clone(),
             message: err.to_string(),
         })?;
-        let response =
-            self.client
-                .send(label, request)
-                .await
-                .map_err(|failure| ApiError::Transport {
-                    call: call.clone(),
-                    class: failure.class,
-                    message: failure.message,
-                })?;
+        let response = self
+            .client
+            .send_checked(label, request, check)
+            .await
+            .map_err(|failure| ApiError::Transport {
+                call: call.clone(),
+                class: failure.class,
+                message: failure.message,
+            })?;
         if response.status >= 400 {
             let content_type = response.content_type().to_owned();
             let detail = serde_json::from_slice::<Value>(&response.body)
@@ -216,7 +231,9 @@ impl<'a> VertexClient<'a> {
         authenticated: bool,
     ) -> Result<T, ApiError> {
         let call = format!("{method} {path}");
-        let response = self.call(method, path, label, body, authenticated).await?;
+        let response = self
+            .call_checked(method, path, label, body, authenticated, &Check::json())
+            .await?;
         if !response.content_type().contains("json") {
             return Err(ApiError::NotJson {
                 call,

@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use load_engine::{
-    Bound, BoxFuture, Client, Executor, LoadError, LoadOptions, RunControl, Scenario, UserScenario,
+    Bound, BoxFuture, Check, Client, Executor, LoadError, LoadOptions, RunControl, Scenario,
+    UserScenario,
 };
 use report_model::{CleanupSummary, DB_READS_SCENARIO, ScenarioReport};
 
@@ -64,7 +65,8 @@ impl UserScenario for OrderCreation {
 
 struct Rotation {
     target: Target,
-    paths: Vec<String>,
+    /// Each path with the check its contract promises.
+    paths: Vec<(String, Check)>,
     next: AtomicUsize,
 }
 
@@ -72,16 +74,59 @@ impl Rotation {
     fn new(target: &Target, paths: Vec<String>) -> Rotation {
         Rotation {
             target: target.clone(),
-            paths,
+            paths: paths
+                .into_iter()
+                .map(|path| {
+                    let check = contract_check(&path);
+                    (path, check)
+                })
+                .collect(),
             next: AtomicUsize::new(0),
         }
     }
 }
 
+/// The JSON shape the contract promises for a read endpoint of the rotations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonShape {
+    /// A JSON array (the list endpoints, `/admin/content-stats`).
+    Array,
+    /// A JSON object (details, `/admin/system-info`, `/admin/storage-info`).
+    Object,
+}
+
+/// The shape of `path`'s 200 answer in the contract.
+pub fn contract_shape(path: &str) -> JsonShape {
+    if path.ends_with("/list") || path == "/admin/content-stats" {
+        JsonShape::Array
+    } else {
+        JsonShape::Object
+    }
+}
+
+/// What makes a GET of `path` a success: 200, a JSON content type and a body of the
+/// contract's shape (an HTML page or an error object served with 200 fails the request).
+pub fn contract_check(path: &str) -> Check {
+    let shape = contract_shape(path);
+    Check::statuses(&[200])
+        .content_type("json")
+        .body(move |body| {
+            let value: serde_json::Value =
+                serde_json::from_slice(body).map_err(|err| format!("body is not JSON ({err})"))?;
+            match (shape, &value) {
+                (JsonShape::Array, serde_json::Value::Array(_))
+                | (JsonShape::Object, serde_json::Value::Object(_)) => Ok(()),
+                (JsonShape::Array, _) => Err("expected a JSON array".to_owned()),
+                (JsonShape::Object, _) => Err("expected a JSON object".to_owned()),
+            }
+        })
+}
+
 impl UserScenario for Rotation {
     fn iteration<'a>(&'a self, client: &'a mut Client) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
-            let path = &self.paths[self.next.fetch_add(1, Ordering::Relaxed) % self.paths.len()];
+            let (path, check) =
+                &self.paths[self.next.fetch_add(1, Ordering::Relaxed) % self.paths.len()];
             let request = http::Request::get(format!("{}{path}", self.target.base_url))
                 .header(
                     http::header::AUTHORIZATION,
@@ -90,7 +135,7 @@ impl UserScenario for Rotation {
                 .body(bytes::Bytes::new())
                 .map_err(|e| e.to_string())?;
             let response = client
-                .send(&format!("GET {path}"), request)
+                .send_checked(&format!("GET {path}"), request, check)
                 .await
                 .map_err(|e| e.to_string())?;
             if response.status == 200 {

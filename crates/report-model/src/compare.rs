@@ -12,6 +12,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::ReportError;
+use crate::gate::is_gated;
 use crate::metrics::{self, Better, MetricSet};
 use crate::significance::mann_whitney_u;
 
@@ -101,8 +102,16 @@ pub struct MetricDelta {
     pub delta_percent: Option<f64>,
     /// Better, worse or the same.
     pub change: Change,
-    /// True when the change is worse beyond the tolerance (and significant when tested).
+    /// True when the change is worse beyond the tolerance (and significant when tested) on
+    /// a gated metric ([`crate::is_gated`]): only these fail a run.
     pub regression: bool,
+    /// Whether this metric can fail the run; the others are information.
+    #[serde(default)]
+    pub gated: bool,
+    /// The value beyond which the current run counts as worse, when the method has one
+    /// (the history's robust interval).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<f64>,
     /// Mann–Whitney p-value, when both sides had enough samples.
     pub p_value: Option<f64>,
     /// Samples on the baseline side.
@@ -127,15 +136,51 @@ impl MetricDelta {
     }
 }
 
+/// How the baseline side was formed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComparisonMethod {
+    /// One earlier run, metric by metric (`vertex-perf compare`): information for people,
+    /// weak as a gate on a shared runner.
+    #[default]
+    Run,
+    /// The last passing runs of the main branch, with a robust interval from their
+    /// run-to-run spread ([`crate::History`]).
+    History,
+    /// Interleaved rounds against two targets in one job ([`compare_rounds`]).
+    Interleaved,
+}
+
 /// The comparison of two runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
+    /// How the baseline side was formed.
+    #[serde(default)]
+    pub method: ComparisonMethod,
+    /// Runs (history) or rounds (interleaved) on the baseline side; 1 for one run.
+    #[serde(default = "one")]
+    pub baseline_runs: usize,
     /// The tolerance used, percent.
     pub tolerance_percent: f64,
     /// Metrics present in both runs, in name order.
     pub metrics: Vec<MetricDelta>,
     /// Metrics of the baseline missing from the current run.
     pub missing_in_current: Vec<String>,
+}
+
+fn one() -> usize {
+    1
+}
+
+impl ComparisonMethod {
+    /// `run`, `history` or `interleaved`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComparisonMethod::Run => "run",
+            ComparisonMethod::History => "history",
+            ComparisonMethod::Interleaved => "interleaved",
+        }
+    }
 }
 
 impl Comparison {
@@ -152,6 +197,33 @@ impl Comparison {
 
 /// Compares two metric sets metric by metric.
 pub fn compare(baseline: &MetricSet, current: &MetricSet, tolerance: Tolerance) -> Comparison {
+    compare_with(ComparisonMethod::Run, 1, baseline, current, tolerance)
+}
+
+/// Compares interleaved rounds: `a` (the baseline target) and `b` (the candidate), one
+/// metric set per round, run in alternation in one job so both sides share the machine's
+/// state. Each metric is the median over its rounds; a change must exceed the tolerance
+/// *and* be significant over the rounds (Mann–Whitney, at least [`MIN_SAMPLES_FOR_TEST`]
+/// rounds a side) to count.
+pub fn compare_rounds(a: &[MetricSet], b: &[MetricSet], tolerance: Tolerance) -> Comparison {
+    let a_side = MetricSet::of_rounds(a);
+    let b_side = MetricSet::of_rounds(b);
+    compare_with(
+        ComparisonMethod::Interleaved,
+        a.len(),
+        &a_side,
+        &b_side,
+        tolerance,
+    )
+}
+
+fn compare_with(
+    method: ComparisonMethod,
+    baseline_runs: usize,
+    baseline: &MetricSet,
+    current: &MetricSet,
+    tolerance: Tolerance,
+) -> Comparison {
     let mut deltas = Vec::new();
     let mut missing_in_current = Vec::new();
     for (name, base) in baseline.iter() {
@@ -183,19 +255,24 @@ pub fn compare(baseline: &MetricSet, current: &MetricSet, tolerance: Tolerance) 
             (true, true) => Change::Worse,
             (true, false) => Change::Better,
         };
+        let gated = is_gated(name);
         deltas.push(MetricDelta {
             metric: name.to_owned(),
             baseline: base.value,
             current: cur.value,
             delta_percent,
             change,
-            regression: change == Change::Worse,
+            regression: gated && change == Change::Worse,
+            gated,
+            limit: None,
             p_value,
             baseline_samples: base.samples.len(),
             current_samples: cur.samples.len(),
         });
     }
     Comparison {
+        method,
+        baseline_runs,
         tolerance_percent: tolerance.percent(),
         metrics: deltas,
         missing_in_current,
@@ -220,14 +297,19 @@ mod tests {
         );
         let delta = &comparison.metrics[0];
         assert_eq!(delta.change, expected, "{name}: {baseline} -> {current}");
-        assert_eq!(delta.regression, expected == Change::Worse);
+        assert_eq!(
+            delta.regression,
+            is_gated(name) && expected == Change::Worse
+        );
     }
 
     #[test]
     fn judges_direction_by_metric() {
+        check("http.p95[read_mix]", 100_000.0, 130_000.0, Change::Worse);
         check("http.p95", 100_000.0, 130_000.0, Change::Worse);
         check("http.p95", 100_000.0, 102_000.0, Change::Same);
         check("http.p95", 100_000.0, 70_000.0, Change::Better);
+        check("load.rps[read_mix]", 100.0, 70.0, Change::Worse);
         check("load.rps", 100.0, 70.0, Change::Worse);
         check("load.rps", 100.0, 130.0, Change::Better);
         check("workflow.failed_steps", 0.0, 1.0, Change::Worse);
@@ -243,18 +325,48 @@ mod tests {
                 .collect()
         };
         let mut baseline = MetricSet::new();
-        baseline.insert_with_samples("http.p95", 100.0, noisy(0.0));
+        baseline.insert_with_samples("http.p95[s]", 100.0, noisy(0.0));
         let mut current = MetricSet::new();
-        current.insert_with_samples("http.p95", 120.0, noisy(5.0));
+        current.insert_with_samples("http.p95[s]", 120.0, noisy(5.0));
         let delta = &compare(&baseline, &current, Tolerance::default()).metrics[0];
         assert!(delta.p_value.unwrap() > 0.05);
         assert_eq!(delta.change, Change::Same);
 
         let mut shifted = MetricSet::new();
-        shifted.insert_with_samples("http.p95", 230.0, noisy(130.0));
+        shifted.insert_with_samples("http.p95[s]", 230.0, noisy(130.0));
         let delta = &compare(&baseline, &shifted, Tolerance::default()).metrics[0];
         assert!(delta.p_value.unwrap() < 0.05);
         assert!(delta.regression);
+    }
+
+    #[test]
+    fn rounds_are_judged_across_rounds() {
+        let rounds = |p95: &[f64]| -> Vec<MetricSet> {
+            p95.iter()
+                .map(|&v| {
+                    let mut set = MetricSet::new();
+                    set.insert("http.p95[s]", v);
+                    set
+                })
+                .collect()
+        };
+        let a = rounds(&[100.0, 104.0, 98.0, 101.0, 103.0]);
+        let same = rounds(&[102.0, 99.0, 105.0, 100.0, 97.0]);
+        let comparison = compare_rounds(&a, &same, Tolerance::default());
+        assert_eq!(comparison.method, ComparisonMethod::Interleaved);
+        assert_eq!(comparison.baseline_runs, 5);
+        assert!(!comparison.has_regression(), "{comparison:?}");
+
+        let slower = rounds(&[131.0, 128.0, 135.0, 129.0, 133.0]);
+        let comparison = compare_rounds(&a, &slower, Tolerance::default());
+        let delta = &comparison.metrics[0];
+        assert!(delta.regression, "{delta:?}");
+        assert_eq!(delta.baseline, 101.0);
+        assert_eq!(delta.current, 131.0);
+
+        // One slow round out of five is not a regression.
+        let one_slow = rounds(&[100.0, 180.0, 99.0, 102.0, 101.0]);
+        assert!(!compare_rounds(&a, &one_slow, Tolerance::default()).has_regression());
     }
 
     #[test]

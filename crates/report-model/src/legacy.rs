@@ -73,7 +73,7 @@ pub fn performance_report(report: &SuiteReport) -> Result<Option<String>, Report
     let success = sampler
         .leak
         .as_ref()
-        .is_none_or(|leak| leak.verdict != crate::Verdict::Fail);
+        .is_none_or(|leak| leak.judged() != Some(crate::Verdict::Fail));
     let mut document = json!({
         "timestamp": report.meta.started_at,
         "system_info": system_info(report),
@@ -83,7 +83,7 @@ pub fn performance_report(report: &SuiteReport) -> Result<Option<String>, Report
                 "target": sampler.target.description,
                 "performance": summary,
                 "leak": sampler.leak.as_ref().map(|leak| json!({
-                    "verdict": leak.verdict,
+                    "verdict": leak.verdict_label(),
                     "growth_mb": leak.growth_bytes / MIB,
                     "slope_mb_per_min": leak.slope_bytes_per_sec * 60.0 / MIB,
                     "reason": leak.reason,
@@ -163,7 +163,7 @@ fn comprehensive_results(report: &SuiteReport) -> serde_json::Map<String, Value>
         results.insert(
             "memory_leak".to_owned(),
             json!({
-                "success": memory.leak.as_ref().is_none_or(|l| l.verdict != crate::Verdict::Fail),
+                "success": memory.leak.as_ref().is_none_or(|l| l.judged() != Some(crate::Verdict::Fail)),
                 "initial_memory_mb": analysis.initial_bytes as f64 / MIB,
                 "final_memory_mb": analysis.final_bytes as f64 / MIB,
                 "memory_increase_mb": analysis.increase_bytes as f64 / MIB,

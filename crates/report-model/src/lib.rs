@@ -38,7 +38,10 @@ mod atomic;
 mod compare;
 mod db;
 mod errors;
+mod gate;
 mod histogram;
+mod history;
+mod identity;
 mod legacy;
 mod load;
 mod memory;
@@ -56,11 +59,15 @@ mod workflow;
 
 pub use atomic::{write_atomic, write_atomic_with};
 pub use compare::{
-    Change, Comparison, MIN_SAMPLES_FOR_TEST, MetricDelta, SIGNIFICANCE_LEVEL, Tolerance, compare,
+    Change, Comparison, ComparisonMethod, MIN_SAMPLES_FOR_TEST, MetricDelta, SIGNIFICANCE_LEVEL,
+    Tolerance, compare, compare_rounds,
 };
 pub use db::{DbQueriesReport, DbQueryStats};
 pub use errors::ReportError;
+pub use gate::{DEFAULT_THRESHOLDS, Gate, RunKind, default_thresholds, is_gated};
 pub use histogram::{LatencyHistogram, LatencySummary};
+pub use history::{DEFAULT_HISTORY_RUNS, History, MIN_HISTORY_RUNS};
+pub use identity::{RunIdentity, host_class, target_name_of_url};
 pub use legacy::{
     automated_portraits_report, load_test_report, memory_profile_report, performance_report,
     storage_integration_report,
@@ -90,8 +97,6 @@ pub use storage::{
     StorageReport, StorageResult,
 };
 pub use suite::{RunOutcome, SCHEMA_VERSION, SuiteReport};
-pub use threshold::{
-    Comparator, DEFAULT_THRESHOLDS, Threshold, ThresholdResult, default_thresholds, evaluate_all,
-};
+pub use threshold::{Comparator, Threshold, ThresholdResult, evaluate_all};
 pub use verdict::Verdict;
 pub use workflow::{CleanupSummary, StepFailure, StepStatus, WorkflowReport, WorkflowStep};

@@ -46,6 +46,9 @@ pub struct RunMeta {
     /// different profiles are not compared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
+    /// What the run measured; a baseline must match it (see [`crate::RunIdentity`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<crate::RunIdentity>,
 }
 
 impl RunMeta {
@@ -62,6 +65,7 @@ impl RunMeta {
             started_at,
             finished_at: started_at,
             profile: None,
+            identity: None,
         }
     }
 

@@ -128,7 +128,14 @@ pub const CATALOG: &[MetricDef] = &[
         PerSecond,
         Higher,
         true,
-        "completed requests per second",
+        "successful requests per second (failed ones do not count)",
+    ),
+    def(
+        "load.total_rps",
+        PerSecond,
+        Higher,
+        true,
+        "completed requests per second, failed ones included (information)",
     ),
     def(
         "load.success_rate",
@@ -163,15 +170,15 @@ pub const CATALOG: &[MetricDef] = &[
         "storage.upload_mibps",
         MibPerSec,
         Higher,
-        false,
-        "median put throughput over backends and sizes",
+        true,
+        "put throughput of one backend (`[service]`, `[s3]`, `[local]`, ...): bytes put divided by the wall time of the put phase, median over object sizes",
     ),
     def(
         "storage.download_mibps",
         MibPerSec,
         Higher,
-        false,
-        "median get throughput over backends and sizes",
+        true,
+        "get throughput of one backend: bytes read back divided by the wall time of the get phase, median over object sizes",
     ),
     def(
         "storage.integrity_failures",
@@ -291,6 +298,25 @@ impl MetricSet {
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
     }
+
+    /// One set from repeated runs or rounds: each metric's value is its median over the
+    /// sets that have it, its samples the per-set values (so a comparison tests
+    /// significance across runs, not across seconds of one run).
+    pub fn of_rounds(rounds: &[MetricSet]) -> MetricSet {
+        let mut values: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+        for round in rounds {
+            for (name, value) in round.iter() {
+                values.entry(name).or_default().push(value.value);
+            }
+        }
+        let mut set = MetricSet::new();
+        for (name, mut samples) in values {
+            samples.sort_by(f64::total_cmp);
+            let median = crate::stat::quantile_sorted(&samples, 0.5);
+            set.insert_with_samples(name, median, samples);
+        }
+        set
+    }
 }
 
 /// The scenario whose p95 is `db.read_p95`.
@@ -314,11 +340,15 @@ impl SuiteReport {
                 &seconds,
             );
             set.insert("http.ttfb_p95", load.merged_ttfb().summary().p95_us as f64);
+            let seconds_of = |pick: fn(&crate::SecondStats) -> u64| -> Vec<f64> {
+                seconds.iter().map(|s| pick(s) as f64).collect()
+            };
             set.insert_with_samples(
                 "load.rps",
-                totals.requests_per_second(),
-                seconds.iter().map(|s| s.requests as f64).collect(),
+                per_second(totals.successful, totals.duration_us),
+                seconds_of(|s| s.requests.saturating_sub(s.errors)),
             );
+            set.insert("load.total_rps", totals.requests_per_second());
             set.insert("load.success_rate", totals.success_rate_percent());
             set.insert("load.error_rate", 100.0 - totals.success_rate_percent());
             set.insert("load.requests", totals.requests as f64);
@@ -332,8 +362,15 @@ impl SuiteReport {
                 );
                 set.insert_with_samples(
                     format!("load.rps{q}"),
+                    per_second(scenario.successful_requests, scenario.duration_us),
+                    seconds
+                        .iter()
+                        .map(|s| s.requests.saturating_sub(s.errors) as f64)
+                        .collect(),
+                );
+                set.insert(
+                    format!("load.total_rps{q}"),
                     per_second(scenario.total_requests, scenario.duration_us),
-                    seconds.iter().map(|s| s.requests as f64).collect(),
                 );
                 set.insert(
                     format!("load.success_rate{q}"),
@@ -354,16 +391,21 @@ impl SuiteReport {
                 ("storage.upload_mibps", StorageOperation::Put),
                 ("storage.download_mibps", StorageOperation::Get),
             ] {
-                let mut mibps: Vec<f64> = storage
+                let mut per_backend: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+                for result in storage
                     .results
                     .iter()
                     .filter(|r| r.operation == operation && r.n_operations > 0)
-                    .map(|r| r.bytes_per_sec / MIB)
-                    .collect();
-                if !mibps.is_empty() {
+                {
+                    per_backend
+                        .entry(result.backend.as_str())
+                        .or_default()
+                        .push(result.bytes_per_sec / MIB);
+                }
+                for (backend, mut mibps) in per_backend {
                     mibps.sort_by(f64::total_cmp);
                     let median = crate::stat::quantile_sorted(&mibps, 0.5);
-                    set.insert_with_samples(name, median, mibps);
+                    set.insert_with_samples(format!("{name}[{backend}]"), median, mibps);
                 }
             }
             let mismatches: usize = storage

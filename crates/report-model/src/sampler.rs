@@ -213,10 +213,28 @@ pub struct LeakAnalysis {
     pub fds_per_min: f64,
     /// Slope of the thread count, per minute.
     pub threads_per_min: f64,
-    /// Pass, Warn or Fail.
+    /// Fitted growth projected over an hour (or the window, when longer), bytes.
+    #[serde(default)]
+    pub projected_growth_bytes: f64,
+    /// Pass, Warn or Fail; ignored when [`LeakAnalysis::inconclusive`] is set.
     pub verdict: Verdict,
+    /// Why the check could not judge (the workload was not steady), when it could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inconclusive: Option<String>,
     /// Why, in one sentence with the numbers.
     pub reason: String,
+}
+
+impl LeakAnalysis {
+    /// The verdict, or `None` when the check is inconclusive (it then judges nothing).
+    pub fn judged(&self) -> Option<Verdict> {
+        self.inconclusive.is_none().then_some(self.verdict)
+    }
+
+    /// `pass`, `warn`, `fail` or `inconclusive`.
+    pub fn verdict_label(&self) -> &'static str {
+        self.judged().map_or("inconclusive", Verdict::as_str)
+    }
 }
 
 /// The target process went away during sampling.

@@ -11,7 +11,7 @@ use crate::{
 
 /// The schema version of every document this crate writes. Bumped on any incompatible
 /// change; readers refuse other versions with [`ReportError::SchemaVersion`].
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Everything one run of vertex-perf measured and decided.
 ///
@@ -52,6 +52,10 @@ pub struct SuiteReport {
     pub thresholds: Vec<ThresholdResult>,
     /// Comparison with a baseline, when one was given.
     pub comparison: Option<Comparison>,
+    /// What the run was asked to measure and did not (see [`crate::Gate`]); each fails
+    /// the run.
+    #[serde(default)]
+    pub gaps: Vec<String>,
 }
 
 /// How a run ended.
@@ -65,6 +69,12 @@ pub enum RunOutcome {
     /// The run could not start or a phase could not be set up.
     SetupFailed {
         /// One line saying what failed and what to do.
+        message: String,
+    },
+    /// The run ended but measured nothing it was asked to measure (every request failed,
+    /// every backend was skipped, no sample was taken): never a pass.
+    NothingMeasured {
+        /// What was missing.
         message: String,
     },
 }
@@ -86,18 +96,20 @@ impl SuiteReport {
             memory: None,
             thresholds: Vec::new(),
             comparison: None,
+            gaps: Vec::new(),
         }
     }
 
     /// The worst of: every evaluated threshold, the workflow (a failed step fails), both leak
-    /// analyses, storage integrity (a mismatch fails), the baseline comparison (a regression
-    /// fails) and the outcome (a setup failure fails).
+    /// analyses that could judge, storage integrity (a mismatch fails), the baseline
+    /// comparison (a regression of a gated metric fails), the gaps (each fails) and the
+    /// outcome (a setup failure or a run that measured nothing fails).
     pub fn computed_verdict(&self) -> Verdict {
         let mut verdicts: Vec<Verdict> = self.thresholds.iter().filter_map(|t| t.verdict).collect();
         if self.workflow.as_ref().is_some_and(|w| !w.passed()) {
             verdicts.push(Verdict::Fail);
         }
-        verdicts.extend(self.leak_checks().map(|(_, leak)| leak.verdict));
+        verdicts.extend(self.leak_checks().filter_map(|(_, leak)| leak.judged()));
         let integrity_broken = self
             .storage
             .as_ref()
@@ -106,8 +118,11 @@ impl SuiteReport {
             .comparison
             .as_ref()
             .is_some_and(Comparison::has_regression);
-        let setup_failed = matches!(self.outcome, RunOutcome::SetupFailed { .. });
-        if integrity_broken || regressed || setup_failed {
+        let setup_failed = matches!(
+            self.outcome,
+            RunOutcome::SetupFailed { .. } | RunOutcome::NothingMeasured { .. }
+        );
+        if integrity_broken || regressed || setup_failed || !self.gaps.is_empty() {
             verdicts.push(Verdict::Fail);
         }
         Verdict::worst(verdicts)

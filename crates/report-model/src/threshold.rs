@@ -206,26 +206,6 @@ pub struct ThresholdResult {
     pub message: String,
 }
 
-/// The old suite's documented KPIs (target / acceptable), the built-in defaults.
-pub const DEFAULT_THRESHOLDS: &[&str] = &[
-    "server.cpu_avg < 60% acceptable 80%",
-    "server.memory_growth < 50MiB acceptable 100MiB",
-    "http.p95 < 500ms acceptable 2s",
-    "storage.upload_mibps > 20MiB/s acceptable 5MiB/s",
-    "db.read_p95 < 100ms acceptable 500ms",
-    "load.success_rate > 95% acceptable 90%",
-    "load.rps > 10/s acceptable 5/s",
-    "load.error_rate < 5% acceptable 10%",
-];
-
-/// [`DEFAULT_THRESHOLDS`], parsed.
-pub fn default_thresholds() -> Vec<Threshold> {
-    DEFAULT_THRESHOLDS
-        .iter()
-        .map(|expression| Threshold::parse(expression).expect("built-in thresholds parse"))
-        .collect()
-}
-
 /// Evaluates every threshold against the metrics of a run.
 pub fn evaluate_all(thresholds: &[Threshold], metrics: &MetricSet) -> Vec<ThresholdResult> {
     thresholds.iter().map(|t| t.evaluate(metrics)).collect()
@@ -584,8 +564,8 @@ mod tests {
 
     #[test]
     fn defaults_parse_and_round_trip_through_serde() {
-        let defaults = default_thresholds();
-        assert_eq!(defaults.len(), DEFAULT_THRESHOLDS.len());
+        let defaults = crate::default_thresholds();
+        assert_eq!(defaults.len(), crate::DEFAULT_THRESHOLDS.len());
         let json = serde_json::to_string(&defaults).unwrap();
         let back: Vec<Threshold> = serde_json::from_str(&json).unwrap();
         assert_eq!(back, defaults);

@@ -23,6 +23,19 @@ impl WorkflowReport {
             .all(|step| step.status == StepStatus::Passed)
     }
 
+    /// Why the workflow could not use the service at all: its first step (`Authentication`:
+    /// health and login) failed, so the target is down or refused the credentials.
+    pub fn setup_failure(&self) -> Option<String> {
+        let first = self.steps.first()?;
+        (first.name == "Authentication" && first.status == StepStatus::Failed).then(|| {
+            let reason = first
+                .failure
+                .as_ref()
+                .map_or("no reason recorded", |f| f.reason.as_str());
+            format!("the workflow could not log in: {reason}")
+        })
+    }
+
     /// Steps that failed.
     pub fn failed_steps(&self) -> usize {
         self.steps

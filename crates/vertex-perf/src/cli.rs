@@ -102,10 +102,29 @@ pub struct SuiteArgs {
     /// The service's SQLite database, for read-only direct queries.
     #[arg(long, value_name = "PATH")]
     pub sqlite: Option<PathBuf>,
-    /// A baseline run folder (or its suite.json) to compare with; a regression fails.
+    /// The baseline: a history folder of earlier passing runs (`<run id>/suite.json`, as
+    /// --record-history writes it), a run folder or a suite.json. Only runs of the same
+    /// target, workload and machine class count; with fewer than 3 of them the run is
+    /// judged by thresholds alone. A regression of a gated metric fails.
     #[arg(long, value_name = "DIR")]
     pub baseline: Option<PathBuf>,
-    /// Relative change considered noise in the baseline comparison.
+    /// Compare with the baseline's runs even when their target, workload or machine class
+    /// differ from this run's.
+    #[arg(long)]
+    pub force_baseline: bool,
+    /// How many of the newest comparable baseline runs to use.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub history_runs: u64,
+    /// Record this run in a history folder when it passes (keeping --history-runs runs), so
+    /// later runs compare with it.
+    #[arg(long, value_name = "DIR")]
+    pub record_history: Option<PathBuf>,
+    /// The target's name in the run's identity (default: the URL's host:port); baselines of
+    /// another name are not compared.
+    #[arg(long, value_name = "NAME")]
+    pub target_name: Option<String>,
+    /// Relative change considered noise in the baseline comparison (the history's interval
+    /// is at least this wide).
     #[arg(long, default_value = "10%")]
     pub tolerance: Tolerance,
     /// Run folder for the reports (default `reports/runs/<run id>`).

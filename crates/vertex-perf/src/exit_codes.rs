@@ -10,6 +10,7 @@ impl PerfExitCode {
     /// A threshold failed, a regression was found, or a check failed.
     pub const THRESHOLD_FAILED: u8 = 1;
     /// Usage or setup error: bad arguments or config, unreadable input, unreachable target,
+    /// refused credentials, a baseline of another target or workload, nothing measurable,
     /// unwritable output.
     pub const SETUP_ERROR: u8 = 2;
     /// Interrupted by Ctrl-C (reports are still written).
@@ -23,7 +24,9 @@ impl PerfExitCode {
         use report_model::{RunOutcome, Verdict};
         match report.outcome {
             RunOutcome::Interrupted => PerfExitCode::INTERRUPTED,
-            RunOutcome::SetupFailed { .. } => PerfExitCode::SETUP_ERROR,
+            RunOutcome::SetupFailed { .. } | RunOutcome::NothingMeasured { .. } => {
+                PerfExitCode::SETUP_ERROR
+            }
             RunOutcome::Completed if report.verdict == Verdict::Fail => {
                 PerfExitCode::THRESHOLD_FAILED
             }

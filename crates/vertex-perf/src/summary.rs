@@ -1,8 +1,9 @@
 //! The closing lines every command prints: one per threshold, then the run's verdict.
 
-use report_model::{SuiteReport, Verdict};
+use report_model::{RunOutcome, SuiteReport, Verdict};
 
-/// Appends `pass|warn|fail|skipped: <expression> (<numbers>)` per threshold and
+/// Appends `pass|warn|fail|skipped: <expression> (<numbers>)` per threshold, a
+/// `not measured:` line per gap, the outcome when the run did not complete, and
 /// `verdict: <verdict>`, and returns the text.
 pub fn finish(report: &SuiteReport, mut lines: Vec<String>) -> String {
     for threshold in &report.thresholds {
@@ -12,6 +13,27 @@ pub fn finish(report: &SuiteReport, mut lines: Vec<String>) -> String {
             threshold.expression, threshold.message
         ));
     }
+    lines.extend(outcome_lines(report));
     lines.push(format!("verdict: {}", report.verdict));
     lines.join("\n") + "\n"
+}
+
+/// One line per gap and one for an outcome other than completed.
+pub fn outcome_lines(report: &SuiteReport) -> Vec<String> {
+    let mut lines: Vec<String> = report
+        .gaps
+        .iter()
+        .map(|gap| format!("fail: not measured: {gap}"))
+        .collect();
+    match &report.outcome {
+        RunOutcome::Completed => {}
+        RunOutcome::Interrupted => lines.push("interrupted: reports hold what was done".to_owned()),
+        RunOutcome::SetupFailed { message } => {
+            lines.push(format!("setup failed: {}", message.replace('\n', " ")));
+        }
+        RunOutcome::NothingMeasured { .. } => {
+            lines.push("nothing measured: the run is not a pass".to_owned());
+        }
+    }
+    lines
 }

@@ -47,6 +47,9 @@ pub struct Faults {
     pub latency_ms: u64,
     /// Extra random latency up to this many milliseconds.
     pub jitter_ms: u64,
+    /// Slows each response down by this percentage of the time the handler took (`30`:
+    /// +30 % latency on the route), the way a real regression scales with the work.
+    pub slowdown_percent: f64,
     /// Only requests whose path starts with this get faults (latency, errors, leak, slow and
     /// cut bodies). `None`: every route.
     pub route: Option<String>,
@@ -76,6 +79,14 @@ impl Faults {
         };
         fraction(self.error_rate, "error_rate")?;
         fraction(self.cut_rate, "cut_rate")?;
+        if !(0.0..=10_000.0).contains(&self.slowdown_percent) {
+            return Err(SimError::Config {
+                message: format!(
+                    "`slowdown_percent` must be between 0 and 10000, got `{}`",
+                    self.slowdown_percent
+                ),
+            });
+        }
         if self.slow_body_bytes_per_sec == Some(0) {
             return Err(SimError::Config {
                 message: "`slow_body_bytes_per_sec` must be above zero".to_owned(),

@@ -94,7 +94,16 @@ pub async fn apply(State(state): State<AppState>, request: Request, next: Next) 
     if faults.error_rate > 0.0 && random_fraction() < faults.error_rate {
         return internal_error();
     }
+    let handled_from = Instant::now();
     let response = next.run(request).await;
+    if faults.slowdown_percent > 0.0 {
+        tokio::time::sleep(
+            handled_from
+                .elapsed()
+                .mul_f64(faults.slowdown_percent / 100.0),
+        )
+        .await;
+    }
     let cut = faults.cut_rate > 0.0 && random_fraction() < faults.cut_rate;
     if faults.slow_body_bytes_per_sec.is_none() && !cut {
         return response;

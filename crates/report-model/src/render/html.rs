@@ -82,6 +82,12 @@ fn verdicts(out: &mut String, report: &SuiteReport) {
             ],
         ),
         RunOutcome::SetupFailed { message } => row(out, "fail", &["fail", "setup", message]),
+        RunOutcome::NothingMeasured { message } => {
+            row(out, "fail", &["fail", "nothing measured", message]);
+        }
+    }
+    for gap in &report.gaps {
+        row(out, "fail", &["fail", "not measured", gap]);
     }
     for threshold in &report.thresholds {
         let verdict = threshold.verdict.map_or("skip", Verdict::as_str);
@@ -113,8 +119,8 @@ fn verdicts(out: &mut String, report: &SuiteReport) {
         let check = format!("leak check ({name})");
         row(
             out,
-            leak.verdict.as_str(),
-            &[leak.verdict.as_str(), &check, &leak.reason],
+            leak.verdict_label(),
+            &[leak.verdict_label(), &check, &leak.reason],
         );
     }
     if let Some(comparison) = &report.comparison {
@@ -563,7 +569,10 @@ fn leak(out: &mut String, report: &SuiteReport) {
         offsets.sort_by(f64::total_cmp);
         let intercept = offsets[offsets.len() / 2];
         series.push(Series {
-            name: format!("fit: {per_cycle_mib:.2} MiB/cycle ({})", leak.verdict),
+            name: format!(
+                "fit: {per_cycle_mib:.2} MiB/cycle ({})",
+                leak.verdict_label()
+            ),
             color: PALETTE[1],
             points: points
                 .iter()

@@ -15,12 +15,30 @@ pub fn render_junit(report: &SuiteReport) -> Result<String, ReportError> {
     let mut junit = Report::new("vertex-perf");
     junit.set_timestamp(report.meta.started_at.fixed_offset());
 
-    if let RunOutcome::SetupFailed { message } = &report.outcome {
+    let unusable = match &report.outcome {
+        RunOutcome::SetupFailed { message } => Some(("setup failed", message)),
+        RunOutcome::NothingMeasured { message } => Some(("nothing measured", message)),
+        RunOutcome::Completed | RunOutcome::Interrupted => None,
+    };
+    if let Some((what, message)) = unusable {
         let mut suite = TestSuite::new("setup");
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-        status.set_message("setup failed");
+        status.set_message(what);
         status.set_description(message.as_str());
         suite.add_test_case(case("vertex-perf.setup", "setup", status, Duration::ZERO));
+        junit.add_test_suite(suite);
+    }
+
+    if !report.gaps.is_empty() {
+        let mut suite = TestSuite::new("measured");
+        for gap in &report.gaps {
+            suite.add_test_case(case(
+                "vertex-perf.measured",
+                gap,
+                failure("not measured", gap),
+                Duration::ZERO,
+            ));
+        }
         junit.add_test_suite(suite);
     }
 
@@ -94,9 +112,10 @@ pub fn render_junit(report: &SuiteReport) -> Result<String, ReportError> {
     if report.leak_checks().next().is_some() {
         let mut suite = TestSuite::new("memory");
         for (name, leak) in report.leak_checks() {
-            let status = match leak.verdict {
-                Verdict::Fail => failure("memory leak", &leak.reason),
-                Verdict::Pass | Verdict::Warn => TestCaseStatus::success(),
+            let status = match leak.judged() {
+                Some(Verdict::Fail) => failure("memory leak", &leak.reason),
+                Some(Verdict::Pass | Verdict::Warn) => TestCaseStatus::success(),
+                None => TestCaseStatus::skipped(),
             };
             let mut test_case = case(
                 "vertex-perf.memory",
@@ -104,7 +123,7 @@ pub fn render_junit(report: &SuiteReport) -> Result<String, ReportError> {
                 status,
                 Duration::ZERO,
             );
-            test_case.set_system_out(format!("{}: {}", leak.verdict, leak.reason));
+            test_case.set_system_out(format!("{}: {}", leak.verdict_label(), leak.reason));
             suite.add_test_case(test_case);
         }
         junit.add_test_suite(suite);
@@ -159,7 +178,7 @@ pub fn render_junit(report: &SuiteReport) -> Result<String, ReportError> {
 
     if let Some(comparison) = &report.comparison {
         let mut suite = TestSuite::new("baseline");
-        for delta in &comparison.metrics {
+        for delta in comparison.metrics.iter().filter(|d| d.gated) {
             let unit =
                 metrics::lookup(&delta.metric).map_or(metrics::MetricUnit::Count, |d| d.unit);
             let text = format!(

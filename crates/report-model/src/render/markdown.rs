@@ -39,6 +39,9 @@ pub fn render_markdown(report: &SuiteReport) -> String {
         RunOutcome::SetupFailed { message } => {
             let _ = writeln!(out, "> **Setup failed**: {}\n", escape(message));
         }
+        RunOutcome::NothingMeasured { message } => {
+            let _ = writeln!(out, "> **Nothing measured**: {}\n", escape(message));
+        }
     }
 
     out.push_str("## Verdicts\n\n| Check | Measured | Target | Acceptable | Verdict |\n|---|---|---|---|---|\n");
@@ -83,9 +86,12 @@ pub fn render_markdown(report: &SuiteReport) -> String {
                 out,
                 "| {name} | {} | — | — | {} |",
                 escape(&leak.reason),
-                leak.verdict
+                leak.verdict_label()
             );
         }
+    }
+    for gap in &report.gaps {
+        let _ = writeln!(out, "| not measured | {} | — | — | fail |", escape(gap));
     }
     if let Some(comparison) = &report.comparison {
         let _ = writeln!(
@@ -219,12 +225,18 @@ pub fn render_markdown(report: &SuiteReport) -> String {
     if let Some(comparison) = &report.comparison {
         let _ = writeln!(
             out,
-            "## Baseline comparison (tolerance {}%)\n\n| Metric | Baseline | Current | Change | p | Regression |\n|---|---:|---:|---:|---:|---|",
+            "## Baseline comparison ({}, {} baseline runs, tolerance {}%)\n\n| Metric | Baseline | Current | Change | p | Regression |\n|---|---:|---:|---:|---:|---|",
+            comparison.method.as_str(),
+            comparison.baseline_runs,
             comparison.tolerance_percent
         );
         for delta in &comparison.metrics {
             let [baseline, current, change, p] = delta.display_cells();
-            let regression = if delta.regression { "**yes**" } else { "no" };
+            let regression = match (delta.regression, delta.gated) {
+                (true, _) => "**yes**",
+                (false, true) => "no",
+                (false, false) => "info",
+            };
             let _ = writeln!(
                 out,
                 "| `{}` | {baseline} | {current} | {change} | {p} | {regression} |",

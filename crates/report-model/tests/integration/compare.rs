@@ -15,7 +15,7 @@ fn flags_a_thirty_percent_p95_regression_and_not_a_two_percent_one() {
     let p95 = regressed
         .metrics
         .iter()
-        .find(|d| d.metric == "http.p95")
+        .find(|d| d.metric == "http.p95[read_mix]")
         .unwrap();
     assert!(p95.regression, "{p95:?}");
     assert!((p95.delta_percent.unwrap() - 30.0).abs() < 1.0, "{p95:?}");
@@ -33,7 +33,7 @@ fn flags_a_thirty_percent_p95_regression_and_not_a_two_percent_one() {
     let p95 = noise
         .metrics
         .iter()
-        .find(|d| d.metric == "http.p95")
+        .find(|d| d.metric == "http.p95[read_mix]")
         .unwrap();
     assert_eq!(p95.change, Change::Same, "{p95:?}");
     assert!(
@@ -53,7 +53,7 @@ fn an_improvement_is_not_a_regression() {
     let p95 = comparison
         .metrics
         .iter()
-        .find(|d| d.metric == "http.p95")
+        .find(|d| d.metric == "http.p95[read_mix]")
         .unwrap();
     assert_eq!(p95.change, Change::Better);
     assert!(!comparison.has_regression());

@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::PathBuf;
 
-use report_model::{RenderFormat, ReportError, SuiteReport, render};
+use report_model::{RenderFormat, ReportError, SCHEMA_VERSION, SuiteReport, render};
 
 use crate::sample::sample_suite;
 
@@ -17,7 +17,11 @@ fn expected_fixtures() -> Vec<(&'static str, String)> {
     let pretty = |scale: f64| render(&sample_suite(scale), RenderFormat::JsonPretty).unwrap();
     let baseline = pretty(1.0);
     let truncated = baseline[..baseline.len() / 2].to_owned();
-    let wrong_schema = baseline.replacen("\"schema_version\": 1,", "\"schema_version\": 99,", 1);
+    let wrong_schema = baseline.replacen(
+        &format!("\"schema_version\": {SCHEMA_VERSION},"),
+        "\"schema_version\": 99,",
+        1,
+    );
     vec![
         ("baseline-suite.json", baseline),
         ("current-same-suite.json", pretty(1.02)),

@@ -4,5 +4,6 @@ mod atomic;
 mod compare;
 mod fixtures;
 mod histogram;
+mod judging;
 mod renderers;
 mod sample;

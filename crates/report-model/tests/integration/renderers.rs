@@ -328,7 +328,10 @@ fn default_thresholds_judge_the_sample() {
             .unwrap()
             .verdict
     };
-    assert_eq!(verdict_of("http.p95"), Some(Verdict::Pass));
+    assert_eq!(
+        verdict_of("http.p95[concurrent_orders]"),
+        Some(Verdict::Pass)
+    );
     assert_eq!(verdict_of("load.success_rate"), Some(Verdict::Pass));
     assert_eq!(verdict_of("server.cpu_avg"), Some(Verdict::Pass));
     assert_eq!(

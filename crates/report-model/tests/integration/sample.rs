@@ -11,6 +11,7 @@ pub fn sample_suite(latency_scale: f64) -> SuiteReport {
     let started_at = Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).unwrap();
     let meta = RunMeta {
         profile: None,
+        identity: None,
         run_id: "20261126T120000Z-a1b2c3".to_owned(),
         tool_version: "0.1.0".to_owned(),
         git_sha: Some("0123456789abcdef".to_owned()),
@@ -209,6 +210,8 @@ fn sampler(started_at: Timestamp) -> SamplerReport {
             fds_per_min: 0.0,
             threads_per_min: 0.0,
             verdict: Verdict::Pass,
+            projected_growth_bytes: 0.0,
+            inconclusive: None,
             reason: "growth 1.5 MiB after warm-up, slope not above zero with 95% confidence"
                 .to_owned(),
         }),

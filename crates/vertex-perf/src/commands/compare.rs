@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use anyhow::Result;
-use report_model::{Comparison, SuiteReport, compare, to_json};
+use report_model::{Change, Comparison, SuiteReport, compare, to_json};
 
 use crate::PerfExitCode;
 use crate::cli::{CompareArgs, CompareFormat};
@@ -41,10 +41,10 @@ fn table(comparison: &Comparison, markdown: bool) -> String {
     let mut rows: Vec<[String; 6]> = Vec::new();
     for delta in &comparison.metrics {
         let [baseline, current, change, p] = delta.display_cells();
-        let verdict = if delta.regression {
-            "REGRESSION".to_owned()
-        } else {
-            format!("{:?}", delta.change).to_lowercase()
+        let verdict = match (delta.regression, delta.gated, delta.change) {
+            (true, _, _) => "REGRESSION".to_owned(),
+            (false, false, Change::Worse) => "worse (not gated)".to_owned(),
+            (false, _, change) => format!("{change:?}").to_lowercase(),
         };
         rows.push([delta.metric.clone(), baseline, current, change, p, verdict]);
     }

@@ -10,8 +10,8 @@ use load_engine::{
 use portrait_workflow::TestData;
 use portrait_workflow::scenarios::{self, Target};
 use report_model::{
-    DEFAULT_THRESHOLDS, LoadReport, MetricUnit, RenderFormat, RunMeta, RunOutcome, SCHEMA_VERSION,
-    SuiteReport, Threshold, evaluate_all, load_test_report, render,
+    Gate, LoadReport, MetricUnit, RenderFormat, RunIdentity, RunKind, RunMeta, RunOutcome,
+    SCHEMA_VERSION, SuiteReport, load_test_report, render, target_name_of_url,
 };
 use std::sync::{Arc, Mutex};
 
@@ -37,21 +37,7 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
             build_executor(args)?,
         ),
     };
-    let thresholds: Vec<Threshold> = if args.thresholds.is_empty() {
-        // The defaults that make sense for any single load run (a fixed rate makes a
-        // throughput floor meaningless).
-        DEFAULT_THRESHOLDS
-            .iter()
-            .filter(|t| {
-                t.starts_with("http.")
-                    || t.starts_with("load.success_rate")
-                    || t.starts_with("load.error_rate")
-            })
-            .map(|t| t.parse().expect("built-in thresholds parse"))
-            .collect()
-    } else {
-        args.thresholds.clone()
-    };
+    let gate = Gate::new(RunKind::Load).with_thresholds(&args.thresholds);
 
     let mut meta = RunMeta::start(
         env!("CARGO_PKG_VERSION"),
@@ -97,12 +83,21 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
     if interrupted {
         report.outcome = RunOutcome::Interrupted;
     }
+    let workload = scenarios
+        .iter()
+        .map(|s| format!("{} [{}]", s.name, s.executor.description))
+        .collect::<Vec<_>>()
+        .join(", ");
+    report.meta.identity = Some(RunIdentity::new(
+        &target_name_of_url(&args.url),
+        &format!("load {workload}"),
+        &report.meta.host,
+    ));
     report.load = Some(LoadReport {
         schema_version: SCHEMA_VERSION,
         scenarios,
     });
-    report.thresholds = evaluate_all(&thresholds, &report.metrics());
-    report.verdict = report.computed_verdict();
+    report.judge(&gate, None);
     folder.write("suite.json", &render(&report, RenderFormat::JsonPretty)?)?;
     if let Some(legacy) = load_test_report(&report)? {
         folder.write("load_test_report.json", &legacy)?;

@@ -7,8 +7,7 @@ use std::time::Duration;
 use anyhow::Result;
 use perf_sampler::{LiveSample, Sampler, SamplerConfig, Target, host_info};
 use report_model::{
-    MetricUnit, RenderFormat, RunMeta, SuiteReport, Threshold, evaluate_all, performance_report,
-    render,
+    Gate, MetricUnit, RenderFormat, RunKind, RunMeta, SuiteReport, performance_report, render,
 };
 
 use crate::PerfExitCode;
@@ -17,9 +16,6 @@ use crate::interrupt::Interrupt;
 use crate::output::Output;
 use crate::progress::Progress;
 use crate::run_folder::RunFolder;
-
-/// Built-in thresholds that a monitor run can judge.
-const SERVER_THRESHOLDS: &[&str] = &["server.cpu_avg < 60% acceptable 80%"];
 
 /// Runs the monitor until `--duration` or Ctrl-C; exit 0, 1 (threshold or leak failed) or
 /// 130 (interrupted; reports still written).
@@ -68,16 +64,10 @@ pub fn run(args: &MonitorArgs, output: &mut Output) -> Result<u8> {
         report.outcome = report_model::RunOutcome::Interrupted;
     }
     report.sampler = Some(sampler);
-    let thresholds: Vec<Threshold> = if args.thresholds.is_empty() {
-        SERVER_THRESHOLDS
-            .iter()
-            .map(|t| t.parse().expect("built-in thresholds parse"))
-            .collect()
-    } else {
-        args.thresholds.clone()
-    };
-    report.thresholds = evaluate_all(&thresholds, &report.metrics());
-    report.verdict = report.computed_verdict();
+    let gate = Gate::new(RunKind::Monitor)
+        .with_thresholds(&args.thresholds)
+        .expecting_sampler(true);
+    report.judge(&gate, None);
 
     folder.write("suite.json", &render(&report, RenderFormat::JsonPretty)?)?;
     if let Some(legacy) = performance_report(&report)? {

@@ -3,8 +3,8 @@
 
 use anyhow::{Context as _, Result, bail};
 use report_model::{
-    DEFAULT_THRESHOLDS, MetricUnit, RenderFormat, RunMeta, StorageOperation, SuiteReport,
-    Threshold, evaluate_all, render, storage_integration_report,
+    Gate, MetricUnit, RenderFormat, RunKind, RunMeta, StorageOperation, SuiteReport, render,
+    storage_integration_report,
 };
 use storage_bench::{Backend, EmbeddedS3, Plan, minio_url_from_env, parse_sizes};
 
@@ -48,15 +48,7 @@ pub fn run(args: &StorageArgs, output: &mut Output) -> Result<u8> {
     plan.mix = args.mix.parse()?;
     plan.mixed_operations = args.mixed_ops;
     let folder = RunFolder::create(args.out.as_deref(), &meta.run_id)?;
-    let thresholds: Vec<Threshold> = if args.thresholds.is_empty() {
-        DEFAULT_THRESHOLDS
-            .iter()
-            .filter(|t| t.starts_with("storage."))
-            .map(|t| t.parse().expect("built-in thresholds parse"))
-            .collect()
-    } else {
-        args.thresholds.clone()
-    };
+    let gate = Gate::new(RunKind::Storage).with_thresholds(&args.thresholds);
 
     // Scratch space for the default local directory and the embedded server, removed at
     // the end whatever happens.
@@ -95,8 +87,7 @@ pub fn run(args: &StorageArgs, output: &mut Output) -> Result<u8> {
 
     let mut report = SuiteReport::new(meta);
     report.storage = Some(storage);
-    report.thresholds = evaluate_all(&thresholds, &report.metrics());
-    report.verdict = report.computed_verdict();
+    report.judge(&gate, None);
     folder.write("suite.json", &render(&report, RenderFormat::JsonPretty)?)?;
     if let Some(legacy) = storage_integration_report(&report)? {
         folder.write("storage_integration_report.json", &legacy)?;

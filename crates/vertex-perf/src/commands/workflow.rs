@@ -5,8 +5,8 @@ use anyhow::Result;
 use load_engine::LoadOptions;
 use portrait_workflow::{WorkflowConfig, run_workflow};
 use report_model::{
-    LoadReport, MetricUnit, RenderFormat, RunMeta, SCHEMA_VERSION, StepStatus, SuiteReport,
-    automated_portraits_report, render,
+    Gate, LoadReport, MetricUnit, RenderFormat, RunKind, RunMeta, SCHEMA_VERSION, StepStatus,
+    SuiteReport, automated_portraits_report, render,
 };
 
 use crate::PerfExitCode;
@@ -14,7 +14,8 @@ use crate::cli::WorkflowArgs;
 use crate::output::Output;
 use crate::run_folder::RunFolder;
 
-/// Runs the workflow; exit 0 when every step passed, 1 otherwise.
+/// Runs the workflow; exit 0 when every step passed, 1 when one failed, 2 when it could
+/// not log in (target down, wrong password).
 pub fn run(args: &WorkflowArgs, output: &mut Output) -> Result<u8> {
     let password = crate::credentials::password(args.password_env.as_deref())?;
     let mut meta = RunMeta::start(
@@ -42,7 +43,7 @@ pub fn run(args: &WorkflowArgs, output: &mut Output) -> Result<u8> {
         scenarios: vec![outcome.http],
     });
     report.workflow = Some(outcome.report);
-    report.verdict = report.computed_verdict();
+    report.judge(&Gate::new(RunKind::Workflow), None);
     folder.write("suite.json", &render(&report, RenderFormat::JsonPretty)?)?;
     if let Some(legacy) = automated_portraits_report(&report)? {
         folder.write("automated_portraits_report.json", &legacy)?;

@@ -113,13 +113,17 @@ pub struct PhaseSizes {
 }
 
 impl PhaseSizes {
-    /// The leak verdict's levels (the sampler's default warm-up).
-    pub fn leak_thresholds(&self) -> perf_sampler::LeakThresholds {
+    /// The leak verdict's levels (the sampler's default warm-up) for a fit over `workload`.
+    pub fn leak_thresholds(
+        &self,
+        workload: perf_sampler::Workload,
+    ) -> perf_sampler::LeakThresholds {
         const MIB: f64 = 1024.0 * 1024.0;
         perf_sampler::LeakThresholds {
             target_growth_bytes: self.memory_growth_target_mib * MIB,
             acceptable_growth_bytes: self.memory_growth_acceptable_mib * MIB,
             warmup: None,
+            workload,
         }
     }
 
@@ -174,23 +178,6 @@ impl PhaseSizes {
     }
 }
 
-/// The built-in thresholds of the suite: the old suite's KPIs, per scenario where a merged
-/// figure would mix 30 MiB uploads with list calls.
-pub const SUITE_THRESHOLDS: &[&str] = &[
-    "server.cpu_avg < 60% acceptable 80%",
-    "server.memory_growth < 50MiB acceptable 100MiB",
-    "http.p95[api_endpoints] < 500ms acceptable 2s",
-    "http.p95[stress_load] < 500ms acceptable 2s",
-    "http.p95[concurrent_orders] < 500ms acceptable 2s",
-    "db.read_p95 < 100ms acceptable 500ms",
-    "storage.upload_mibps > 20MiB/s acceptable 5MiB/s",
-    "load.success_rate > 95% acceptable 90%",
-    "load.error_rate < 5% acceptable 10%",
-    "load.rps[stress_load] > 10/s acceptable 5/s",
-    "storage.integrity_failures < 1",
-    "workflow.failed_steps < 1",
-];
-
 /// The file as written: every part optional.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -218,7 +205,11 @@ impl SuiteConfig {
                 password_env: None,
                 register_admin: false,
             },
-            thresholds: SUITE_THRESHOLDS.iter().map(|&t| t.to_owned()).collect(),
+            thresholds: report_model::RunKind::Suite
+                .default_threshold_expressions()
+                .iter()
+                .map(|&t| t.to_owned())
+                .collect(),
             phases: PhaseSizes::built_in(profile),
         }
     }
@@ -279,6 +270,12 @@ impl SuiteConfig {
     fn validate(&self) -> Result<()> {
         self.parsed_thresholds()?;
         let p = &self.phases;
+        if p.sample_interval_ms < 10 {
+            bail!(
+                "phases.sample_interval_ms must be at least 10, got {}\n(hint: 0 would switch the server sampler off, and a run without server figures is not judged)",
+                p.sample_interval_ms
+            );
+        }
         if p.memory_cycles < 4 {
             bail!("phases.memory_cycles must be at least 4 (a trend needs points)");
         }

@@ -2,9 +2,8 @@
 
 use anyhow::Result;
 use report_model::{
-    MetricUnit, RenderFormat, RunOutcome, SuiteReport, Verdict, automated_portraits_report,
-    load_test_report, memory_profile_report, performance_report, render,
-    storage_integration_report,
+    MetricUnit, RenderFormat, SuiteReport, Verdict, automated_portraits_report, load_test_report,
+    memory_profile_report, performance_report, render, storage_integration_report,
 };
 
 use crate::run_folder::RunFolder;
@@ -58,14 +57,18 @@ pub fn summary_table(report: &SuiteReport) -> String {
             "{:<6} {:<48} {} of {} steps passed",
             if workflow.passed() { "pass" } else { "fail" },
             "workflow",
-            workflow.steps.len() - workflow.failed_steps(),
+            workflow
+                .steps
+                .iter()
+                .filter(|s| s.status == report_model::StepStatus::Passed)
+                .count(),
             workflow.steps.len()
         ));
     }
     for (name, leak) in report.leak_checks() {
         lines.push(format!(
             "{:<6} {:<48} {}",
-            leak.verdict.as_str(),
+            leak.verdict_label(),
             format!("leak check ({name})"),
             leak.reason
         ));
@@ -87,6 +90,20 @@ pub fn summary_table(report: &SuiteReport) -> String {
         }
     }
     if let Some(comparison) = &report.comparison {
+        let gated = comparison.metrics.iter().filter(|d| d.gated).count();
+        lines.push(format!(
+            "{:<6} {:<48} {} gated metrics against {} baseline runs ({}), {} regressed",
+            if comparison.has_regression() {
+                "fail"
+            } else {
+                "pass"
+            },
+            "baseline",
+            gated,
+            comparison.baseline_runs,
+            comparison.method.as_str(),
+            comparison.regressions().count()
+        ));
         for delta in comparison.regressions() {
             lines.push(format!(
                 "{:<6} {:<48} {}",
@@ -96,13 +113,7 @@ pub fn summary_table(report: &SuiteReport) -> String {
             ));
         }
     }
-    match &report.outcome {
-        RunOutcome::Completed => {}
-        RunOutcome::Interrupted => lines.push("interrupted: reports hold what was done".to_owned()),
-        RunOutcome::SetupFailed { message } => {
-            lines.push(format!("setup failed: {}", message.replace('\n', " ")));
-        }
-    }
+    lines.extend(crate::summary::outcome_lines(report));
     lines.push(format!("verdict: {}", report.verdict));
     lines.join("\n") + "\n"
 }

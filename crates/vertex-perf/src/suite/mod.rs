@@ -12,12 +12,13 @@ mod config;
 mod files;
 mod phases;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use perf_sampler::{MemoryProbe, Sampler, SamplerConfig, SamplerHandle, Target as SamplerTarget};
 use report_model::{
-    MetricUnit, RunMeta, RunOutcome, SuiteReport, Threshold, Tolerance, compare, evaluate_all,
+    Gate, History, MIN_HISTORY_RUNS, MetricUnit, RunIdentity, RunMeta, RunOutcome, SuiteReport,
+    target_name_of_url,
 };
 
 pub use config::{Profile, SuiteConfig};
@@ -69,11 +70,11 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
         url.parse::<storage_bench::BackendSpec>()?;
     }
     let password = crate::credentials::password(config.target.password_env.as_deref())?;
-    let baseline = match &args.baseline {
-        Some(path) => Some(read_baseline(path)?),
+    // Read (and so checked) before the run; filtered by identity once the run knows its own.
+    let history = match &args.baseline {
+        Some(path) => Some(History::read(path)?),
         None => None,
     };
-    let tolerance = args.tolerance;
     let base_url = config.target.url.trim_end_matches('/').to_owned();
 
     let mut meta = RunMeta::start(
@@ -82,6 +83,16 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
         Some(&base_url),
     );
     meta.profile = Some(profile.name().to_owned());
+    let target_name = args
+        .target_name
+        .clone()
+        .unwrap_or_else(|| target_name_of_url(&base_url));
+    let workload = format!(
+        "suite {} {}",
+        profile.name(),
+        serde_json::to_string(&config.phases).context("cannot describe the phase sizes")?
+    );
+    meta.identity = Some(RunIdentity::new(&target_name, &workload, &meta.host));
     let folder = RunFolder::create(args.out.as_deref(), &meta.run_id)?;
     let interrupt = Interrupt::install().ok();
     let runtime = crate::runtime::new()?;
@@ -94,6 +105,9 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
 
     let mut report = SuiteReport::new(meta);
     let server = server_target(args, &base_url);
+    let gate = Gate::new(report_model::RunKind::Suite)
+        .with_thresholds(&thresholds)
+        .expecting_sampler(server.is_some());
     let samplers = Samplers::start(server, args.storage_pid, &config, output);
     let probe = samplers.server_pid.and_then(|pid| {
         MemoryProbe::new(pid, true)
@@ -129,46 +143,74 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
             RunOutcome::SetupFailed { message }
         }
     };
-    let baseline = baseline.filter(|baseline| {
-        let same = baseline.meta.profile == report.meta.profile;
-        if !same {
-            output.note(&format!(
-                "not comparing with the baseline: it is a `{}` run, this one `{}`",
-                baseline.meta.profile.as_deref().unwrap_or("non-suite"),
-                profile.name()
-            ));
+    let comparison = match (history, &args.baseline) {
+        (Some(history), Some(path)) => match comparable_history(history, &report, args, output) {
+            Ok(history) => history.compare(&report.metrics(), args.tolerance),
+            Err(refusal) => {
+                report.outcome = RunOutcome::SetupFailed {
+                    message: format!("{refusal}\n(hint: --force-baseline compares anyway)"),
+                };
+                output.note(&format!("error: {refusal}"));
+                None
+            }
         }
-        same
-    });
-    finish(&mut report, &thresholds, baseline.as_ref(), tolerance);
+        .or_else(|| {
+            if report.outcome == RunOutcome::Completed {
+                output.note(&format!(
+                    "no comparable baseline in {} (fewer than {MIN_HISTORY_RUNS} passing runs of this target, workload and machine class): judged by thresholds alone",
+                    path.display()
+                ));
+            }
+            None
+        }),
+        _ => {
+            output.note("no baseline given: judged by thresholds alone");
+            None
+        }
+    };
+    report.judge(&gate, comparison);
     files::write_all(&folder, &report)?;
+    if let Some(dir) = &args.record_history {
+        let keep = usize::try_from(args.history_runs).unwrap_or(usize::MAX);
+        if History::record(dir, &report, keep)? {
+            output.note(&format!("recorded in the history {}", dir.display()));
+        }
+    }
     output.stdout(&files::summary_table(&report))?;
     output.note(&format!("reports written to {}", folder.path().display()));
     Ok(PerfExitCode::for_report(&report))
 }
 
-fn finish(
-    report: &mut SuiteReport,
-    thresholds: &[Threshold],
-    baseline: Option<&SuiteReport>,
-    tolerance: Tolerance,
-) {
-    let metrics = report.metrics();
-    report.thresholds = evaluate_all(thresholds, &metrics);
-    if let Some(baseline) = baseline {
-        report.comparison = Some(compare(&baseline.metrics(), &metrics, tolerance));
-    }
-    report.verdict = report.computed_verdict();
-}
-
-/// A run folder (its `suite.json`) or a `suite.json` file.
-fn read_baseline(path: &Path) -> Result<SuiteReport> {
-    let file: PathBuf = if path.is_dir() {
-        path.join("suite.json")
-    } else {
-        path.to_owned()
+/// The history's runs comparable with this run, newest `--history-runs`. A history whose
+/// passing runs are all of another target, workload or machine class is refused (one line
+/// naming the first difference) unless `--force-baseline`.
+fn comparable_history(
+    history: History,
+    report: &SuiteReport,
+    args: &SuiteArgs,
+    output: &Output,
+) -> Result<History, String> {
+    let limit = usize::try_from(args.history_runs).unwrap_or(usize::MAX);
+    let Some(identity) = &report.meta.identity else {
+        return Ok(history.latest(limit));
     };
-    Ok(SuiteReport::read(&file)?)
+    if args.force_baseline {
+        return Ok(history.latest(limit));
+    }
+    let found = history.len();
+    let (comparable, unlike) = history.comparable_with(identity);
+    if let (true, Some((run_id, difference))) = (comparable.is_empty(), unlike.first()) {
+        return Err(format!(
+            "the baseline is not comparable with this run: {found} passing run(s), none of the same target, workload and machine class (run {run_id}: {difference})"
+        ));
+    }
+    if !unlike.is_empty() {
+        output.note(&format!(
+            "baseline: {} of {found} runs left out as not comparable",
+            unlike.len()
+        ));
+    }
+    Ok(comparable.latest(limit))
 }
 
 /// The server process: as named, or the listener on the target's port when the target is
@@ -212,7 +254,11 @@ impl Samplers {
             sampler.interval = std::time::Duration::from_millis(config.phases.sample_interval_ms);
             // A bound, like every loop here: far beyond any profile's length.
             sampler.duration = Some(std::time::Duration::from_hours(2));
-            sampler.leak = config.phases.leak_thresholds();
+            // The whole run spans phases of different work: its trend is shown, and the
+            // memory phase's identical cycles judge leaks.
+            sampler.leak = config.phases.leak_thresholds(perf_sampler::Workload::Varying(
+                "the suite's phases run different work (uploads, reads, storage, idle); the memory cycles judge leaks",
+            ));
             Sampler::start(sampler)
                 .map_err(|e| output.note(&format!("not watching the {what}: {e}")))
                 .ok()

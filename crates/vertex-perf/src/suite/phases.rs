@@ -88,7 +88,15 @@ impl Suite<'_> {
         self.snapshot("suite_start");
         self.note("health pre-check");
         match scenarios::health_check(self.base_url, &options).await? {
-            Ok(_) => {}
+            Ok(health) => {
+                // The service's own version string is part of what the run measured.
+                if let (Some(identity), Some(version)) = (
+                    self.report.meta.identity.as_mut(),
+                    health.get("version").and_then(serde_json::Value::as_str),
+                ) {
+                    identity.service_version = Some(version.to_owned());
+                }
+            }
             Err(error) => {
                 return Err(Stop::Setup(format!(
                     "the target is not healthy: {error}\n(hint: is the service running at {}?)",
@@ -451,7 +459,7 @@ impl Suite<'_> {
             }
             self.snapshots.push(snapshot);
         }
-        let levels = phases.leak_thresholds();
+        let levels = phases.leak_thresholds(perf_sampler::Workload::Steady);
         let leak = baseline
             .as_ref()
             .and_then(|b| analyze_cycles(b, &cycles, &at_us, &levels));

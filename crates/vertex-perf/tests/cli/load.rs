@@ -143,7 +143,8 @@ fn a_failed_threshold_exits_one_and_refused_connections_are_counted() {
         "--out",
         dir.path().to_str().unwrap(),
     ]);
-    run.assert_exit(1);
+    // Nothing was measured: a setup error, not a pass and not a mere threshold failure.
+    run.assert_exit(2);
     assert!(run.stdout.contains("5 × connect refused"), "{}", run.stdout);
 }
 

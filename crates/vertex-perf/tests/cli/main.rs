@@ -10,4 +10,5 @@ mod sim;
 mod storage;
 mod suite;
 mod util;
+mod verdicts;
 mod workflow;

@@ -13,6 +13,23 @@ const PASSWORD: &str = "suite-test-secret-7f3a";
 
 /// Small sizes: every phase runs, the whole suite takes seconds.
 const CONFIG: &str = r#"
+# The built-in thresholds, with the upload KPI (meant for 1–20 MiB objects) scaled to the
+# 256 KiB – 1 MiB objects below, whose uploads measure the per-order cost.
+thresholds = [
+    "server.cpu_avg < 60% acceptable 80%",
+    "server.memory_growth < 50MiB acceptable 100MiB",
+    "http.p95[api_endpoints] < 500ms acceptable 2s",
+    "http.p95[stress_load] < 500ms acceptable 2s",
+    "http.p95[concurrent_orders] < 500ms acceptable 2s",
+    "db.read_p95 < 100ms acceptable 500ms",
+    "storage.upload_mibps[service] > 0.2MiB/s",
+    "load.success_rate > 95% acceptable 90%",
+    "load.error_rate < 5% acceptable 10%",
+    "load.rps[stress_load] > 10/s acceptable 5/s",
+    "storage.integrity_failures < 1",
+    "workflow.failed_steps < 1",
+]
+
 [profiles.quick]
 sample_interval_ms = 100
 large_upload_image_mib = 2
