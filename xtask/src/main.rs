@@ -22,6 +22,7 @@ use std::process::{Command, ExitCode};
 use anyhow::{Context as _, Result, bail};
 
 mod bench;
+mod bench_gate;
 mod perf;
 
 fn main() -> ExitCode {
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
         Some("bench-sampler") => bench::sampler(&project_root()),
         Some("bench-load") => bench::load(&project_root()),
         Some("bench-storage") => bench::storage(&project_root()),
+        Some("bench-gate") => bench_gate::gate(&project_root()),
         Some("help" | "--help" | "-h") | None => {
             print_help();
             Ok(())
@@ -60,7 +62,7 @@ fn main() -> ExitCode {
 
 fn print_help() {
     eprintln!(
-        "usage: cargo xtask <task>\n\ntasks:\n  perf [--quick|--full] [--save-baseline] [--sim-faults JSON] [suite flags]\n        the main job: start vertex-sim + S3, run the suite, write reports/runs/<id>/\n  ci    fmt check, clippy -D warnings, cargo test --workspace\n  bench-sampler | bench-load | bench-storage\n        benchmarks against psutil, wrk/oha, minio/dd"
+        "usage: cargo xtask <task>\n\ntasks:\n  perf [--quick|--full] [--sim-faults JSON] [suite flags]\n        the main job: start vertex-sim + S3, run the suite, write reports/runs/<id>/,\n        compare with and record in reports/history/<target>/\n  ci    fmt check, clippy -D warnings, cargo test --workspace\n  bench-sampler | bench-load | bench-storage\n        benchmarks against psutil, wrk/oha, minio/dd\n  bench-gate\n        false-alarm and detection rates of the regression gate (history and A/B)"
     );
 }
 

@@ -19,10 +19,71 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
 
-/// Processes started here, stopped (SIGTERM, then SIGKILL) when dropped.
-struct Started {
+/// Processes started here, stopped (SIGTERM, then SIGKILL) when dropped, and their work
+/// folder, removed then.
+pub(crate) struct Started {
     children: Vec<(&'static str, Child)>,
     work_dir: PathBuf,
+}
+
+impl Started {
+    /// An empty guard owning `work_dir` (created afresh).
+    pub(crate) fn new(work_dir: PathBuf) -> Result<Started> {
+        let _ = std::fs::remove_dir_all(&work_dir);
+        std::fs::create_dir_all(&work_dir)
+            .with_context(|| format!("cannot create `{}`", work_dir.display()))?;
+        Ok(Started {
+            children: Vec::new(),
+            work_dir,
+        })
+    }
+
+    /// The work folder.
+    pub(crate) fn work_dir(&self) -> &Path {
+        &self.work_dir
+    }
+}
+
+/// How to start one vertex-sim.
+pub(crate) struct SimLaunch<'a> {
+    /// The binary.
+    pub binary: &'a Path,
+    /// Its data folder's name inside the work folder.
+    pub name: &'a str,
+    /// The admin password (passed in the environment only).
+    pub password: &'a str,
+    /// `--storage URL`, when not the data folder.
+    pub storage: Option<&'a str>,
+    /// Extra environment (S3 keys).
+    pub env: &'a [(String, OsString)],
+    /// `--faults JSON`.
+    pub faults: Option<&'a str>,
+}
+
+/// Starts vertex-sim as `launch` says, under `started`; returns its pid and base URL.
+pub(crate) fn start_sim(started: &mut Started, launch: &SimLaunch<'_>) -> Result<(u32, String)> {
+    let ready = started.work_dir.join(format!("{}.ready", launch.name));
+    let mut sim = Command::new(launch.binary);
+    sim.arg("--data-dir")
+        .arg(started.work_dir.join(launch.name))
+        .args(["--admin", "admin", "--ready-file"])
+        .arg(&ready)
+        .env("VERTEX_SIM_ADMIN_PASSWORD", launch.password)
+        .stdout(std::process::Stdio::null());
+    if let Some(storage) = launch.storage {
+        sim.args(["--storage", storage]);
+    }
+    for (key, value) in launch.env {
+        sim.env(key, value);
+    }
+    if let Some(faults) = launch.faults {
+        sim.args(["--faults", faults]);
+    }
+    let sim = sim.spawn().context("cannot start vertex-sim")?;
+    let pid = sim.id();
+    started.children.push(("vertex-sim", sim));
+    let base_url = wait_for_file(&ready, started, "vertex-sim")?;
+    Ok((pid, base_url.trim().to_owned()))
 }
 
 impl Drop for Started {
@@ -113,8 +174,12 @@ pub fn perf(root: &Path, args: &[String]) -> Result<u8> {
     let _started = if has(&suite_args, "--target") {
         None
     } else {
-        let (started, mut extra, extra_env) =
-            start_services(root, &vertex_perf, &release.join("vertex-sim"), sim_faults)?;
+        let (started, mut extra, extra_env) = start_services(
+            root,
+            &vertex_perf,
+            &release.join("vertex-sim"),
+            sim_faults.as_deref(),
+        )?;
         suite_args.append(&mut extra);
         env.extend(extra_env);
         Some(started)
@@ -169,7 +234,7 @@ fn run_folder_name() -> String {
     )
 }
 
-fn random_hex(bytes: usize) -> Result<String> {
+pub(crate) fn random_hex(bytes: usize) -> Result<String> {
     let mut buffer = vec![0u8; bytes];
     getrandom::fill(&mut buffer).map_err(|e| anyhow::anyhow!("no OS randomness: {e}"))?;
     Ok(hex::encode(buffer))
@@ -183,18 +248,12 @@ fn start_services(
     root: &Path,
     vertex_perf: &Path,
     vertex_sim: &Path,
-    faults: Option<String>,
+    faults: Option<&str>,
 ) -> Result<Services> {
     let work_dir = crate::target_dir(root)
         .join("perf")
         .join(format!("run-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&work_dir);
-    std::fs::create_dir_all(&work_dir)
-        .with_context(|| format!("cannot create `{}`", work_dir.display()))?;
-    let mut started = Started {
-        children: Vec::new(),
-        work_dir: work_dir.clone(),
-    };
+    let mut started = Started::new(work_dir.clone())?;
 
     let env_file = work_dir.join("s3.env");
     let s3 = Command::new(vertex_perf)
@@ -228,29 +287,22 @@ fn start_services(
     let s3_url = format!("s3://{bucket}?endpoint={endpoint}");
 
     let password = random_hex(16)?;
-    let ready = work_dir.join("sim.ready");
-    let mut sim = Command::new(vertex_sim);
-    sim.arg("--data-dir")
-        .arg(work_dir.join("sim"))
-        .args(["--admin", "admin", "--storage", &s3_url, "--ready-file"])
-        .arg(&ready)
-        .env("VERTEX_SIM_ADMIN_PASSWORD", &password)
-        .stdout(std::process::Stdio::null());
-    for (key, value) in &keys {
-        sim.env(key, value);
-    }
-    if let Some(faults) = faults {
-        sim.args(["--faults", &faults]);
-    }
-    let sim = sim.spawn().context("cannot start vertex-sim")?;
-    let sim_pid = sim.id();
-    started.children.push(("vertex-sim", sim));
-    let base_url = wait_for_file(&ready, &mut started, "vertex-sim")?;
+    let (sim_pid, base_url) = start_sim(
+        &mut started,
+        &SimLaunch {
+            binary: vertex_sim,
+            name: "sim",
+            password: &password,
+            storage: Some(&s3_url),
+            env: &keys,
+            faults,
+        },
+    )?;
     eprintln!("xtask: vertex-sim (pid {sim_pid}) on {base_url}, files in {s3_url} (pid {s3_pid})");
 
     let flags = vec![
         "--target".to_owned(),
-        base_url.trim().to_owned(),
+        base_url.clone(),
         "--server-pid".to_owned(),
         sim_pid.to_string(),
         "--storage-pid".to_owned(),

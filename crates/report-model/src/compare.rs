@@ -20,6 +20,10 @@ use crate::significance::mann_whitney_u;
 pub const MIN_SAMPLES_FOR_TEST: usize = 5;
 /// p-value below which a difference is significant.
 pub const SIGNIFICANCE_LEVEL: f64 = 0.05;
+/// How far a percentage (success or error rate) may move, in points, before it counts: a
+/// relative tolerance of 10 % of a 100 % success rate would hide a 10 % error rate on a
+/// route.
+pub const PERCENT_POINTS_TOLERANCE: f64 = 1.0;
 
 /// How much relative change is considered noise, e.g. `10%`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -240,9 +244,12 @@ fn compare_with(
         };
         let delta_percent =
             (base.value != 0.0).then(|| (cur.value - base.value) / base.value.abs() * 100.0);
-        let beyond_tolerance = match delta_percent {
-            Some(delta) => delta.abs() > tolerance.percent(),
-            None => cur.value != base.value,
+        let beyond_tolerance = match (def.unit, delta_percent) {
+            (metrics::MetricUnit::Percent, _) => {
+                (cur.value - base.value).abs() > PERCENT_POINTS_TOLERANCE
+            }
+            (_, Some(delta)) => delta.abs() > tolerance.percent(),
+            (_, None) => cur.value != base.value,
         };
         let p_value = (base.samples.len() >= MIN_SAMPLES_FOR_TEST
             && cur.samples.len() >= MIN_SAMPLES_FOR_TEST)
@@ -314,6 +321,9 @@ mod tests {
         check("load.rps", 100.0, 130.0, Change::Better);
         check("workflow.failed_steps", 0.0, 1.0, Change::Worse);
         check("workflow.failed_steps", 0.0, 0.0, Change::Same);
+        // Rates move in points: 2 points of success lost is worse, half a point is not.
+        check("load.success_rate[s]", 100.0, 98.0, Change::Worse);
+        check("load.success_rate[s]", 100.0, 99.5, Change::Same);
     }
 
     #[test]

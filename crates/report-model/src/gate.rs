@@ -175,7 +175,10 @@ impl SuiteReport {
         self.comparison = comparison;
         self.gaps = self.find_gaps(gate);
         if self.outcome == RunOutcome::Completed
-            && let Some(message) = self.workflow.as_ref().and_then(|w| w.setup_failure())
+            && let Some(message) = self
+                .workflow
+                .as_ref()
+                .and_then(crate::WorkflowReport::setup_failure)
         {
             self.outcome = RunOutcome::SetupFailed { message };
         }

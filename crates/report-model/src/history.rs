@@ -218,7 +218,7 @@ fn passed(report: &SuiteReport) -> bool {
 /// a regression (1 percentage point of success rate, 200 µs of latency, ...).
 fn floor(unit: MetricUnit) -> f64 {
     match unit {
-        MetricUnit::Percent => 1.0,
+        MetricUnit::Percent => crate::compare::PERCENT_POINTS_TOLERANCE,
         MetricUnit::Duration => 200.0,
         MetricUnit::Bytes => 1024.0 * 1024.0,
         MetricUnit::MibPerSec | MetricUnit::PerSecond => 0.5,

@@ -59,8 +59,8 @@ mod workflow;
 
 pub use atomic::{write_atomic, write_atomic_with};
 pub use compare::{
-    Change, Comparison, ComparisonMethod, MIN_SAMPLES_FOR_TEST, MetricDelta, SIGNIFICANCE_LEVEL,
-    Tolerance, compare, compare_rounds,
+    Change, Comparison, ComparisonMethod, MIN_SAMPLES_FOR_TEST, MetricDelta,
+    PERCENT_POINTS_TOLERANCE, SIGNIFICANCE_LEVEL, Tolerance, compare, compare_rounds,
 };
 pub use db::{DbQueriesReport, DbQueryStats};
 pub use errors::ReportError;

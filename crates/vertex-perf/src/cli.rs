@@ -38,9 +38,102 @@ pub enum Command {
     /// the workflow, load scenarios, storage comparison and memory cycles, with the sampler on
     /// the server; thresholds, baseline comparison and every report file.
     Suite(Box<SuiteArgs>),
+    /// Interleaved A/B: the same read scenario against two targets in alternating rounds,
+    /// judged across rounds; exit 1 when a gated metric of B is worse than A's.
+    Ab(AbArgs),
     /// Serve the embedded S3 server until stopped (for a service under test to store files
     /// in); the endpoint and generated keys are written to --env-file (mode 0600).
     S3Server(S3ServerArgs),
+}
+
+/// How a run is compared with earlier ones (`suite` and `load`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct BaselineArgs {
+    /// The baseline: a history folder of earlier passing runs (`<run id>/suite.json`, as
+    /// --record-history writes it), a run folder or a suite.json. Only runs of the same
+    /// target, workload and machine class count; with fewer than 3 of them the run is
+    /// judged by thresholds alone. A regression of a gated metric fails.
+    #[arg(long = "baseline", value_name = "DIR")]
+    pub path: Option<PathBuf>,
+    /// Compare with the baseline's runs even when their target, workload or machine class
+    /// differ from this run's.
+    #[arg(long)]
+    pub force_baseline: bool,
+    /// How many of the newest comparable baseline runs to use.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub history_runs: u64,
+    /// Record this run in a history folder when it passes (keeping --history-runs runs), so
+    /// later runs compare with it.
+    #[arg(long, value_name = "DIR")]
+    pub record_history: Option<PathBuf>,
+    /// The target's name in the run's identity (default: the URL's host:port); baselines of
+    /// another name are not compared.
+    #[arg(long, value_name = "NAME")]
+    pub target_name: Option<String>,
+    /// Relative change considered noise in the baseline comparison (the history's interval
+    /// is at least this wide).
+    #[arg(long, default_value = "10%")]
+    pub tolerance: Tolerance,
+}
+
+/// Arguments of `vertex-perf ab`.
+#[derive(Debug, clap::Args)]
+pub struct AbArgs {
+    /// The baseline target (e.g. the main branch's build).
+    #[arg(long, value_name = "URL")]
+    pub a: String,
+    /// The candidate target (e.g. the merge request's build).
+    #[arg(long, value_name = "URL")]
+    pub b: String,
+    /// The scenario each round runs.
+    #[arg(long, value_enum, default_value_t = AbScenario::ReadMix)]
+    pub scenario: AbScenario,
+    /// Rounds per target (at least 5 for the significance test).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub rounds: u32,
+    /// Length of one round on one target.
+    #[arg(short = 'd', long, value_parser = parse_duration, default_value = "5s")]
+    pub duration: Duration,
+    /// Virtual users in each round.
+    #[arg(short = 'c', long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub concurrency: u32,
+    /// Per-request timeout.
+    #[arg(long, value_parser = parse_duration, default_value = "30s")]
+    pub timeout: Duration,
+    /// Login name (the same on both targets).
+    #[arg(long, default_value = "admin")]
+    pub user: String,
+    /// Environment variable holding the password (default `admin`).
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+    /// Relative change considered noise.
+    #[arg(long, default_value = "10%")]
+    pub tolerance: Tolerance,
+    /// Thresholds on the rounds of both sides (default: latency and success rate).
+    #[arg(long = "threshold", value_name = "EXPR")]
+    pub thresholds: Vec<Threshold>,
+    /// Run folder for the reports (default `reports/runs/<run id>`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// What one round of `ab` runs.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AbScenario {
+    /// GETs round-robin over the five list and admin endpoints (`api_endpoints`).
+    ReadMix,
+    /// The stress rotation over three endpoints (`stress_load`).
+    Stress,
+}
+
+impl AbScenario {
+    /// The name as given on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            AbScenario::ReadMix => "read-mix",
+            AbScenario::Stress => "stress",
+        }
+    }
 }
 
 /// Arguments of `vertex-perf s3-server`.
@@ -62,6 +155,10 @@ pub struct S3ServerArgs {
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("server").args(["server_pid", "server_port"])))]
 #[command(group(clap::ArgGroup::new("profile").args(["quick", "full"])))]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "each is one command-line flag"
+)]
 pub struct SuiteArgs {
     /// The service's base URL (default: `target.url` of the config, http://127.0.0.1:8000).
     #[arg(long, value_name = "URL")]
@@ -102,31 +199,9 @@ pub struct SuiteArgs {
     /// The service's SQLite database, for read-only direct queries.
     #[arg(long, value_name = "PATH")]
     pub sqlite: Option<PathBuf>,
-    /// The baseline: a history folder of earlier passing runs (`<run id>/suite.json`, as
-    /// --record-history writes it), a run folder or a suite.json. Only runs of the same
-    /// target, workload and machine class count; with fewer than 3 of them the run is
-    /// judged by thresholds alone. A regression of a gated metric fails.
-    #[arg(long, value_name = "DIR")]
-    pub baseline: Option<PathBuf>,
-    /// Compare with the baseline's runs even when their target, workload or machine class
-    /// differ from this run's.
-    #[arg(long)]
-    pub force_baseline: bool,
-    /// How many of the newest comparable baseline runs to use.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
-    pub history_runs: u64,
-    /// Record this run in a history folder when it passes (keeping --history-runs runs), so
-    /// later runs compare with it.
-    #[arg(long, value_name = "DIR")]
-    pub record_history: Option<PathBuf>,
-    /// The target's name in the run's identity (default: the URL's host:port); baselines of
-    /// another name are not compared.
-    #[arg(long, value_name = "NAME")]
-    pub target_name: Option<String>,
-    /// Relative change considered noise in the baseline comparison (the history's interval
-    /// is at least this wide).
-    #[arg(long, default_value = "10%")]
-    pub tolerance: Tolerance,
+    /// Baseline comparison and history.
+    #[command(flatten)]
+    pub baseline: BaselineArgs,
     /// Run folder for the reports (default `reports/runs/<run id>`).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -305,6 +380,9 @@ pub struct LoadArgs {
     /// A threshold such as `http.p95 < 500ms` (repeatable; replaces the built-in ones).
     #[arg(long = "threshold", value_name = "EXPR")]
     pub thresholds: Vec<Threshold>,
+    /// Baseline comparison and history.
+    #[command(flatten)]
+    pub baseline: BaselineArgs,
     /// Run folder for the reports (default `reports/runs/<run id>`).
     #[arg(long)]
     pub out: Option<PathBuf>,

@@ -2,6 +2,7 @@
 //! and maps outcomes to [`PerfExitCode`]s. Logic that others could embed belongs in the
 //! library crates, not here.
 
+mod baseline;
 mod cli;
 mod commands;
 mod credentials;
@@ -35,6 +36,7 @@ pub fn main() -> ExitCode {
         Command::Workflow(args) => commands::workflow::run(args, &mut output),
         Command::Storage(args) => commands::storage::run(args, &mut output),
         Command::Suite(args) => suite::run(args, &mut output),
+        Command::Ab(args) => commands::ab::run(args, &mut output),
         Command::S3Server(args) => commands::s3_server::run(args, &mut output),
     };
     let code = match result {

@@ -13,6 +13,7 @@ pub fn finish(report: &SuiteReport, mut lines: Vec<String>) -> String {
             threshold.expression, threshold.message
         ));
     }
+    lines.extend(comparison_lines(report));
     lines.extend(outcome_lines(report));
     lines.push(format!("verdict: {}", report.verdict));
     lines.join("\n") + "\n"
@@ -34,6 +35,33 @@ pub fn outcome_lines(report: &SuiteReport) -> Vec<String> {
         RunOutcome::NothingMeasured { .. } => {
             lines.push("nothing measured: the run is not a pass".to_owned());
         }
+    }
+    lines
+}
+
+/// The baseline comparison in one line, then one line per regression.
+pub fn comparison_lines(report: &SuiteReport) -> Vec<String> {
+    let Some(comparison) = &report.comparison else {
+        return Vec::new();
+    };
+    let mut lines = vec![format!(
+        "{}: baseline: {} gated metrics against {} baseline runs ({}), {} regressed",
+        if comparison.has_regression() {
+            "fail"
+        } else {
+            "pass"
+        },
+        comparison.metrics.iter().filter(|d| d.gated).count(),
+        comparison.baseline_runs,
+        comparison.method.as_str(),
+        comparison.regressions().count()
+    )];
+    for delta in comparison.regressions() {
+        let [baseline, current, change, _] = delta.display_cells();
+        lines.push(format!(
+            "fail: regression: {} {baseline} -> {current} ({change})",
+            delta.metric
+        ));
     }
     lines
 }

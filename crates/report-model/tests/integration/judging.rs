@@ -182,10 +182,10 @@ fn the_history_passes_the_same_build_and_names_a_regression() {
 #[test]
 fn the_history_keeps_only_comparable_passing_runs() {
     let dir = tempfile::tempdir().unwrap();
-    for (index, scale) in [1.0, 1.01, 0.99].into_iter().enumerate() {
+    for (index, scale) in [(0i64, 1.0), (1, 1.01), (2, 0.99)] {
         let mut run = sample_suite(scale);
         run.meta.run_id = format!("run-{index}");
-        run.meta.started_at += chrono::Duration::seconds(index as i64);
+        run.meta.started_at += chrono::Duration::seconds(index);
         run.meta.identity = Some(identity("vertex-sim (embedded)"));
         assert!(History::record(dir.path(), &run, 2).unwrap());
     }

@@ -38,6 +38,7 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
         ),
     };
     let gate = Gate::new(RunKind::Load).with_thresholds(&args.thresholds);
+    let baseline = crate::baseline::Baseline::read(&args.baseline)?;
 
     let mut meta = RunMeta::start(
         env!("CARGO_PKG_VERSION"),
@@ -88,8 +89,13 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
         .map(|s| format!("{} [{}]", s.name, s.executor.description))
         .collect::<Vec<_>>()
         .join(", ");
+    let target_name = args
+        .baseline
+        .target_name
+        .clone()
+        .unwrap_or_else(|| target_name_of_url(&args.url));
     report.meta.identity = Some(RunIdentity::new(
-        &target_name_of_url(&args.url),
+        &target_name,
         &format!("load {workload}"),
         &report.meta.host,
     ));
@@ -97,8 +103,10 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
         schema_version: SCHEMA_VERSION,
         scenarios,
     });
-    report.judge(&gate, None);
+    let comparison = baseline.compare(&mut report, output);
+    report.judge(&gate, comparison);
     folder.write("suite.json", &render(&report, RenderFormat::JsonPretty)?)?;
+    crate::baseline::record(&args.baseline, &report, output)?;
     if let Some(legacy) = load_test_report(&report)? {
         folder.write("load_test_report.json", &legacy)?;
     }

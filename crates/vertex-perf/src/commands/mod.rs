@@ -1,6 +1,7 @@
 //! One module per subcommand. Each returns the exit code of a completed command, or an error
 //! that the caller prints and maps to [`crate::PerfExitCode::SETUP_ERROR`].
 
+pub mod ab;
 pub mod compare;
 pub mod load;
 pub mod monitor;

@@ -89,30 +89,7 @@ pub fn summary_table(report: &SuiteReport) -> String {
             ));
         }
     }
-    if let Some(comparison) = &report.comparison {
-        let gated = comparison.metrics.iter().filter(|d| d.gated).count();
-        lines.push(format!(
-            "{:<6} {:<48} {} gated metrics against {} baseline runs ({}), {} regressed",
-            if comparison.has_regression() {
-                "fail"
-            } else {
-                "pass"
-            },
-            "baseline",
-            gated,
-            comparison.baseline_runs,
-            comparison.method.as_str(),
-            comparison.regressions().count()
-        ));
-        for delta in comparison.regressions() {
-            lines.push(format!(
-                "{:<6} {:<48} {}",
-                "fail",
-                format!("baseline: {}", delta.metric),
-                delta.display_cells().join(" ")
-            ));
-        }
-    }
+    lines.extend(crate::summary::comparison_lines(report));
     lines.extend(crate::summary::outcome_lines(report));
     lines.push(format!("verdict: {}", report.verdict));
     lines.join("\n") + "\n"

@@ -17,8 +17,7 @@ use std::path::Path;
 use anyhow::{Context as _, Result};
 use perf_sampler::{MemoryProbe, Sampler, SamplerConfig, SamplerHandle, Target as SamplerTarget};
 use report_model::{
-    Gate, History, MIN_HISTORY_RUNS, MetricUnit, RunIdentity, RunMeta, RunOutcome, SuiteReport,
-    target_name_of_url,
+    Gate, MetricUnit, RunIdentity, RunMeta, RunOutcome, SuiteReport, target_name_of_url,
 };
 
 pub use config::{Profile, SuiteConfig};
@@ -71,10 +70,7 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
     }
     let password = crate::credentials::password(config.target.password_env.as_deref())?;
     // Read (and so checked) before the run; filtered by identity once the run knows its own.
-    let history = match &args.baseline {
-        Some(path) => Some(History::read(path)?),
-        None => None,
-    };
+    let baseline = crate::baseline::Baseline::read(&args.baseline)?;
     let base_url = config.target.url.trim_end_matches('/').to_owned();
 
     let mut meta = RunMeta::start(
@@ -84,6 +80,7 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
     );
     meta.profile = Some(profile.name().to_owned());
     let target_name = args
+        .baseline
         .target_name
         .clone()
         .unwrap_or_else(|| target_name_of_url(&base_url));
@@ -143,74 +140,13 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
             RunOutcome::SetupFailed { message }
         }
     };
-    let comparison = match (history, &args.baseline) {
-        (Some(history), Some(path)) => match comparable_history(history, &report, args, output) {
-            Ok(history) => history.compare(&report.metrics(), args.tolerance),
-            Err(refusal) => {
-                report.outcome = RunOutcome::SetupFailed {
-                    message: format!("{refusal}\n(hint: --force-baseline compares anyway)"),
-                };
-                output.note(&format!("error: {refusal}"));
-                None
-            }
-        }
-        .or_else(|| {
-            if report.outcome == RunOutcome::Completed {
-                output.note(&format!(
-                    "no comparable baseline in {} (fewer than {MIN_HISTORY_RUNS} passing runs of this target, workload and machine class): judged by thresholds alone",
-                    path.display()
-                ));
-            }
-            None
-        }),
-        _ => {
-            output.note("no baseline given: judged by thresholds alone");
-            None
-        }
-    };
+    let comparison = baseline.compare(&mut report, output);
     report.judge(&gate, comparison);
     files::write_all(&folder, &report)?;
-    if let Some(dir) = &args.record_history {
-        let keep = usize::try_from(args.history_runs).unwrap_or(usize::MAX);
-        if History::record(dir, &report, keep)? {
-            output.note(&format!("recorded in the history {}", dir.display()));
-        }
-    }
+    crate::baseline::record(&args.baseline, &report, output)?;
     output.stdout(&files::summary_table(&report))?;
     output.note(&format!("reports written to {}", folder.path().display()));
     Ok(PerfExitCode::for_report(&report))
-}
-
-/// The history's runs comparable with this run, newest `--history-runs`. A history whose
-/// passing runs are all of another target, workload or machine class is refused (one line
-/// naming the first difference) unless `--force-baseline`.
-fn comparable_history(
-    history: History,
-    report: &SuiteReport,
-    args: &SuiteArgs,
-    output: &Output,
-) -> Result<History, String> {
-    let limit = usize::try_from(args.history_runs).unwrap_or(usize::MAX);
-    let Some(identity) = &report.meta.identity else {
-        return Ok(history.latest(limit));
-    };
-    if args.force_baseline {
-        return Ok(history.latest(limit));
-    }
-    let found = history.len();
-    let (comparable, unlike) = history.comparable_with(identity);
-    if let (true, Some((run_id, difference))) = (comparable.is_empty(), unlike.first()) {
-        return Err(format!(
-            "the baseline is not comparable with this run: {found} passing run(s), none of the same target, workload and machine class (run {run_id}: {difference})"
-        ));
-    }
-    if !unlike.is_empty() {
-        output.note(&format!(
-            "baseline: {} of {found} runs left out as not comparable",
-            unlike.len()
-        ));
-    }
-    Ok(comparable.latest(limit))
 }
 
 /// The server process: as named, or the listener on the target's port when the target is

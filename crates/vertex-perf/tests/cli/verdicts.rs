@@ -207,3 +207,104 @@ fn html_where_the_contract_answers_json_is_a_failed_request() {
     assert_eq!(scenario["successful_requests"], 0);
     assert_eq!(scenario["errors"][0]["class"], "check_failed", "{scenario}");
 }
+
+#[test]
+fn ab_judges_across_rounds_and_names_the_regressed_metric() {
+    let a = sim_with_admin();
+    let dir = out_dir();
+    let out = dir.path().join("same");
+    // The latency tolerance is wide open here (timing is not what this test checks);
+    // success rates move in points whatever the tolerance.
+    let ab = |b: &str, out: &std::path::Path| {
+        vertex_perf(&[
+            "ab",
+            "--a",
+            &a.url(),
+            "--b",
+            b,
+            "--rounds",
+            "5",
+            "-d",
+            "300ms",
+            "-c",
+            "2",
+            "--tolerance",
+            "1000%",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let same = ab(&a.url(), &out);
+    same.assert_exit(0);
+    let suite = json_file(&out.join("suite.json"));
+    assert_eq!(suite["comparison"]["method"], "interleaved");
+    assert_eq!(suite["comparison"]["baseline_runs"], 5);
+    assert_eq!(suite["load"]["scenarios"].as_array().unwrap().len(), 10);
+
+    let failing = RunningSim::start(vertex_sim::Faults {
+        error_rate: 0.5,
+        route: Some("/clients/list".to_owned()),
+        ..vertex_sim::Faults::default()
+    });
+    let register = out_dir();
+    vertex_perf(&[
+        "workflow",
+        "--url",
+        &failing.url(),
+        "--register-admin",
+        "--out",
+        register.path().to_str().unwrap(),
+    ]);
+    let out = dir.path().join("regressed");
+    let regressed = ab(&failing.url(), &out);
+    regressed.assert_exit(1);
+    assert_says(&regressed, "load.success_rate[api_endpoints]");
+    assert_says(&regressed, "REGRESSION");
+
+    let down = vertex_perf(&["ab", "--a", &a.url(), "--b", &down_url(), "-d", "100ms"]);
+    down.assert_exit(2);
+    assert_says(&down, "cannot log in");
+}
+
+#[test]
+fn a_history_run_says_when_it_has_no_comparable_baseline_and_refuses_an_unlike_one() {
+    let sim = sim_with_admin();
+    let dir = out_dir();
+    let history = dir.path().join("history");
+    let history_arg = history.to_str().unwrap().to_owned();
+    let url = sim.url();
+    let load = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        let mut args = vec![
+            "load",
+            "--url",
+            &url,
+            "--scenario",
+            "read-mix",
+            "-n",
+            "20",
+            "--baseline",
+            &history_arg,
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        vertex_perf(&args)
+    };
+    let first = load("first", &["--record-history", &history_arg]);
+    first.assert_exit(0);
+    assert_says(&first, "no comparable baseline");
+    assert_says(&first, "judged by thresholds alone");
+    assert_says(&first, "recorded in the history");
+
+    // Another target name: the history holds only unlike runs.
+    let unlike = load("unlike", &["--target-name", "production"]);
+    unlike.assert_exit(2);
+    assert_says(&unlike, "the baseline is not comparable with this run");
+    assert_says(&unlike, "target `");
+    let forced = load(
+        "forced",
+        &["--target-name", "production", "--force-baseline"],
+    );
+    forced.assert_exit(0);
+}
