@@ -45,6 +45,8 @@ struct Case {
 struct Verdict {
     code: i32,
     regressions: Vec<String>,
+    /// The last line on stderr, kept for exits other than 0 and 1.
+    error: Option<String>,
 }
 
 /// Runs the bench and prints its table.
@@ -60,13 +62,19 @@ pub fn gate(root: &Path) -> Result<()> {
     let password = random_hex(16)?;
     let slow_faults = format!(r#"{{"slowdown_percent":30,"route":"{SLOW_ROUTE}"}}"#);
     let failing_faults = format!(r#"{{"error_rate":0.1,"route":"{FAILING_ROUTE}"}}"#);
+    // Every comparison logs in once per target; the contract's 5 logins a minute would
+    // refuse most of them (the service reads the same variable).
+    let env = [(
+        "AUTH_RATE_LIMIT".to_owned(),
+        std::ffi::OsString::from("100000/minute"),
+    )];
     let mut url_of = |name: &str, faults: Option<&str>| -> Result<String> {
         let launch = SimLaunch {
             binary: &vertex_sim,
             name,
             password: &password,
             storage: None,
-            env: &[],
+            env: &env,
             faults,
         };
         Ok(start_sim(&mut started, &launch)?.1)
@@ -138,10 +146,10 @@ pub fn gate(root: &Path) -> Result<()> {
     for (mode, results) in [("history", &history_results), ("interleaved", &ab_results)] {
         for (case, verdicts) in history_cases.iter().zip(results.iter()) {
             let alarms = verdicts.iter().filter(|v| v.code == 1).count();
-            let errors: Vec<i32> = verdicts
+            let errors: Vec<String> = verdicts
                 .iter()
                 .filter(|v| v.code != 0 && v.code != 1)
-                .map(|v| v.code)
+                .map(|v| format!("{}: {}", v.code, v.error.as_deref().unwrap_or("")))
                 .collect();
             let (bar, met) = if case.regressed {
                 ("≥ 9/10", alarms * 10 >= 9 * COMPARISONS)
@@ -237,17 +245,24 @@ impl Runner<'_> {
     }
 
     fn run(&self, args: &[&str], out: &PathBuf) -> Result<Verdict> {
-        let status = Command::new(self.vertex_perf)
+        let output = Command::new(self.vertex_perf)
             .args(args)
             .args(["--password-env", "BENCH_GATE_PASSWORD", "--out"])
             .arg(out)
             .env("BENCH_GATE_PASSWORD", self.password)
             .env("CI", "true")
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
+            .output()
             .context("cannot run vertex-perf")?;
-        let code = status.code().unwrap_or(-1);
+        let code = output.status.code().unwrap_or(-1);
+        let error = (code != 0 && code != 1)
+            .then(|| {
+                String::from_utf8_lossy(&output.stderr)
+                    .lines()
+                    .rfind(|l| !l.trim().is_empty())
+                    .map(str::to_owned)
+            })
+            .flatten();
         let suite: serde_json::Value = std::fs::read(out.join("suite.json"))
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
@@ -262,6 +277,10 @@ impl Runner<'_> {
                     .collect()
             })
             .unwrap_or_default();
-        Ok(Verdict { code, regressions })
+        Ok(Verdict {
+            code,
+            regressions,
+            error,
+        })
     }
 }

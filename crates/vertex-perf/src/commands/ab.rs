@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use load_engine::{Bound, Executor, LoadOptions};
-use portrait_workflow::scenarios::{self, Target};
+use portrait_workflow::scenarios;
 use report_model::{
     Gate, LoadReport, MetricSet, RenderFormat, RunIdentity, RunKind, RunMeta, RunOutcome,
     SCHEMA_VERSION, ScenarioReport, SuiteReport, compare_rounds, render, target_name_of_url,
@@ -15,6 +15,7 @@ use report_model::{
 
 use crate::PerfExitCode;
 use crate::cli::{AbArgs, AbScenario};
+use crate::commands::load::log_in;
 use crate::interrupt::Interrupt;
 use crate::output::Output;
 use crate::progress::follow_load;
@@ -32,20 +33,7 @@ pub fn run(args: &AbArgs, output: &mut Output) -> Result<u8> {
     let targets = runtime.block_on(async {
         let mut targets = Vec::new();
         for url in [&args.a, &args.b] {
-            let base_url = url.trim_end_matches('/');
-            let token = scenarios::login(base_url, &args.user, &password, false, &options)
-                .await?
-                .with_context(|| {
-                    format!(
-                        "cannot log in to `{}` as `{}`",
-                        report_model::redact_url(base_url),
-                        args.user
-                    )
-                })?;
-            targets.push(Target {
-                base_url: base_url.to_owned(),
-                token,
-            });
+            targets.push(log_in(url, &args.user, &password, false, &options).await?);
         }
         anyhow::Ok(targets)
     })?;

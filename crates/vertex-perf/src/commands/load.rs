@@ -121,6 +121,30 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
     Ok(PerfExitCode::for_report(&report))
 }
 
+/// Logs in once to the service at `url` (registering first when asked): the target the
+/// Vertex AR scenarios share.
+pub(crate) async fn log_in(
+    url: &str,
+    user: &str,
+    password: &str,
+    register: bool,
+    options: &LoadOptions,
+) -> Result<Target> {
+    let base_url = url.trim_end_matches('/');
+    let token = scenarios::login(base_url, user, password, register, options)
+        .await?
+        .with_context(|| {
+            format!(
+                "cannot log in to `{}` as `{user}`",
+                report_model::redact_url(base_url)
+            )
+        })?;
+    Ok(Target {
+        base_url: base_url.to_owned(),
+        token,
+    })
+}
+
 /// A Vertex AR scenario ready to run: logged in once, with its executor.
 struct VertexRun {
     target: Target,
@@ -136,26 +160,14 @@ async fn vertex_scenario(
     options: &LoadOptions,
 ) -> Result<VertexRun> {
     let password = crate::credentials::password(args.password_env.as_deref())?;
-    let base_url = args.url.trim_end_matches('/');
-    let token = scenarios::login(
-        base_url,
+    let target = log_in(
+        &args.url,
         &args.user,
         &password,
         args.register_admin,
         options,
     )
-    .await?
-    .with_context(|| {
-        format!(
-            "cannot log in to `{}` as `{}`",
-            report_model::redact_url(base_url),
-            args.user
-        )
-    })?;
-    let target = Target {
-        base_url: base_url.to_owned(),
-        token,
-    };
+    .await?;
     let closed = |users: u32, iterations: u64| Executor::Closed {
         users: args.concurrency.unwrap_or(users),
         bound: match (args.requests, args.duration) {
