@@ -12,7 +12,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::ReportError;
-use crate::gate::is_gated;
+use crate::gate::{gates_in, is_gated};
 use crate::metrics::{self, Better, MetricSet};
 use crate::significance::mann_whitney_u;
 
@@ -262,7 +262,7 @@ fn compare_with(
             (true, true) => Change::Worse,
             (true, false) => Change::Better,
         };
-        let gated = is_gated(name);
+        let gated = gates_in(name, current);
         deltas.push(MetricDelta {
             metric: name.to_owned(),
             baseline: base.value,
@@ -290,9 +290,13 @@ fn compare_with(
 mod tests {
     use super::*;
 
+    /// `name` with `value`, in a run of 1000 requests per scenario (so percentiles gate).
     fn one(name: &str, value: f64) -> MetricSet {
         let mut set = MetricSet::new();
         set.insert(name, value);
+        for scenario in ["read_mix", "s"] {
+            set.insert(format!("load.requests[{scenario}]"), 1000.0);
+        }
         set
     }
 
@@ -302,7 +306,11 @@ mod tests {
             &one(name, current),
             Tolerance::default(),
         );
-        let delta = &comparison.metrics[0];
+        let delta = comparison
+            .metrics
+            .iter()
+            .find(|d| d.metric == name)
+            .unwrap();
         assert_eq!(delta.change, expected, "{name}: {baseline} -> {current}");
         assert_eq!(
             delta.regression,
@@ -334,17 +342,27 @@ mod tests {
                 .map(|v| v + shift)
                 .collect()
         };
-        let mut baseline = MetricSet::new();
+        let mut baseline = one("load.requests[s]", 1000.0);
         baseline.insert_with_samples("http.p95[s]", 100.0, noisy(0.0));
-        let mut current = MetricSet::new();
+        let mut current = one("load.requests[s]", 1000.0);
         current.insert_with_samples("http.p95[s]", 120.0, noisy(5.0));
-        let delta = &compare(&baseline, &current, Tolerance::default()).metrics[0];
+        let comparison = compare(&baseline, &current, Tolerance::default());
+        let delta = comparison
+            .metrics
+            .iter()
+            .find(|d| d.metric == "http.p95[s]")
+            .unwrap();
         assert!(delta.p_value.unwrap() > 0.05);
         assert_eq!(delta.change, Change::Same);
 
-        let mut shifted = MetricSet::new();
+        let mut shifted = one("load.requests[s]", 1000.0);
         shifted.insert_with_samples("http.p95[s]", 230.0, noisy(130.0));
-        let delta = &compare(&baseline, &shifted, Tolerance::default()).metrics[0];
+        let comparison = compare(&baseline, &shifted, Tolerance::default());
+        let delta = comparison
+            .metrics
+            .iter()
+            .find(|d| d.metric == "http.p95[s]")
+            .unwrap();
         assert!(delta.p_value.unwrap() < 0.05);
         assert!(delta.regression);
     }
@@ -354,7 +372,7 @@ mod tests {
         let rounds = |p95: &[f64]| -> Vec<MetricSet> {
             p95.iter()
                 .map(|&v| {
-                    let mut set = MetricSet::new();
+                    let mut set = one("load.requests[s]", 1000.0);
                     set.insert("http.p95[s]", v);
                     set
                 })
@@ -369,7 +387,11 @@ mod tests {
 
         let slower = rounds(&[131.0, 128.0, 135.0, 129.0, 133.0]);
         let comparison = compare_rounds(&a, &slower, Tolerance::default());
-        let delta = &comparison.metrics[0];
+        let delta = comparison
+            .metrics
+            .iter()
+            .find(|d| d.metric == "http.p95[s]")
+            .unwrap();
         assert!(delta.regression, "{delta:?}");
         assert_eq!(delta.baseline, 101.0);
         assert_eq!(delta.current, 131.0);
@@ -389,11 +411,9 @@ mod tests {
 
     #[test]
     fn reports_metrics_missing_from_current() {
-        let comparison = compare(
-            &one("http.p95", 1.0),
-            &MetricSet::new(),
-            Tolerance::default(),
-        );
+        let mut baseline = MetricSet::new();
+        baseline.insert("http.p95", 1.0);
+        let comparison = compare(&baseline, &MetricSet::new(), Tolerance::default());
         assert_eq!(comparison.missing_in_current, vec!["http.p95".to_owned()]);
         assert!(!comparison.has_regression());
     }

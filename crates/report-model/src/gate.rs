@@ -15,7 +15,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Comparison, RunOutcome, SuiteReport, Threshold, evaluate_all};
+use crate::{Comparison, MetricSet, RunOutcome, SuiteReport, Threshold, evaluate_all};
 
 /// Which command produced a run; each has its own built-in thresholds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -165,6 +165,32 @@ pub fn is_gated(metric: &str) -> bool {
     }
 }
 
+/// Requests beyond a percentile a scenario needs before that percentile can gate: the p95
+/// of 20 requests is its 19th value, noise rather than a figure (p50 needs 20 requests, p95
+/// 200, p99 1000).
+pub const MIN_TAIL_REQUESTS: f64 = 10.0;
+
+/// Whether `metric` gates a comparison whose current side is `current`: it is in the gated
+/// set ([`is_gated`]) and, for a percentile, its scenario had enough requests
+/// ([`MIN_TAIL_REQUESTS`] beyond the percentile).
+pub fn gates_in(metric: &str, current: &MetricSet) -> bool {
+    if !is_gated(metric) {
+        return false;
+    }
+    let Some((family, scenario)) = metric.split_once('[') else {
+        return true;
+    };
+    let quantile = match family {
+        "http.p50" => 0.50,
+        "http.p95" => 0.95,
+        "http.p99" => 0.99,
+        _ => return true,
+    };
+    current
+        .get(&format!("load.requests[{scenario}"))
+        .is_some_and(|requests| requests.value * (1.0 - quantile) >= MIN_TAIL_REQUESTS)
+}
+
 impl SuiteReport {
     /// Judges a finished run: evaluates the gate's thresholds, takes the comparison with a
     /// baseline (when one was made), finds the gaps, marks a run that measured nothing, and
@@ -290,6 +316,26 @@ mod tests {
                 kind.as_str()
             );
         }
+    }
+
+    #[test]
+    fn percentiles_gate_only_with_enough_requests() {
+        let mut current = MetricSet::new();
+        current.insert("load.requests[uploads]", 10.0);
+        current.insert("load.requests[reads]", 400.0);
+        assert!(
+            !gates_in("http.p50[uploads]", &current),
+            "p50 of 10 requests"
+        );
+        assert!(gates_in("http.p50[reads]", &current));
+        assert!(gates_in("http.p95[reads]", &current));
+        assert!(
+            !gates_in("http.p99[reads]", &current),
+            "p99 of 400 requests"
+        );
+        assert!(gates_in("load.success_rate[uploads]", &current));
+        assert!(!gates_in("http.p95[unknown]", &current));
+        assert!(gates_in("server.cpu_avg", &current));
     }
 
     #[test]

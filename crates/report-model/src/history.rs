@@ -14,12 +14,12 @@
 use std::path::{Path, PathBuf};
 
 use crate::compare::{Change, Comparison, ComparisonMethod, MetricDelta, Tolerance};
-use crate::gate::is_gated;
+use crate::gate::gates_in;
 use crate::metrics::{self, Better, MetricSet, MetricUnit};
 use crate::{ReportError, RunIdentity, RunOutcome, SuiteReport, Verdict, write_atomic};
 
 /// Runs a history needs before it judges; with fewer the run is judged by thresholds alone.
-pub const MIN_HISTORY_RUNS: usize = 3;
+pub const MIN_HISTORY_RUNS: usize = 5;
 /// Runs a history keeps by default (older ones are pruned when a run is recorded).
 pub const DEFAULT_HISTORY_RUNS: usize = 10;
 /// How many scaled MADs a metric may move before it counts as worse.
@@ -185,7 +185,7 @@ fn compare_with_spread(
         } else {
             Change::Same
         };
-        let gated = is_gated(name);
+        let gated = gates_in(name, current);
         deltas.push(MetricDelta {
             metric: name.to_owned(),
             baseline: median,
@@ -265,6 +265,7 @@ mod tests {
 
     fn set(p95_ms: f64, success: f64) -> MetricSet {
         let mut set = MetricSet::new();
+        set.insert("load.requests[s]", 1000.0);
         set.insert("http.p95[s]", p95_ms * 1000.0);
         set.insert("load.success_rate[s]", success);
         set.insert("http.max[s]", p95_ms * 5000.0);

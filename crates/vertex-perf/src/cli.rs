@@ -51,7 +51,7 @@ pub enum Command {
 pub struct BaselineArgs {
     /// The baseline: a history folder of earlier passing runs (`<run id>/suite.json`, as
     /// --record-history writes it), a run folder or a suite.json. Only runs of the same
-    /// target, workload and machine class count; with fewer than 3 of them the run is
+    /// target, workload and machine class count; with fewer than 5 of them the run is
     /// judged by thresholds alone. A regression of a gated metric fails.
     #[arg(long = "baseline", value_name = "DIR")]
     pub path: Option<PathBuf>,
