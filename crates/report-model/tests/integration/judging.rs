@@ -22,6 +22,21 @@ fn the_sample_passes_the_suite_gate() {
 }
 
 #[test]
+fn throughput_counts_successes_and_storage_is_per_backend() {
+    let metrics = sample_suite(1.0).metrics();
+    let value = |name: &str| metrics.get(name).unwrap_or_else(|| panic!("{name}")).value;
+    // 1010 requests over 10 s, 1000 of them successful.
+    assert!((value("load.rps[read_mix]") - 100.0).abs() < 1e-9);
+    assert!((value("load.total_rps[read_mix]") - 101.0).abs() < 1e-9);
+    assert!((value("storage.upload_mibps[local]") - 900.0).abs() < 1e-9);
+    assert!((value("storage.upload_mibps[s3]") - 110.0).abs() < 1e-9);
+    assert!(
+        metrics.get("storage.upload_mibps").is_none(),
+        "no median over backends that would hide the service"
+    );
+}
+
+#[test]
 fn a_scenario_without_one_success_is_a_gap_and_fails() {
     let mut report = sample_suite(1.0);
     let scenario = &mut report.load.as_mut().unwrap().scenarios[0];

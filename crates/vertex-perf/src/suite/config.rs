@@ -342,6 +342,10 @@ mod tests {
             ),
             ("thresholds = [\"http.p42 < 1s\"]", "http.p42"),
             ("[profiles.default]\nmemory_cycles = 2", "memory_cycles"),
+            (
+                "[profiles.default]\nsample_interval_ms = 0",
+                "sample_interval_ms must be at least 10",
+            ),
             ("[target]\npassword = \"x\"", "password"),
         ] {
             let error = format!("{:#}", config.apply(text, Profile::Default).unwrap_err());

@@ -361,6 +361,52 @@ fn a_target_that_is_down_is_a_setup_error_with_a_report() {
 }
 
 #[test]
+fn a_wrong_password_is_a_setup_error() {
+    let sim = start_sim(None);
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("run");
+    let run = vertex_perf_with_env(
+        &[
+            "suite",
+            "--quick",
+            "--target",
+            &sim.base_url,
+            "--password-env",
+            "SUITE_TEST_PASSWORD",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[("SUITE_TEST_PASSWORD", "not-the-password")],
+    );
+    run.assert_exit(2);
+    assert!(
+        run.stderr.contains("cannot log in as `admin`"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(suite_json(&out)["outcome"]["status"], "setup_failed");
+}
+
+#[test]
+fn a_sampler_switched_off_is_a_usage_error() {
+    let work = tempfile::tempdir().unwrap();
+    let config = work.path().join("off.toml");
+    std::fs::write(&config, "[profiles.quick]\nsample_interval_ms = 0\n").unwrap();
+    let run = vertex_perf_with_env(
+        &[
+            "suite",
+            "--quick",
+            "--server-pid",
+            "1",
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        &[],
+    );
+    crate::util::assert_setup_error(&run, "sample_interval_ms must be at least 10");
+}
+
+#[test]
 fn bad_config_is_a_usage_error_before_anything_runs() {
     let work = tempfile::tempdir().unwrap();
     let config = work.path().join("bad.toml");
