@@ -12,7 +12,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::ReportError;
-use crate::gate::{gates_in, is_gated};
+use crate::gate::gates_in;
 use crate::metrics::{self, Better, MetricSet};
 use crate::significance::mann_whitney_u;
 
@@ -314,7 +314,7 @@ mod tests {
         assert_eq!(delta.change, expected, "{name}: {baseline} -> {current}");
         assert_eq!(
             delta.regression,
-            is_gated(name) && expected == Change::Worse
+            crate::is_gated(name) && expected == Change::Worse
         );
     }
 
