@@ -28,7 +28,7 @@ const HISTORY_SEED_RUNS: usize = 5;
 /// One history run's length.
 const HISTORY_RUN: &str = "2s";
 /// One A/B round's length on one target, and rounds per target.
-const AB_ROUND: &str = "1s";
+const AB_ROUND: &str = "1500ms";
 const AB_ROUNDS: &str = "5";
 /// The injected regressions: +30 % latency on one route, a 10 % error rate on another.
 const SLOW_ROUTE: &str = "/admin/system-info";

@@ -296,6 +296,7 @@ mod tests {
         set.insert(name, value);
         for scenario in ["read_mix", "s"] {
             set.insert(format!("load.requests[{scenario}]"), 1000.0);
+            set.insert(format!("load.total_rps[{scenario}]"), 100.0);
         }
         set
     }

@@ -170,9 +170,15 @@ pub fn is_gated(metric: &str) -> bool {
 /// 200, p99 1000).
 pub const MIN_TAIL_REQUESTS: f64 = 10.0;
 
+/// The shortest scenario whose latency and throughput gate a comparison, seconds: a burst of
+/// 200 reads in 30 ms shows one moment of a shared machine, not the service (the suite's
+/// `db_reads` p95 moved +70 % between two runs of one build).
+pub const MIN_GATED_SECONDS: f64 = 1.0;
+
 /// Whether `metric` gates a comparison whose current side is `current`: it is in the gated
-/// set ([`is_gated`]) and, for a percentile, its scenario had enough requests
-/// ([`MIN_TAIL_REQUESTS`] beyond the percentile).
+/// set ([`is_gated`]); for latency and throughput, its scenario ran at least
+/// [`MIN_GATED_SECONDS`]; for a percentile, it also had [`MIN_TAIL_REQUESTS`] beyond it.
+/// A success rate always gates: a healthy service has no error noise to hide in.
 pub fn gates_in(metric: &str, current: &MetricSet) -> bool {
     if !is_gated(metric) {
         return false;
@@ -180,15 +186,19 @@ pub fn gates_in(metric: &str, current: &MetricSet) -> bool {
     let Some((family, scenario)) = metric.split_once('[') else {
         return true;
     };
+    let value = |name: &str| current.get(&format!("{name}[{scenario}")).map(|m| m.value);
     let quantile = match family {
         "http.p50" => 0.50,
         "http.p95" => 0.95,
         "http.p99" => 0.99,
+        "load.rps" => 0.0,
         _ => return true,
     };
-    current
-        .get(&format!("load.requests[{scenario}"))
-        .is_some_and(|requests| requests.value * (1.0 - quantile) >= MIN_TAIL_REQUESTS)
+    let (Some(requests), Some(rate)) = (value("load.requests"), value("load.total_rps")) else {
+        return false;
+    };
+    let long_enough = rate > 0.0 && requests / rate >= MIN_GATED_SECONDS;
+    long_enough && (quantile == 0.0 || requests * (1.0 - quantile) >= MIN_TAIL_REQUESTS)
 }
 
 impl SuiteReport {
@@ -322,7 +332,11 @@ mod tests {
     fn percentiles_gate_only_with_enough_requests() {
         let mut current = MetricSet::new();
         current.insert("load.requests[uploads]", 10.0);
+        current.insert("load.total_rps[uploads]", 2.0);
         current.insert("load.requests[reads]", 400.0);
+        current.insert("load.total_rps[reads]", 100.0);
+        current.insert("load.requests[burst]", 200.0);
+        current.insert("load.total_rps[burst]", 6000.0);
         assert!(
             !gates_in("http.p50[uploads]", &current),
             "p50 of 10 requests"
@@ -335,6 +349,10 @@ mod tests {
         );
         assert!(gates_in("load.success_rate[uploads]", &current));
         assert!(!gates_in("http.p95[unknown]", &current));
+        assert!(!gates_in("http.p50[burst]", &current), "33 ms of requests");
+        assert!(!gates_in("load.rps[burst]", &current));
+        assert!(gates_in("load.rps[reads]", &current));
+        assert!(gates_in("load.success_rate[burst]", &current));
         assert!(gates_in("server.cpu_avg", &current));
     }
 

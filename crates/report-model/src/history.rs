@@ -266,6 +266,7 @@ mod tests {
     fn set(p95_ms: f64, success: f64) -> MetricSet {
         let mut set = MetricSet::new();
         set.insert("load.requests[s]", 1000.0);
+        set.insert("load.total_rps[s]", 100.0);
         set.insert("http.p95[s]", p95_ms * 1000.0);
         set.insert("load.success_rate[s]", success);
         set.insert("http.max[s]", p95_ms * 5000.0);

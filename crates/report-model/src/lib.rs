@@ -65,7 +65,8 @@ pub use compare::{
 pub use db::{DbQueriesReport, DbQueryStats};
 pub use errors::ReportError;
 pub use gate::{
-    DEFAULT_THRESHOLDS, Gate, MIN_TAIL_REQUESTS, RunKind, default_thresholds, gates_in, is_gated,
+    DEFAULT_THRESHOLDS, Gate, MIN_GATED_SECONDS, MIN_TAIL_REQUESTS, RunKind, default_thresholds,
+    gates_in, is_gated,
 };
 pub use histogram::{LatencyHistogram, LatencySummary};
 pub use history::{DEFAULT_HISTORY_RUNS, History, MIN_HISTORY_RUNS};
