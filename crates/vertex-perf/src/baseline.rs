@@ -25,13 +25,20 @@ impl<'a> Baseline<'a> {
         Ok(Baseline { args, history })
     }
 
-    /// Compares `report` with the history's comparable runs: `None` (said on stderr) when
-    /// there is no baseline or too few comparable runs. A history of only unlike runs is
-    /// refused unless `--force-baseline`: the run becomes a setup failure naming the first
-    /// difference.
-    pub fn compare(self, report: &mut SuiteReport, output: &Output) -> Option<Comparison> {
+    /// Compares `report` with the history's comparable runs: `None` when there is no
+    /// baseline (said on stderr when `say_when_absent`) or too few comparable runs (always
+    /// said). A history of only unlike runs is refused unless `--force-baseline`: the run
+    /// becomes a setup failure naming the first difference.
+    pub fn compare(
+        self,
+        report: &mut SuiteReport,
+        output: &Output,
+        say_when_absent: bool,
+    ) -> Option<Comparison> {
         let (Some(history), Some(path)) = (self.history, &self.args.path) else {
-            output.note("no baseline given (--baseline): judged by thresholds alone");
+            if say_when_absent {
+                output.note("no baseline given (--baseline): judged by thresholds alone");
+            }
             return None;
         };
         let limit = usize::try_from(self.args.history_runs).unwrap_or(usize::MAX);

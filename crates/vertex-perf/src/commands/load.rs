@@ -103,7 +103,7 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
         schema_version: SCHEMA_VERSION,
         scenarios,
     });
-    let comparison = baseline.compare(&mut report, output);
+    let comparison = baseline.compare(&mut report, output, false);
     report.judge(&gate, comparison);
     folder.write("suite.json", &render(&report, RenderFormat::JsonPretty)?)?;
     crate::baseline::record(&args.baseline, &report, output)?;

@@ -140,7 +140,7 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
             RunOutcome::SetupFailed { message }
         }
     };
-    let comparison = baseline.compare(&mut report, output);
+    let comparison = baseline.compare(&mut report, output, true);
     report.judge(&gate, comparison);
     files::write_all(&folder, &report)?;
     crate::baseline::record(&args.baseline, &report, output)?;
