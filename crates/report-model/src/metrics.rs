@@ -339,7 +339,10 @@ impl SuiteReport {
                 &load.merged_response_time().summary(),
                 &seconds,
             );
-            set.insert("http.ttfb_p95", load.merged_ttfb().summary().p95_us as f64);
+            let ttfb = load.merged_ttfb().summary();
+            if ttfb.count > 0 {
+                set.insert("http.ttfb_p95", ttfb.p95_us as f64);
+            }
             let seconds_of = |pick: fn(&crate::SecondStats) -> u64| -> Vec<f64> {
                 seconds.iter().map(|s| pick(s) as f64).collect()
             };
@@ -356,10 +359,12 @@ impl SuiteReport {
                 let q = format!("[{}]", scenario.name);
                 let seconds: Vec<_> = scenario.series.iter().collect();
                 insert_latency(&mut set, &q, &scenario.response_time.summary, &seconds);
-                set.insert(
-                    format!("http.ttfb_p95{q}"),
-                    scenario.ttfb.summary.p95_us as f64,
-                );
+                if scenario.ttfb.summary.count > 0 {
+                    set.insert(
+                        format!("http.ttfb_p95{q}"),
+                        scenario.ttfb.summary.p95_us as f64,
+                    );
+                }
                 set.insert_with_samples(
                     format!("load.rps{q}"),
                     per_second(scenario.successful_requests, scenario.duration_us),
@@ -381,7 +386,8 @@ impl SuiteReport {
                     100.0 - scenario.success_rate_percent,
                 );
                 set.insert(format!("load.requests{q}"), scenario.total_requests as f64);
-                if scenario.name == DB_READS_SCENARIO {
+                // A percentile of no successful request is no figure (it would read 0 µs).
+                if scenario.name == DB_READS_SCENARIO && scenario.response_time.summary.count > 0 {
                     set.insert("db.read_p95", scenario.response_time.summary.p95_us as f64);
                 }
             }

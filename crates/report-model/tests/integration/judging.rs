@@ -42,6 +42,9 @@ fn a_scenario_without_one_success_is_a_gap_and_fails() {
     let scenario = &mut report.load.as_mut().unwrap().scenarios[0];
     scenario.successful_requests = 0;
     scenario.failed_requests = scenario.total_requests;
+    scenario.name = "db_reads".to_owned();
+    scenario.response_time.summary.count = 0;
+    scenario.ttfb.summary.count = 0;
     report.judge(&Gate::new(RunKind::Suite), None);
     assert_eq!(report.verdict, Verdict::Fail);
     assert_eq!(
@@ -50,10 +53,16 @@ fn a_scenario_without_one_success_is_a_gap_and_fails() {
         "other parts measured"
     );
     assert!(
-        report.gaps[0].starts_with("`read_mix`: no successful request of 1010"),
+        report.gaps[0].starts_with("`db_reads`: no successful request of 1010"),
         "{:?}",
         report.gaps
     );
+    let metrics = report.metrics();
+    assert!(
+        metrics.get("db.read_p95").is_none(),
+        "no 0 µs p95 of nothing"
+    );
+    assert!(metrics.get("http.ttfb_p95[db_reads]").is_none());
 }
 
 #[test]

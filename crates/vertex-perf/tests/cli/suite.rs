@@ -426,3 +426,53 @@ fn bad_config_is_a_usage_error_before_anything_runs() {
     crate::util::assert_setup_error(&run, "stress_second");
     assert!(!out.exists(), "no run folder for a usage error");
 }
+
+#[test]
+fn html_where_the_contract_answers_json_fails_every_scenario_of_the_suite() {
+    let server = crate::http_server::TestServer::start_html();
+    let work = tempfile::tempdir().unwrap();
+    let config = work.path().join("vertex-perf.toml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let out = work.path().join("run");
+    let run = {
+        let _turn = ONE_AT_A_TIME
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        vertex_perf_with_env(
+            &[
+                "suite",
+                "--quick",
+                "--target",
+                &server.url(""),
+                "--config",
+                config.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            &[],
+        )
+    };
+    run.assert_exit(1);
+    for scenario in [
+        "concurrent_uploads",
+        "db_reads",
+        "concurrent_orders",
+        "api_endpoints",
+        "stress_load",
+    ] {
+        let gap = format!("not measured: `{scenario}`: no successful request");
+        assert!(run.stdout.contains(&gap), "{gap}:\n{}", run.stdout);
+    }
+    assert!(
+        run.stdout
+            .contains("expected a `json` content type, got `text/html; charset=utf-8`"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("pass   db.read_p95"),
+        "a p95 of no request is not a pass:\n{}",
+        run.stdout
+    );
+    assert_eq!(suite_json(&out)["verdict"], "fail");
+}
