@@ -263,17 +263,14 @@ impl Runner<'_> {
                     .map(str::to_owned)
             })
             .flatten();
-        let suite: serde_json::Value = std::fs::read(out.join("suite.json"))
+        // A run that could not write its report (exit 2 before the run) named nothing.
+        let regressions = report_model::SuiteReport::read(&out.join("suite.json"))
             .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .unwrap_or_default();
-        let regressions = suite["comparison"]["metrics"]
-            .as_array()
-            .map(|metrics| {
-                metrics
-                    .iter()
-                    .filter(|m| m["regression"] == true)
-                    .filter_map(|m| m["metric"].as_str().map(str::to_owned))
+            .and_then(|suite| suite.comparison)
+            .map(|comparison| {
+                comparison
+                    .regressions()
+                    .map(|delta| delta.metric.clone())
                     .collect()
             })
             .unwrap_or_default();

@@ -149,11 +149,7 @@ pub fn perf(root: &Path, args: &[String]) -> Result<u8> {
         suite_args.push(folder.display().to_string());
         Some(folder)
     };
-    let target = suite_args
-        .iter()
-        .position(|a| a == "--target")
-        .and_then(|i| suite_args.get(i + 1))
-        .cloned();
+    let target = flag_value(&suite_args, "--target");
     let history = root
         .join("reports/history")
         .join(history_name(target.as_deref()));
@@ -171,7 +167,7 @@ pub fn perf(root: &Path, args: &[String]) -> Result<u8> {
     }
 
     let mut env: Vec<(String, OsString)> = Vec::new();
-    let _started = if has(&suite_args, "--target") {
+    let _started = if target.is_some() {
         None
     } else {
         let (started, mut extra, extra_env) = start_services(
@@ -208,18 +204,26 @@ pub fn perf(root: &Path, args: &[String]) -> Result<u8> {
 /// The identity name of the stand-in this job starts.
 const EMBEDDED_TARGET_NAME: &str = "vertex-sim (embedded)";
 
+/// The value of `flag` in `args`, given as `--flag VALUE` or `--flag=VALUE`.
+fn flag_value(args: &[String], flag: &str) -> Option<String> {
+    let equals = format!("{flag}=");
+    args.iter().enumerate().find_map(|(i, arg)| {
+        if arg == flag {
+            args.get(i + 1).cloned()
+        } else {
+            arg.strip_prefix(&equals).map(str::to_owned)
+        }
+    })
+}
+
 /// The history folder's name for a target: `vertex-sim` for the embedded stand-in, the
-/// URL's host and port (punctuation as `_`) for an external one.
+/// target's name in its run identity (its `host:port`) with punctuation as `_` for an
+/// external one.
 fn history_name(target: Option<&str>) -> String {
     let Some(url) = target else {
         return "vertex-sim".to_owned();
     };
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = rest.split(['/', '?']).next().unwrap_or(rest);
-    let authority = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host);
-    authority
+    report_model::target_name_of_url(url)
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .collect()
@@ -340,7 +344,21 @@ fn wait_for_file(path: &Path, started: &mut Started, name: &str) -> Result<Strin
 
 #[cfg(test)]
 mod tests {
-    use super::history_name;
+    use super::{flag_value, history_name};
+
+    #[test]
+    fn the_target_is_found_in_either_flag_form() {
+        let args = |list: &[&str]| list.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            flag_value(&args(&["--quick", "--target", "http://h:1"]), "--target").as_deref(),
+            Some("http://h:1")
+        );
+        assert_eq!(
+            flag_value(&args(&["--target=http://h:2"]), "--target").as_deref(),
+            Some("http://h:2")
+        );
+        assert_eq!(flag_value(&args(&["--target-name", "x"]), "--target"), None);
+    }
 
     #[test]
     fn the_stand_in_and_external_targets_keep_separate_histories() {

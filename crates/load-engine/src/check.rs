@@ -4,6 +4,17 @@ use std::fmt;
 use std::ops::RangeInclusive;
 use std::sync::Arc;
 
+/// The JSON value a body must hold for [`Check::json_shape`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonShape {
+    /// Any JSON value.
+    Any,
+    /// A JSON array.
+    Array,
+    /// A JSON object.
+    Object,
+}
+
 /// A user check on a response body: `Err(reason)` fails the request as `check_failed`.
 pub type BodyCheck = Arc<dyn Fn(&[u8]) -> Result<(), String> + Send + Sync>;
 
@@ -50,6 +61,24 @@ impl Check {
         Check::success().content_type("json").json_body()
     }
 
+    /// Adds a check that the body is JSON of `shape`. The body is validated without
+    /// building a document (no allocation per value), so it costs little per request.
+    #[must_use]
+    pub fn json_shape(self, shape: JsonShape) -> Check {
+        self.body(move |body| {
+            serde_json::from_slice::<serde::de::IgnoredAny>(body)
+                .map_err(|err| format!("body is not JSON ({err}): {}", preview(body)))?;
+            let first = body.iter().find(|b| !b.is_ascii_whitespace());
+            match (shape, first) {
+                (JsonShape::Any, _)
+                | (JsonShape::Array, Some(b'['))
+                | (JsonShape::Object, Some(b'{')) => Ok(()),
+                (JsonShape::Array, _) => Err(format!("expected a JSON array: {}", preview(body))),
+                (JsonShape::Object, _) => Err(format!("expected a JSON object: {}", preview(body))),
+            }
+        })
+    }
+
     /// Adds a body check (the body is then kept in memory for the check).
     #[must_use]
     pub fn body(
@@ -63,11 +92,7 @@ impl Check {
     /// Adds a check that the body is JSON (catches HTML error pages served with 200).
     #[must_use]
     pub fn json_body(self) -> Check {
-        self.body(|body| {
-            serde_json::from_slice::<serde_json::Value>(body)
-                .map(|_| ())
-                .map_err(|err| format!("body is not JSON ({err}): {}", preview(body)))
-        })
+        self.json_shape(JsonShape::Any)
     }
 
     pub(crate) fn accepts_status(&self, status: u16) -> bool {
@@ -82,13 +107,18 @@ impl Check {
         self.content_type.is_some()
     }
 
-    /// Checks the content type (when one is required) against the response's header.
+    /// Checks the content type (when one is required) against the response's header,
+    /// case-insensitively and without allocating on success.
     pub(crate) fn check_content_type(&self, content_type: Option<&str>) -> Result<(), String> {
         match &self.content_type {
             None => Ok(()),
             Some(expected) => {
                 let got = content_type.unwrap_or("");
-                if got.to_ascii_lowercase().contains(&**expected) {
+                let contains = got
+                    .as_bytes()
+                    .windows(expected.len())
+                    .any(|window| window.eq_ignore_ascii_case(expected.as_bytes()));
+                if contains {
                     Ok(())
                 } else if got.is_empty() {
                     Err(format!("expected a `{expected}` content type, got none"))
@@ -124,4 +154,49 @@ impl fmt::Debug for Check {
 pub(crate) fn preview(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(200)]);
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_shapes_and_content_types() {
+        let array = Check::success().json_shape(JsonShape::Array);
+        assert!(array.check_body(b" [1, {\"a\": 2}]").is_ok());
+        assert!(
+            array
+                .check_body(b"{}")
+                .unwrap_err()
+                .contains("expected a JSON array")
+        );
+        assert!(array.check_body(b"[1,").unwrap_err().contains("not JSON"));
+        let object = Check::success().json_shape(JsonShape::Object);
+        assert!(object.check_body(b"\n{\"detail\": []}").is_ok());
+        assert!(object.check_body(b"[]").is_err());
+        assert!(Check::success().json_body().check_body(b"\"text\"").is_ok());
+        assert!(
+            Check::success()
+                .json_body()
+                .check_body(b"<html>")
+                .unwrap_err()
+                .contains("<html>")
+        );
+
+        let json = Check::json();
+        assert!(
+            json.check_content_type(Some("Application/JSON; charset=utf-8"))
+                .is_ok()
+        );
+        assert_eq!(
+            json.check_content_type(Some("text/html")).unwrap_err(),
+            "expected a `json` content type, got `text/html`"
+        );
+        assert!(
+            json.check_content_type(None)
+                .unwrap_err()
+                .ends_with("got none")
+        );
+        assert!(Check::success().check_content_type(None).is_ok());
+    }
 }

@@ -48,7 +48,7 @@ mod request;
 mod run;
 mod scenario;
 
-pub use check::{BodyCheck, Check};
+pub use check::{BodyCheck, Check, JsonShape};
 pub use client::{Client, RequestFailure, Response};
 pub use connection::TlsOptions;
 pub use errors::LoadError;

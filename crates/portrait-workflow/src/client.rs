@@ -15,6 +15,10 @@ use serde_json::{Value, json};
 
 use crate::ApiError;
 
+/// What a JSON call of the contract must answer to count as a successful request, built
+/// once for every call.
+static JSON_CALL: std::sync::LazyLock<Check> = std::sync::LazyLock::new(Check::json);
+
 /// `ClientResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct ClientRecord {
@@ -232,7 +236,7 @@ impl<'a> VertexClient<'a> {
     ) -> Result<T, ApiError> {
         let call = format!("{method} {path}");
         let response = self
-            .call_checked(method, path, label, body, authenticated, &Check::json())
+            .call_checked(method, path, label, body, authenticated, &JSON_CALL)
             .await?;
         if !response.content_type().contains("json") {
             return Err(ApiError::NotJson {

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use load_engine::{
-    Bound, BoxFuture, Check, Client, Executor, LoadError, LoadOptions, RunControl, Scenario,
-    UserScenario,
+    Bound, BoxFuture, Check, Client, Executor, JsonShape, LoadError, LoadOptions, RunControl,
+    Scenario, UserScenario,
 };
 use report_model::{CleanupSummary, DB_READS_SCENARIO, ScenarioReport};
 
@@ -86,16 +86,8 @@ impl Rotation {
     }
 }
 
-/// The JSON shape the contract promises for a read endpoint of the rotations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JsonShape {
-    /// A JSON array (the list endpoints, `/admin/content-stats`).
-    Array,
-    /// A JSON object (details, `/admin/system-info`, `/admin/storage-info`).
-    Object,
-}
-
-/// The shape of `path`'s 200 answer in the contract.
+/// The shape of `path`'s 200 answer in the contract: an array for the list endpoints and
+/// `/admin/content-stats`, an object otherwise (details, system and storage info).
 pub fn contract_shape(path: &str) -> JsonShape {
     if path.ends_with("/list") || path == "/admin/content-stats" {
         JsonShape::Array
@@ -107,19 +99,9 @@ pub fn contract_shape(path: &str) -> JsonShape {
 /// What makes a GET of `path` a success: 200, a JSON content type and a body of the
 /// contract's shape (an HTML page or an error object served with 200 fails the request).
 pub fn contract_check(path: &str) -> Check {
-    let shape = contract_shape(path);
     Check::statuses(&[200])
         .content_type("json")
-        .body(move |body| {
-            let value: serde_json::Value =
-                serde_json::from_slice(body).map_err(|err| format!("body is not JSON ({err})"))?;
-            match (shape, &value) {
-                (JsonShape::Array, serde_json::Value::Array(_))
-                | (JsonShape::Object, serde_json::Value::Object(_)) => Ok(()),
-                (JsonShape::Array, _) => Err("expected a JSON array".to_owned()),
-                (JsonShape::Object, _) => Err("expected a JSON object".to_owned()),
-            }
-        })
+        .json_shape(contract_shape(path))
 }
 
 impl UserScenario for Rotation {

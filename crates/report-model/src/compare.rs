@@ -50,6 +50,16 @@ impl Tolerance {
     pub fn percent(self) -> f64 {
         self.fraction * 100.0
     }
+
+    /// The change of a metric of `unit` from `baseline` that is still noise: the fraction
+    /// of the baseline, except for percentages (success and error rates), which move in
+    /// points ([`PERCENT_POINTS_TOLERANCE`]).
+    pub fn allowance(self, unit: metrics::MetricUnit, baseline: f64) -> f64 {
+        match unit {
+            metrics::MetricUnit::Percent => PERCENT_POINTS_TOLERANCE,
+            _ => self.fraction * baseline.abs(),
+        }
+    }
 }
 
 impl Default for Tolerance {
@@ -244,13 +254,8 @@ fn compare_with(
         };
         let delta_percent =
             (base.value != 0.0).then(|| (cur.value - base.value) / base.value.abs() * 100.0);
-        let beyond_tolerance = match (def.unit, delta_percent) {
-            (metrics::MetricUnit::Percent, _) => {
-                (cur.value - base.value).abs() > PERCENT_POINTS_TOLERANCE
-            }
-            (_, Some(delta)) => delta.abs() > tolerance.percent(),
-            (_, None) => cur.value != base.value,
-        };
+        let beyond_tolerance =
+            (cur.value - base.value).abs() > tolerance.allowance(def.unit, base.value);
         let p_value = (base.samples.len() >= MIN_SAMPLES_FOR_TEST
             && cur.samples.len() >= MIN_SAMPLES_FOR_TEST)
             .then(|| mann_whitney_u(&base.samples, &cur.samples))

@@ -296,11 +296,7 @@ impl SuiteReport {
             .iter()
             .flat_map(|s| &s.results)
             .any(|r| r.n_operations > 0);
-        let workflow = self.workflow.as_ref().is_some_and(|w| {
-            w.steps
-                .iter()
-                .any(|s| s.status == crate::StepStatus::Passed)
-        });
+        let workflow = self.workflow.as_ref().is_some_and(|w| w.passed_steps() > 0);
         load || storage || self.sampled_server() || workflow
     }
 }

@@ -7,7 +7,7 @@
 //! history of several runs does: for each gated metric the median `m` of the runs and their
 //! spread `MAD` (median absolute deviation, scaled by 1.4826 to estimate a standard
 //! deviation) give the interval `m ± max(tolerance × |m|, K × MAD, floor)` (percentages
-//! such as the success rate move in points and get no relative term). The current run
+//! such as the success rate move in points: 1 point instead of the relative term). The current run
 //! regresses on a metric only beyond that interval in the worse direction, so one unlucky
 //! run neither fails nor — as a failing run is never recorded — becomes the baseline.
 
@@ -94,8 +94,9 @@ impl History {
     }
 
     /// Adds a passing run to the history folder `dir` (as `<run id>/suite.json`, written
-    /// atomically) and removes the oldest runs beyond `keep`. A run that did not pass is not
-    /// recorded: a regression must never become the baseline.
+    /// atomically) and removes the oldest runs beyond `keep` — oldest by folder name, as run
+    /// ids start with their UTC start time ([`crate::new_run_id`]). A run that did not pass
+    /// is not recorded: a regression must never become the baseline.
     pub fn record(dir: &Path, report: &SuiteReport, keep: usize) -> Result<bool, ReportError> {
         if !passed(report) {
             return Ok(false);
@@ -107,19 +108,16 @@ impl History {
         })?;
         let json = crate::to_json(report, true)?;
         write_atomic(&run_dir.join("suite.json"), json.as_bytes())?;
-        let mut recorded: Vec<(chrono::DateTime<chrono::Utc>, PathBuf)> = Vec::new();
-        for file in suite_files(dir)? {
-            if let Ok(run) = SuiteReport::read(&file)
-                && let Some(folder) = file.parent()
-            {
-                recorded.push((run.meta.started_at, folder.to_owned()));
-            }
-        }
-        recorded.sort();
+        // `suite_files` lists `<run id>/suite.json` sorted by path: oldest first.
+        let recorded = suite_files(dir)?;
         let excess = recorded.len().saturating_sub(keep.max(1));
-        for (_, folder) in recorded.into_iter().take(excess) {
-            std::fs::remove_dir_all(&folder).map_err(|source| ReportError::Write {
-                path: folder.clone(),
+        for folder in recorded
+            .iter()
+            .take(excess)
+            .filter_map(|file| file.parent())
+        {
+            std::fs::remove_dir_all(folder).map_err(|source| ReportError::Write {
+                path: folder.to_owned(),
                 source,
             })?;
         }
@@ -135,28 +133,28 @@ impl History {
         let sets: Vec<MetricSet> = self.runs.iter().map(SuiteReport::metrics).collect();
         Some(compare_with_spread(
             &MetricSet::of_rounds(&sets),
+            self.runs.len(),
             current,
             tolerance,
         ))
     }
 }
 
-/// The history rule on a prepared baseline (value = median over runs, samples = per-run
-/// values): a metric regresses when it is worse than the median by more than
-/// `max(tolerance × |median|, MAD_FACTOR × scaled MAD, floor)`.
+/// The history rule on a prepared baseline of `runs` runs (value = median over runs,
+/// samples = per-run values): a metric regresses when it is worse than the median by more
+/// than `max(tolerance allowance, MAD_FACTOR × scaled MAD, floor)`.
 fn compare_with_spread(
     baseline: &MetricSet,
+    runs: usize,
     current: &MetricSet,
     tolerance: Tolerance,
 ) -> Comparison {
     let mut deltas = Vec::new();
     let mut missing_in_current = Vec::new();
-    let mut runs = 0;
     for (name, base) in baseline.iter() {
         let Some(def) = metrics::lookup(name) else {
             continue;
         };
-        runs = runs.max(base.samples.len());
         if base.samples.len() < MIN_HISTORY_RUNS {
             continue;
         }
@@ -166,14 +164,10 @@ fn compare_with_spread(
         };
         let median = base.value;
         let mad = scaled_mad(&base.samples, median);
-        // A rate in percent moves in points: 10 % of a 100 % success rate would hide a
-        // 10 % error rate, so percentages get the spread and the floor, not the tolerance.
-        let relative = if def.unit == MetricUnit::Percent {
-            0.0
-        } else {
-            tolerance.percent() / 100.0 * median.abs()
-        };
-        let allowed = relative.max(MAD_FACTOR * mad).max(floor(def.unit));
+        let allowed = tolerance
+            .allowance(def.unit, median)
+            .max(MAD_FACTOR * mad)
+            .max(floor(def.unit));
         let (worse_by, limit) = match def.better {
             Better::Lower => (cur.value - median, median + allowed),
             Better::Higher => (median - cur.value, median - allowed),
@@ -215,10 +209,11 @@ fn passed(report: &SuiteReport) -> bool {
 }
 
 /// The smallest move that can count, per unit: below it is measurement resolution, not
-/// a regression (1 percentage point of success rate, 200 µs of latency, ...).
+/// a regression (200 µs of latency, 1 MiB of memory, ...).
 fn floor(unit: MetricUnit) -> f64 {
     match unit {
-        MetricUnit::Percent => crate::compare::PERCENT_POINTS_TOLERANCE,
+        // Already the tolerance's allowance for percentages.
+        MetricUnit::Percent => 0.0,
         MetricUnit::Duration => 200.0,
         MetricUnit::Bytes => 1024.0 * 1024.0,
         MetricUnit::MibPerSec | MetricUnit::PerSecond => 0.5,
@@ -276,6 +271,7 @@ mod tests {
     fn judge(history: &[MetricSet], current: &MetricSet) -> Comparison {
         compare_with_spread(
             &MetricSet::of_rounds(history),
+            history.len(),
             current,
             Tolerance::default(),
         )
@@ -303,7 +299,7 @@ mod tests {
         let names: Vec<_> = comparison.regressions().map(|d| &d.metric).collect();
         assert_eq!(names, ["http.p95[s]"], "http.max is information only");
         assert_eq!(comparison.baseline_runs, 5);
-        // 3 points of success rate lost is beyond the 1-point floor.
+        // 3 points of success rate lost is beyond the 1-point allowance.
         let comparison = judge(&quiet, &set(100.0, 97.0));
         let names: Vec<_> = comparison.regressions().map(|d| &d.metric).collect();
         assert_eq!(names, ["load.success_rate[s]"]);

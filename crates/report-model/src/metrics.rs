@@ -343,53 +343,17 @@ impl SuiteReport {
             if ttfb.count > 0 {
                 set.insert("http.ttfb_p95", ttfb.p95_us as f64);
             }
-            let seconds_of = |pick: fn(&crate::SecondStats) -> u64| -> Vec<f64> {
-                seconds.iter().map(|s| pick(s) as f64).collect()
-            };
             set.insert_with_samples(
                 "load.rps",
                 per_second(totals.successful, totals.duration_us),
-                seconds_of(|s| s.requests.saturating_sub(s.errors)),
+                successes_per_second(&seconds),
             );
             set.insert("load.total_rps", totals.requests_per_second());
             set.insert("load.success_rate", totals.success_rate_percent());
             set.insert("load.error_rate", 100.0 - totals.success_rate_percent());
             set.insert("load.requests", totals.requests as f64);
             for scenario in &load.scenarios {
-                let q = format!("[{}]", scenario.name);
-                let seconds: Vec<_> = scenario.series.iter().collect();
-                insert_latency(&mut set, &q, &scenario.response_time.summary, &seconds);
-                if scenario.ttfb.summary.count > 0 {
-                    set.insert(
-                        format!("http.ttfb_p95{q}"),
-                        scenario.ttfb.summary.p95_us as f64,
-                    );
-                }
-                set.insert_with_samples(
-                    format!("load.rps{q}"),
-                    per_second(scenario.successful_requests, scenario.duration_us),
-                    seconds
-                        .iter()
-                        .map(|s| s.requests.saturating_sub(s.errors) as f64)
-                        .collect(),
-                );
-                set.insert(
-                    format!("load.total_rps{q}"),
-                    per_second(scenario.total_requests, scenario.duration_us),
-                );
-                set.insert(
-                    format!("load.success_rate{q}"),
-                    scenario.success_rate_percent,
-                );
-                set.insert(
-                    format!("load.error_rate{q}"),
-                    100.0 - scenario.success_rate_percent,
-                );
-                set.insert(format!("load.requests{q}"), scenario.total_requests as f64);
-                // A percentile of no successful request is no figure (it would read 0 µs).
-                if scenario.name == DB_READS_SCENARIO && scenario.response_time.summary.count > 0 {
-                    set.insert("db.read_p95", scenario.response_time.summary.p95_us as f64);
-                }
+                insert_scenario(&mut set, scenario);
             }
         }
         if let Some(storage) = &self.storage {
@@ -443,6 +407,59 @@ impl SuiteReport {
         }
         set
     }
+}
+
+impl crate::ScenarioReport {
+    /// The metrics of this scenario alone, qualified by its name (`http.p95[name]`, ...):
+    /// what one round of an interleaved comparison contributes.
+    pub fn metrics(&self) -> MetricSet {
+        let mut set = MetricSet::new();
+        insert_scenario(&mut set, self);
+        set
+    }
+}
+
+/// The `[scenario]`-qualified metrics of one scenario.
+fn insert_scenario(set: &mut MetricSet, scenario: &crate::ScenarioReport) {
+    let q = format!("[{}]", scenario.name);
+    let seconds: Vec<_> = scenario.series.iter().collect();
+    insert_latency(set, &q, &scenario.response_time.summary, &seconds);
+    if scenario.ttfb.summary.count > 0 {
+        set.insert(
+            format!("http.ttfb_p95{q}"),
+            scenario.ttfb.summary.p95_us as f64,
+        );
+    }
+    set.insert_with_samples(
+        format!("load.rps{q}"),
+        per_second(scenario.successful_requests, scenario.duration_us),
+        successes_per_second(&seconds),
+    );
+    set.insert(
+        format!("load.total_rps{q}"),
+        per_second(scenario.total_requests, scenario.duration_us),
+    );
+    set.insert(
+        format!("load.success_rate{q}"),
+        scenario.success_rate_percent,
+    );
+    set.insert(
+        format!("load.error_rate{q}"),
+        100.0 - scenario.success_rate_percent,
+    );
+    set.insert(format!("load.requests{q}"), scenario.total_requests as f64);
+    // A percentile of no successful request is no figure (it would read 0 µs).
+    if scenario.name == DB_READS_SCENARIO && scenario.response_time.summary.count > 0 {
+        set.insert("db.read_p95", scenario.response_time.summary.p95_us as f64);
+    }
+}
+
+/// Successful requests in each second, as samples for a significance test.
+fn successes_per_second(seconds: &[&crate::SecondStats]) -> Vec<f64> {
+    seconds
+        .iter()
+        .map(|s| s.requests.saturating_sub(s.errors) as f64)
+        .collect()
 }
 
 fn insert_latency(

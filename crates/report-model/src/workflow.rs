@@ -36,6 +36,14 @@ impl WorkflowReport {
         })
     }
 
+    /// Steps that passed.
+    pub fn passed_steps(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|step| step.status == StepStatus::Passed)
+            .count()
+    }
+
     /// Steps that failed.
     pub fn failed_steps(&self) -> usize {
         self.steps

@@ -1,4 +1,5 @@
-//! The closing lines every command prints: one per threshold, then the run's verdict.
+//! The closing lines every command prints: thresholds, the baseline comparison, gaps, the
+//! outcome when the run did not complete, then the run's verdict.
 
 use report_model::{RunOutcome, SuiteReport, Verdict};
 

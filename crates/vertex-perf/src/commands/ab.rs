@@ -89,16 +89,7 @@ pub fn run(args: &AbArgs, output: &mut Output) -> Result<u8> {
     meta.finish();
 
     let metrics = |side: &[ScenarioReport]| -> Vec<MetricSet> {
-        side.iter()
-            .map(|scenario| {
-                let mut one = SuiteReport::new(meta.clone());
-                one.load = Some(LoadReport {
-                    schema_version: SCHEMA_VERSION,
-                    scenarios: vec![scenario.clone()],
-                });
-                one.metrics()
-            })
-            .collect()
+        side.iter().map(ScenarioReport::metrics).collect()
     };
     let comparison = compare_rounds(&metrics(&rounds[0]), &metrics(&rounds[1]), args.tolerance);
     let mut report = SuiteReport::new(meta);

@@ -57,11 +57,7 @@ pub fn summary_table(report: &SuiteReport) -> String {
             "{:<6} {:<48} {} of {} steps passed",
             if workflow.passed() { "pass" } else { "fail" },
             "workflow",
-            workflow
-                .steps
-                .iter()
-                .filter(|s| s.status == report_model::StepStatus::Passed)
-                .count(),
+            workflow.passed_steps(),
             workflow.steps.len()
         ));
     }
