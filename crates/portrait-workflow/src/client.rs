@@ -111,11 +111,27 @@ impl Upload {
     }
 }
 
-/// The public URL path of a server file path: `/storage/` plus what follows `/storage/`.
+/// The top-level folders of the service's storage root (its filesystem layout).
+const STORAGE_FOLDERS: [&str; 4] = ["clients/", "nft_markers/", "ar_content/", "nft_cache/"];
+
+/// The public URL path of a server file path: `/storage/` plus the path below the storage
+/// root. The service reports absolute paths, and the folder it is installed in may itself
+/// be called `storage` (`/srv/storage/vertex-ar/storage/clients/…`), so the root is the
+/// last `/storage/` followed by one of the root's own folders, or failing that the last
+/// `/storage/`.
 pub fn storage_url_path(server_path: &str) -> Option<String> {
-    server_path
-        .split_once("/storage/")
-        .map(|(_, rest)| format!("/storage/{rest}"))
+    const ROOT: &str = "/storage/";
+    let roots = server_path.match_indices(ROOT).map(|(at, _)| at + ROOT.len());
+    let below_root = roots
+        .clone()
+        .filter(|&at| {
+            STORAGE_FOLDERS
+                .iter()
+                .any(|folder| server_path[at..].starts_with(folder))
+        })
+        .last()
+        .or_else(|| roots.last())?;
+    Some(format!("{ROOT}{}", &server_path[below_root..]))
 }
 
 /// A Vertex AR client over an instrumented load-engine client.
@@ -641,6 +657,30 @@ mod tests {
             Some("/storage/clients/a/b/b.jpg")
         );
         assert_eq!(storage_url_path("/elsewhere/b.jpg"), None);
+    }
+
+    #[test]
+    fn an_install_folder_named_storage_is_not_the_storage_root() {
+        assert_eq!(
+            storage_url_path("/storage/vertex-ar/storage/clients/a/b/b.jpg").as_deref(),
+            Some("/storage/clients/a/b/b.jpg")
+        );
+        assert_eq!(
+            storage_url_path("/srv/storage/apps/vertex-ar/storage/nft_markers/p/p.fset")
+                .as_deref(),
+            Some("/storage/nft_markers/p/p.fset")
+        );
+        // A user called `storage` below the root does not move the root.
+        assert_eq!(
+            storage_url_path("/opt/storage/vertex-ar/storage/ar_content/storage/c1/c1.jpg")
+                .as_deref(),
+            Some("/storage/ar_content/storage/c1/c1.jpg")
+        );
+        // An unknown layout falls back to the last `/storage/`.
+        assert_eq!(
+            storage_url_path("/storage/app/storage/other/x.jpg").as_deref(),
+            Some("/storage/other/x.jpg")
+        );
     }
 
     #[test]

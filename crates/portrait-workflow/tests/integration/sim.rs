@@ -5,17 +5,21 @@ use vertex_sim::{Sim, SimConfig, SimHandle};
 pub struct TestSim {
     pub sim: SimHandle,
     pub dir: tempfile::TempDir,
+    data_dir: std::path::PathBuf,
 }
 
 impl TestSim {
     pub async fn start(configure: impl FnOnce(&mut SimConfig)) -> TestSim {
         let dir = tempfile::tempdir().unwrap();
         let mut config = SimConfig::new(dir.path().join("data"));
+        // `configure` may move the data folder below the temporary directory.
         config.admin = Some(("admin".to_owned(), "admin".to_owned()));
         configure(&mut config);
+        let data_dir = config.data_dir.clone();
         TestSim {
             sim: Sim::start(config).await.unwrap(),
             dir,
+            data_dir,
         }
     }
 
@@ -39,7 +43,7 @@ impl TestSim {
 
     /// Rows in `clients`, `portraits`, `videos`.
     pub fn rows(&self) -> (i64, i64, i64) {
-        let db = rusqlite::Connection::open(self.dir.path().join("data/app_data.db")).unwrap();
+        let db = rusqlite::Connection::open(self.data_dir.join("app_data.db")).unwrap();
         let count = |table: &str| {
             db.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
                 row.get(0)

@@ -20,6 +20,31 @@ const STEPS: [&str; 10] = [
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn integrity_holds_for_a_service_installed_under_a_folder_named_storage() {
+    let sim = TestSim::start(|config| {
+        config.data_dir = config
+            .data_dir
+            .parent()
+            .unwrap()
+            .join("storage/apps/vertex-ar");
+    })
+    .await;
+    let outcome = run_workflow(WorkflowConfig::new(&sim.url(), "run-storage"))
+        .await
+        .unwrap();
+    let integrity = outcome.report.steps.last().unwrap();
+    assert_eq!(integrity.name, "Data Integrity");
+    assert_eq!(
+        integrity.status,
+        StepStatus::Passed,
+        "{:?}",
+        integrity.failure
+    );
+    assert_eq!(integrity.details["files_verified"], 7);
+    assert_eq!(sim.rows(), (0, 0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn all_steps_pass_and_nothing_is_left_behind() {
     let sim = TestSim::start(|_| {}).await;
     let outcome = run_workflow(WorkflowConfig::new(&sim.url(), "run-1"))
