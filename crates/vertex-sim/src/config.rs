@@ -55,6 +55,13 @@ pub struct Faults {
     pub route: Option<String>,
     /// Fraction (0..=1) of requests answered `500 Internal Server Error`.
     pub error_rate: f64,
+    /// Fraction (0..=1) of requests answered `429 Too Many Requests` with `Retry-After`.
+    pub throttle_rate: f64,
+    /// The `Retry-After` of a throttled request, seconds (`0` is sent as `1`).
+    pub retry_after_secs: u64,
+    /// Fraction (0..=1) of requests answered `200` with an HTML page, as a proxy or a
+    /// captive portal in front of the service would.
+    pub html_rate: f64,
     /// KiB kept in memory per request (a deliberate leak).
     pub leak_kib_per_request: u64,
     /// Response bodies are sent at most this fast, bytes per second.
@@ -79,6 +86,8 @@ impl Faults {
         };
         fraction(self.error_rate, "error_rate")?;
         fraction(self.cut_rate, "cut_rate")?;
+        fraction(self.throttle_rate, "throttle_rate")?;
+        fraction(self.html_rate, "html_rate")?;
         if !(0.0..=10_000.0).contains(&self.slowdown_percent) {
             return Err(SimError::Config {
                 message: format!(
@@ -143,6 +152,8 @@ pub struct SimConfig {
     pub faults: Faults,
     /// Serve `/__control/faults` to change faults at run time.
     pub control: bool,
+    /// Keep the connection open after a `500` (uvicorn closes it; so does the default).
+    pub keep_alive_after_server_error: bool,
 }
 
 impl SimConfig {
@@ -171,6 +182,7 @@ impl SimConfig {
             marker_cost: false,
             faults: Faults::default(),
             control: false,
+            keep_alive_after_server_error: false,
         }
     }
 }

@@ -1,19 +1,20 @@
-//! Fault injection middleware: latency and jitter, a stall window, an error rate, a memory
-//! leak, slow bodies and connections cut mid-response — each only for requests under the
-//! configured route prefix.
+//! Fault injection middleware: latency and jitter, a stall window, error, throttling and
+//! HTML-page rates, a memory leak, slow bodies and connections cut mid-response — each only
+//! for requests under the configured route prefix.
 
 use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Response};
 use bytes::Bytes;
 use http_body_util::BodyExt as _;
 
 use crate::config::Faults;
-use crate::problems::internal_error;
+use crate::problems::{Problem, internal_error};
 use crate::state::AppState;
 
 /// Current faults and what they keep.
@@ -93,6 +94,23 @@ pub async fn apply(State(state): State<AppState>, request: Request, next: Next) 
     }
     if faults.error_rate > 0.0 && random_fraction() < faults.error_rate {
         return internal_error();
+    }
+    if faults.throttle_rate > 0.0 && random_fraction() < faults.throttle_rate {
+        return Problem::DetailWithHeader(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Rate limit exceeded".to_owned(),
+            header::RETRY_AFTER,
+            faults.retry_after_secs.max(1).to_string(),
+        )
+        .into_response();
+    }
+    if faults.html_rate > 0.0 && random_fraction() < faults.html_rate {
+        return (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            "<!doctype html><html><body><h1>Welcome</h1><p>Please sign in to the network.</p></body></html>",
+        )
+            .into_response();
     }
     let handled_from = Instant::now();
     let response = next.run(request).await;

@@ -1,9 +1,11 @@
 //! Error responses in the service's exact shapes: `{"detail": "..."}` for handler errors,
 //! pydantic-v2 style lists for 422, and `text/plain` `Internal Server Error` for unhandled
-//! exceptions.
+//! exceptions, after which the connection is closed as uvicorn closes it.
 
 use axum::Json;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -81,3 +83,21 @@ pub fn internal_error() -> Response {
 
 /// Result type of handlers.
 pub type Handled<T> = Result<T, Problem>;
+
+/// Closes the connection after a `500`, as uvicorn does after an unhandled exception, so a
+/// client must reconnect; `SimConfig::keep_alive_after_server_error` keeps it open instead.
+pub async fn close_after_server_error(
+    State(state): State<crate::state::AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    if response.status() == StatusCode::INTERNAL_SERVER_ERROR
+        && !state.config.keep_alive_after_server_error
+    {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}

@@ -73,6 +73,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::faults::apply,
         ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::problems::close_after_server_error,
+        ))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             crate::metrics::record,

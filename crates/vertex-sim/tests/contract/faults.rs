@@ -122,3 +122,81 @@ async fn slow_and_cut_bodies() {
         "the connection is cut mid-response: {body:?}"
     );
 }
+
+/// Sends `GET path` on a raw connection and reads until the server closes it or 5 s pass;
+/// returns what arrived and whether the server closed the connection.
+async fn raw_get(sim: &TestSim, path: &str) -> (String, bool) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let address = sim.url("").trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(address.trim_end_matches('/'))
+        .await
+        .unwrap();
+    stream
+        .write_all(format!("GET {path} HTTP/1.1\r\nHost: sim\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let closed = loop {
+        match tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buffer)).await {
+            Ok(Ok(0)) => break true,
+            Ok(Ok(n)) => received.extend_from_slice(&buffer[..n]),
+            Ok(Err(_)) => break true,
+            Err(_) => break false,
+        }
+    };
+    (String::from_utf8_lossy(&received).into_owned(), closed)
+}
+
+#[tokio::test]
+async fn a_500_closes_the_connection_as_uvicorn_does_unless_told_otherwise() {
+    let sim = TestSim::start_with(|c| {
+        c.faults.error_rate = 1.0;
+        c.faults.route = Some("/version".to_owned());
+    })
+    .await;
+    let (response, closed) = raw_get(&sim, "/version").await;
+    assert!(response.starts_with("HTTP/1.1 500"), "{response}");
+    assert!(response.to_ascii_lowercase().contains("connection: close"));
+    assert!(closed, "the server closed the connection after the 500");
+    let (response, closed) = raw_get(&sim, "/health").await;
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(!closed, "a 200 keeps the connection open");
+
+    let old_way = TestSim::start_with(|c| {
+        c.faults.error_rate = 1.0;
+        c.keep_alive_after_server_error = true;
+    })
+    .await;
+    let (response, closed) = raw_get(&old_way, "/version").await;
+    assert!(response.starts_with("HTTP/1.1 500"), "{response}");
+    assert!(!closed, "the knob keeps the connection open");
+}
+
+#[tokio::test]
+async fn throttling_answers_429_with_retry_after_and_html_answers_200_html() {
+    let sim = TestSim::start_with(|c| {
+        c.control = true;
+        c.faults = Faults {
+            throttle_rate: 1.0,
+            retry_after_secs: 7,
+            route: Some("/version".to_owned()),
+            ..Faults::default()
+        };
+    })
+    .await;
+    let throttled = sim.public_get("/version").await;
+    assert_eq!(throttled.status(), 429);
+    assert_eq!(throttled.headers()["retry-after"], "7");
+    assert_eq!(sim.public_get("/health").await.status(), 200);
+
+    set_faults(&sim, json!({"html_rate": 1.0, "route": "/version"})).await;
+    let page = sim.public_get("/version").await;
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+}
