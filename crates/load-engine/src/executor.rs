@@ -6,6 +6,17 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::LoadError;
+use crate::limits::{
+    DurationKind, MAX_STAGES, check_rate, check_schedule, check_stage_target, check_users,
+};
+
+/// The message of an invalid configuration, without its prefix, to nest in another.
+fn reason(error: &LoadError) -> String {
+    match error {
+        LoadError::InvalidConfig { message } => message.clone(),
+        other => other.to_string(),
+    }
+}
 
 /// When a run stops starting iterations.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -38,7 +49,9 @@ pub struct Stages {
 impl Stages {
     /// The total length.
     pub fn total(&self) -> Duration {
-        self.stages.iter().map(|s| s.duration).sum()
+        self.stages
+            .iter()
+            .fold(Duration::ZERO, |total, s| total.saturating_add(s.duration))
     }
 
     /// The interpolated target at `elapsed`.
@@ -76,8 +89,12 @@ impl FromStr for Stages {
                     index + 1
                 ))
             })?;
-            let duration = parse_duration(duration.trim())
-                .map_err(|m| invalid(format!("stage {}: {m}", index + 1)))?;
+            if index >= MAX_STAGES {
+                return Err(invalid(format!("more than {MAX_STAGES} stages")));
+            }
+            let duration = DurationKind::Stage
+                .parse(duration)
+                .map_err(|e| invalid(format!("stage {}: {}", index + 1, reason(&e))))?;
             let (number, is_rate) = match target.trim().strip_suffix("/s") {
                 Some(number) => (number, true),
                 None => (target.trim(), false),
@@ -89,41 +106,22 @@ impl FromStr for Stages {
             let target: f64 = number
                 .parse()
                 .map_err(|_| invalid(format!("stage {}: `{number}` is not a number", index + 1)))?;
-            if !target.is_finite() || target < 0.0 {
-                return Err(invalid(format!(
-                    "stage {}: the target must be zero or more",
-                    index + 1
-                )));
-            }
+            check_stage_target(target, is_rate)
+                .map_err(|e| invalid(format!("stage {}: {}", index + 1, reason(&e))))?;
             stages.push(Stage { duration, target });
         }
         if stages.iter().all(|s| s.duration.is_zero()) {
             return Err(invalid("the stages last no time".to_owned()));
         }
+        let total = stages.iter().map(|s| s.duration).sum::<Duration>();
+        DurationKind::Run
+            .check(total)
+            .map_err(|e| invalid(format!("in total: {}", reason(&e))))?;
         Ok(Stages {
             stages,
             rate: rate.unwrap_or(false),
         })
     }
-}
-
-/// Parses `500ms`, `10s`, `2m`, `1h`.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration such as 500ms or 10s"))?;
-    let seconds = match unit {
-        "ms" => value / 1000.0,
-        "s" | "" => value,
-        "m" | "min" => value * 60.0,
-        "h" => value * 3600.0,
-        _ => return Err(format!("`{text}` has an unknown unit (ms, s, m or h)")),
-    };
-    Duration::try_from_secs_f64(seconds).map_err(|_| format!("`{text}` is out of range"))
 }
 
 /// How iterations are started.
@@ -162,6 +160,7 @@ pub enum Executor {
 }
 
 impl Executor {
+    /// Checks every number against [`crate::limits`].
     pub(crate) fn validate(&self) -> Result<(), LoadError> {
         let fail = |message: &str| {
             Err(LoadError::InvalidConfig {
@@ -170,14 +169,17 @@ impl Executor {
         };
         let check_bound = |bound: &Bound| match bound {
             Bound::Iterations(0) => fail("the iteration count must be above zero"),
-            Bound::Duration(d) if d.is_zero() => fail("the duration must be above zero"),
-            _ => Ok(()),
+            Bound::Iterations(_) => Ok(()),
+            Bound::Duration(d) => DurationKind::Run.check(*d).map(|_| ()),
         };
         match self {
-            Executor::Closed { users, bound, .. } => {
-                if *users == 0 {
-                    return fail("at least one user is needed");
-                }
+            Executor::Closed {
+                users,
+                bound,
+                think_time,
+            } => {
+                check_users(u64::from(*users), "the number of users")?;
+                DurationKind::Think.check(*think_time)?;
                 check_bound(bound)
             }
             Executor::Open {
@@ -185,22 +187,30 @@ impl Executor {
                 bound,
                 max_in_flight,
             } => {
-                if !(rate_per_sec.is_finite() && *rate_per_sec > 0.0) {
-                    return fail("the rate must be above zero");
-                }
-                if *max_in_flight == 0 {
-                    return fail("max_in_flight must be above zero");
+                check_rate(*rate_per_sec)?;
+                check_users(u64::from(*max_in_flight), "max_in_flight")?;
+                if let Bound::Iterations(iterations) = bound {
+                    check_schedule(*iterations, *rate_per_sec)?;
                 }
                 check_bound(bound)
             }
             Executor::Ramping {
                 stages,
                 max_in_flight,
-                ..
+                think_time,
             } => {
-                if stages.rate && *max_in_flight == 0 {
-                    return fail("max_in_flight must be above zero");
+                if stages.rate {
+                    check_users(u64::from(*max_in_flight), "max_in_flight")?;
                 }
+                DurationKind::Think.check(*think_time)?;
+                if stages.stages.is_empty() || stages.stages.len() > MAX_STAGES {
+                    return fail("a ramp needs 1 to 1000 stages");
+                }
+                for stage in &stages.stages {
+                    DurationKind::Stage.check(stage.duration)?;
+                    check_stage_target(stage.target, stages.rate)?;
+                }
+                DurationKind::Run.check(stages.total())?;
                 if stages.stages.iter().all(|s| s.target == 0.0) {
                     return fail("every stage targets zero");
                 }

@@ -77,7 +77,8 @@ pub(crate) struct Batcher {
 impl Batcher {
     pub(crate) fn new(sender: mpsc::Sender<Vec<Event>>) -> Batcher {
         Batcher {
-            events: Vec::with_capacity(BATCH_EVENTS),
+            // Allocated at the first event, so idle users (a ramp's later ones) cost nothing.
+            events: Vec::new(),
             sender,
             last_flush: Instant::now(),
             messages_sent: Vec::new(),
@@ -96,6 +97,9 @@ impl Batcher {
 
     /// Adds `event`, sending the batch when it is full or old at `now`.
     pub(crate) async fn push(&mut self, event: Event, now: Instant) {
+        if self.events.capacity() == 0 {
+            self.events.reserve_exact(BATCH_EVENTS);
+        }
         self.events.push(event);
         if self.events.len() >= BATCH_EVENTS
             || now.saturating_duration_since(self.last_flush) >= BATCH_MAX_AGE
@@ -109,7 +113,7 @@ impl Batcher {
         if self.events.is_empty() {
             return;
         }
-        let batch = std::mem::replace(&mut self.events, Vec::with_capacity(BATCH_EVENTS));
+        let batch = std::mem::take(&mut self.events);
         // The aggregator only stops after every batcher is gone, so this fails only when the
         // run is being torn down; the events are then moot.
         let _ = self.sender.send(batch).await;

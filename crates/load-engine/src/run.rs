@@ -37,6 +37,17 @@ pub struct LoadOptions {
     pub max_run_time: Duration,
 }
 
+impl LoadOptions {
+    /// Checks the timeouts and the hard limit against [`crate::limits`].
+    pub fn validate(&self) -> Result<(), LoadError> {
+        use crate::limits::DurationKind;
+        DurationKind::Timeout.check(self.request_timeout)?;
+        DurationKind::Timeout.check(self.connect_timeout)?;
+        DurationKind::Run.check(self.max_run_time)?;
+        Ok(())
+    }
+}
+
 impl Default for LoadOptions {
     fn default() -> Self {
         LoadOptions {
@@ -90,10 +101,15 @@ impl RunContext {
         })
     }
 
+    /// Sleeps for `duration`, but not past the instant starts stop, nor after a cancel.
     async fn pause(&self, duration: Duration) {
         if !duration.is_zero() {
+            let mut until = Instant::now() + duration;
+            if let Some(stop) = self.stop_starting {
+                until = until.min(stop);
+            }
             tokio::select! {
-                () = tokio::time::sleep(duration) => {}
+                () = tokio::time::sleep_until(tokio::time::Instant::from_std(until)) => {}
                 () = self.cancel.cancelled() => {}
             }
         }
@@ -122,6 +138,7 @@ pub async fn run(
     control: RunControl,
 ) -> Result<ScenarioReport, LoadError> {
     executor.validate()?;
+    options.validate()?;
     let connector = Connector::new(
         &options.tls,
         options.http2_prior_knowledge,
@@ -221,6 +238,7 @@ pub async fn run(
             }
         }
     };
+    // Every duration was checked against `limits`, so these sums stay far from overflow.
     let hard_deadline = started
         + match duration_bound {
             Some(duration) => {
@@ -434,14 +452,22 @@ async fn open_lane(context: &RunContext, client: &mut Client) {
         .as_ref()
         .expect("open lanes have a schedule");
     loop {
-        if context.cancel.is_cancelled() {
+        // Stops at the bound's end on the wall clock too: a rate the generator cannot keep
+        // up with leaves starts whose intended time is still inside the run, and these
+        // must not keep the run going past its duration.
+        if context.should_stop() {
             return;
         }
         let index = context.next_index.fetch_add(1, Ordering::Relaxed);
         let Some(offset) = schedule.offset(index) else {
             return;
         };
-        let intended = context.started + offset;
+        let Some(intended) = context.started.checked_add(offset) else {
+            return;
+        };
+        if context.stop_starting.is_some_and(|stop| intended >= stop) {
+            return;
+        }
         let now = Instant::now();
         if intended > now {
             tokio::select! {

@@ -81,6 +81,10 @@ pub struct SamplerConfig {
 impl SamplerConfig {
     /// The shortest interval accepted.
     pub const MIN_INTERVAL: Duration = Duration::from_millis(10);
+    /// The longest interval accepted: 1 hour.
+    pub const MAX_INTERVAL: Duration = Duration::from_secs(3600);
+    /// The longest bounded run: 30 days (a soak test), far from any clock overflow.
+    pub const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 3600);
 
     /// Defaults for `target`: 500 ms interval, no children, no USS, unbounded duration.
     pub fn new(target: Target) -> SamplerConfig {
@@ -102,6 +106,18 @@ impl SamplerConfig {
             return fail(format!(
                 "interval `{:?}` is below the minimum of 10ms",
                 self.interval
+            ));
+        }
+        if self.interval > Self::MAX_INTERVAL {
+            return fail(format!(
+                "interval `{:?}` is above the maximum of 1h",
+                self.interval
+            ));
+        }
+        if self.duration.is_some_and(|d| d > Self::MAX_DURATION) {
+            return fail(format!(
+                "duration `{:?}` is above the maximum of 30 days",
+                self.duration.unwrap_or_default()
             ));
         }
         if self.max_series_points < 16 {

@@ -121,7 +121,9 @@ const STORAGE_FOLDERS: [&str; 4] = ["clients/", "nft_markers/", "ar_content/", "
 /// `/storage/`.
 pub fn storage_url_path(server_path: &str) -> Option<String> {
     const ROOT: &str = "/storage/";
-    let roots = server_path.match_indices(ROOT).map(|(at, _)| at + ROOT.len());
+    let roots = server_path
+        .match_indices(ROOT)
+        .map(|(at, _)| at + ROOT.len());
     let below_root = roots
         .clone()
         .filter(|&at| {
@@ -666,8 +668,7 @@ mod tests {
             Some("/storage/clients/a/b/b.jpg")
         );
         assert_eq!(
-            storage_url_path("/srv/storage/apps/vertex-ar/storage/nft_markers/p/p.fset")
-                .as_deref(),
+            storage_url_path("/srv/storage/apps/vertex-ar/storage/nft_markers/p/p.fset").as_deref(),
             Some("/storage/nft_markers/p/p.fset")
         );
         // A user called `storage` below the root does not move the root.

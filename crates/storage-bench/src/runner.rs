@@ -74,6 +74,21 @@ impl Plan {
         }
     }
 
+    /// The largest object: 1 GiB.
+    pub const MAX_OBJECT_SIZE: u64 = 1 << 30;
+    /// The most bytes one phase writes (objects × size): 16 GiB.
+    pub const MAX_PHASE_BYTES: u64 = 16 << 30;
+    /// The most object sizes of a plan.
+    pub const MAX_SIZES: usize = 64;
+    /// The most objects per size, operations in flight, repetitions and mixed operations.
+    pub const MAX_OBJECTS: u32 = 10_000;
+    /// See [`Plan::MAX_OBJECTS`].
+    pub const MAX_CONCURRENCY: u32 = 256;
+    /// See [`Plan::MAX_OBJECTS`].
+    pub const MAX_REPETITIONS: u32 = 100;
+    /// See [`Plan::MAX_OBJECTS`].
+    pub const MAX_MIXED_OPERATIONS: u32 = 1_000_000;
+
     fn validate(&self) -> Result<(), StorageError> {
         let fail = |message: &str| {
             Err(StorageError::Config {
@@ -83,8 +98,36 @@ impl Plan {
         if self.sizes.is_empty() || self.sizes.contains(&0) {
             return fail("sizes must be non-empty and above zero");
         }
+        if self.sizes.len() > Self::MAX_SIZES {
+            return fail("at most 64 object sizes");
+        }
         if self.objects == 0 || self.concurrency == 0 || self.repetitions == 0 {
             return fail("objects, concurrency and repetitions must be above zero");
+        }
+        if self.objects > Self::MAX_OBJECTS
+            || self.concurrency > Self::MAX_CONCURRENCY
+            || self.repetitions > Self::MAX_REPETITIONS
+            || self.mixed_operations > Self::MAX_MIXED_OPERATIONS
+        {
+            return fail(
+                "at most 10000 objects, 256 in flight, 100 repetitions and 1000000 mixed operations",
+            );
+        }
+        if let Some(size) = self
+            .sizes
+            .iter()
+            .find(|&&size| size > Self::MAX_OBJECT_SIZE)
+        {
+            return Err(StorageError::Config {
+                message: format!("an object of {size} bytes is above the maximum of 1 GiB"),
+            });
+        }
+        if self
+            .sizes
+            .iter()
+            .any(|&size| size.saturating_mul(u64::from(self.objects)) > Self::MAX_PHASE_BYTES)
+        {
+            return fail("objects × size is above 16 GiB for one phase");
         }
         if self.run_prefix.is_empty() {
             return fail("the run prefix must not be empty");
@@ -152,7 +195,15 @@ pub fn parse_sizes(text: &str) -> Result<Vec<u64>, StorageError> {
                     });
                 }
             };
-            Ok(number * factor)
+            match number.checked_mul(factor) {
+                Some(0) => Err(StorageError::Config {
+                    message: format!("size `{item}` must be above zero"),
+                }),
+                Some(size) if size <= Plan::MAX_OBJECT_SIZE => Ok(size),
+                _ => Err(StorageError::Config {
+                    message: format!("size `{item}` is above the maximum of 1 GiB"),
+                }),
+            }
         })
         .collect()
 }
@@ -685,6 +736,11 @@ mod tests {
             vec![64 << 10, 1 << 20, 2 << 20, 100]
         );
         assert!(parse_sizes("1XB").is_err());
+        assert!(parse_sizes("0B").is_err());
+        assert!(parse_sizes("18446744073709551615GiB").is_err());
+        assert!(parse_sizes("99999999999999999999999").is_err());
+        assert!(parse_sizes("2GiB").is_err());
+        assert_eq!(parse_sizes("1GiB").unwrap(), vec![1 << 30]);
         assert_eq!(payload(1000, 1, 0), payload(1000, 1, 0));
         assert_ne!(payload(1000, 1, 0), payload(1000, 1, 1));
         assert_eq!(payload(1 << 20, 7, 3).len(), 1 << 20);

@@ -5,6 +5,9 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use report_model::{RenderFormat, Threshold, Tolerance};
+use storage_bench::Plan;
+
+use crate::values;
 
 /// Performance testing for Vertex AR: load, server resources, storage and the portrait
 /// workflow, with CI-ready reports.
@@ -92,13 +95,13 @@ pub struct AbArgs {
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub rounds: u32,
     /// Length of one round on one target.
-    #[arg(short = 'd', long, value_parser = parse_duration, default_value = "5s")]
+    #[arg(short = 'd', long, value_parser = values::run_duration, default_value = "5s")]
     pub duration: Duration,
     /// Virtual users in each round.
     #[arg(short = 'c', long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub concurrency: u32,
-    /// Per-request timeout.
-    #[arg(long, value_parser = parse_duration, default_value = "30s")]
+    /// Per-request timeout (1ms to 1h).
+    #[arg(long, value_parser = values::timeout, default_value = "30s")]
     pub timeout: Duration,
     /// Login name (the same on both targets).
     #[arg(long, default_value = "admin")]
@@ -216,17 +219,22 @@ pub struct StorageArgs {
     /// AWS_SECRET_ACCESS_KEY or MINIO_ACCESS_KEY / MINIO_SECRET_KEY.
     #[arg(long = "backend", value_name = "URL")]
     pub backends: Vec<String>,
-    /// Object sizes.
-    #[arg(long, default_value = "1MiB,5MiB,10MiB,20MiB")]
-    pub sizes: String,
-    /// Objects per size and repetition.
-    #[arg(long, default_value_t = 2)]
+    /// Object sizes, each 1B to 1GiB.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "1MiB,5MiB,10MiB,20MiB",
+        value_parser = values::size
+    )]
+    pub sizes: Vec<u64>,
+    /// Objects per size and repetition (1 to 10000).
+    #[arg(long, default_value = "2", value_parser = values::count_up_to(Plan::MAX_OBJECTS))]
     pub objects: u32,
-    /// Operations in flight at once.
-    #[arg(long, default_value_t = 2)]
+    /// Operations in flight at once (1 to 256).
+    #[arg(long, default_value = "2", value_parser = values::count_up_to(Plan::MAX_CONCURRENCY))]
     pub concurrency: u32,
-    /// Repetitions.
-    #[arg(long, default_value_t = 1)]
+    /// Repetitions (1 to 100).
+    #[arg(long, default_value = "1", value_parser = values::count_up_to(Plan::MAX_REPETITIONS))]
     pub repeat: u32,
     /// Operations, in order; `mixed` runs a weighted random mix (see --mix) over the objects
     /// the put phase wrote, so list it after `put` and before `delete`.
@@ -239,8 +247,8 @@ pub struct StorageArgs {
     /// Weights of the mixed workload (warp's default).
     #[arg(long, default_value = "get=45,head=30,put=15,delete=10")]
     pub mix: String,
-    /// Operations of the mixed workload per size and repetition.
-    #[arg(long, default_value_t = 50)]
+    /// Operations of the mixed workload per size and repetition (1 to 1000000).
+    #[arg(long, default_value = "50", value_parser = values::count_up_to(Plan::MAX_MIXED_OPERATIONS))]
     pub mixed_ops: u32,
     /// Create a missing bucket (signed CreateBucket request).
     #[arg(long)]
@@ -289,8 +297,8 @@ pub struct WorkflowArgs {
     /// Leave the created clients, portraits and videos in place.
     #[arg(long)]
     pub keep_data: bool,
-    /// Per-request timeout.
-    #[arg(long, value_parser = parse_duration, default_value = "30s")]
+    /// Per-request timeout (1ms to 1h).
+    #[arg(long, value_parser = values::timeout, default_value = "30s")]
     pub timeout: Duration,
     /// Run folder for the reports (default `reports/runs/<run id>`).
     #[arg(long)]
@@ -339,31 +347,32 @@ pub struct LoadArgs {
     #[arg(long = "file", value_name = "NAME=@PATH")]
     pub files: Vec<String>,
     /// Stop after this many requests (iterations).
-    #[arg(short = 'n', long = "requests")]
+    #[arg(short = 'n', long = "requests", value_parser = values::iterations)]
     pub requests: Option<u64>,
-    /// Stop after this long.
-    #[arg(short = 'd', long, value_parser = parse_duration)]
+    /// Stop after this long (at most 7d; the open model stops starting then, whatever the
+    /// rate, and waits at most a request timeout for what is in flight).
+    #[arg(short = 'd', long, value_parser = values::run_duration)]
     pub duration: Option<Duration>,
-    /// Closed model: this many concurrent users (connections).
-    #[arg(short = 'c', long)]
+    /// Closed model: this many concurrent users (connections), 1 to 100000.
+    #[arg(short = 'c', long, value_parser = values::users)]
     pub concurrency: Option<u32>,
-    /// Open model: a constant arrival rate such as `500/s`.
-    #[arg(long)]
-    pub rate: Option<String>,
+    /// Open model: a constant arrival rate such as `500/s` (0.001/s to 1000000/s).
+    #[arg(long, value_parser = values::rate)]
+    pub rate: Option<f64>,
     /// Ramping: stages such as `10s:100/s,30s:500/s,10s:0/s` (rates) or `10s:5,20s:20` (users).
     #[arg(long)]
     pub stages: Option<String>,
     /// Sweep: run closed-model at each of these concurrency levels, e.g. `1,5,10,20,50`.
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = values::users)]
     pub sweep: Option<Vec<u32>>,
     /// Open model: requests in flight at most.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value = "100", value_parser = values::users)]
     pub max_in_flight: u32,
-    /// Closed model: pause after each iteration.
-    #[arg(long, value_parser = parse_duration, default_value = "0s")]
+    /// Closed model: pause after each iteration (at most 1h).
+    #[arg(long, value_parser = values::think_time, default_value = "0s")]
     pub think: Duration,
-    /// Per-request timeout.
-    #[arg(long, value_parser = parse_duration, default_value = "30s")]
+    /// Per-request timeout (1ms to 1h).
+    #[arg(long, value_parser = values::timeout, default_value = "30s")]
     pub timeout: Duration,
     /// HTTP/2 (prior knowledge for http://, ALPN for https://).
     #[arg(long)]
@@ -404,11 +413,11 @@ pub struct MonitorArgs {
     /// Include every descendant (uvicorn workers are children).
     #[arg(long)]
     pub children: bool,
-    /// Time between samples (at least 10ms).
-    #[arg(long, default_value = "500ms", value_parser = parse_duration)]
+    /// Time between samples (10ms to 1h).
+    #[arg(long, default_value = "500ms", value_parser = values::sample_interval)]
     pub interval: Duration,
-    /// Stop after this long (Ctrl-C stops earlier and still writes the report).
-    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    /// Stop after this long, at most 30d (Ctrl-C stops earlier and still writes the report).
+    #[arg(long, default_value = "60s", value_parser = values::watch_duration)]
     pub duration: Duration,
     /// Collect USS and PSS (reads smaps_rollup; costs more per sample).
     #[arg(long)]
@@ -420,12 +429,6 @@ pub struct MonitorArgs {
     /// Run folder for the reports (default `reports/runs/<run id>`).
     #[arg(long)]
     pub out: Option<PathBuf>,
-}
-
-/// Parses `500ms`, `2s`, `1m30s`.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text)
-        .map_err(|err| format!("`{text}` is not a duration such as 500ms or 60s: {err}"))
 }
 
 /// Arguments of `vertex-perf compare`.
@@ -494,5 +497,19 @@ impl From<ReportFormat> for RenderFormat {
             ReportFormat::Json => RenderFormat::JsonPretty,
             ReportFormat::Html => RenderFormat::Html,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    use super::Cli;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        // Catches parser/type mismatches that clap otherwise reports only when the flag
+        // is used.
+        Cli::command().debug_assert();
     }
 }

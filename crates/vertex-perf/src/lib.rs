@@ -14,6 +14,7 @@ mod run_folder;
 mod runtime;
 mod suite;
 mod summary;
+mod values;
 
 use std::process::ExitCode;
 

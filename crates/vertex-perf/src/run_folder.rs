@@ -1,21 +1,34 @@
-//! The folder one run writes its reports into, every file atomically.
+//! The folder one run writes its reports into, every file atomically, and the files each
+//! command writes there.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
+use report_model::{RenderFormat, ReportError, SuiteReport, render};
 
-/// Where a run's files go.
+/// Where a run's files go. The folder is made at the first write, so input rejected
+/// before the run leaves no empty folder behind.
 pub struct RunFolder {
     path: PathBuf,
 }
 
+/// One file of a run folder.
+#[derive(Clone, Copy)]
+pub enum ReportFile {
+    /// A rendering of the whole report (`suite.json`, `junit.xml`, `summary.md`, ...).
+    Rendered(RenderFormat),
+    /// One of the old suite's files, named, written when the report has its section.
+    Legacy(
+        &'static str,
+        fn(&SuiteReport) -> Result<Option<String>, ReportError>,
+    ),
+}
+
 impl RunFolder {
-    /// `out`, or `reports/runs/<run_id>` under the working directory; created if missing.
-    pub fn create(out: Option<&Path>, run_id: &str) -> Result<RunFolder> {
+    /// `out`, or `reports/runs/<run_id>` under the working directory.
+    pub fn new(out: Option<&Path>, run_id: &str) -> RunFolder {
         let path = out.map_or_else(|| Path::new("reports/runs").join(run_id), Path::to_owned);
-        std::fs::create_dir_all(&path)
-            .with_context(|| format!("cannot create report folder `{}`", path.display()))?;
-        Ok(RunFolder { path })
+        RunFolder { path }
     }
 
     /// The folder.
@@ -23,9 +36,35 @@ impl RunFolder {
         &self.path
     }
 
-    /// Writes one file atomically.
+    /// Writes one file atomically, making the folder first if needed.
     pub fn write(&self, name: &str, contents: &str) -> Result<()> {
-        report_model::write_atomic(&self.path.join(name), contents.as_bytes())?;
+        std::fs::create_dir_all(&self.path)
+            .with_context(|| format!("cannot create report folder `{}`", self.path.display()))?;
+        let path = self.path.join(name);
+        report_model::write_atomic(&path, contents.as_bytes())
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        Ok(())
+    }
+
+    /// Writes `files` in order (put `suite.json` first, so it exists even if a later
+    /// write fails). The first failure stops and names the file.
+    pub fn write_reports(&self, report: &SuiteReport, files: &[ReportFile]) -> Result<()> {
+        for file in files {
+            match file {
+                ReportFile::Rendered(format) => {
+                    let contents = render(report, *format)
+                        .with_context(|| format!("cannot render `{}`", format.file_name()))?;
+                    self.write(format.file_name(), &contents)?;
+                }
+                ReportFile::Legacy(name, legacy) => {
+                    let contents =
+                        legacy(report).with_context(|| format!("cannot render `{name}`"))?;
+                    if let Some(contents) = contents {
+                        self.write(name, &contents)?;
+                    }
+                }
+            }
+        }
         Ok(())
     }
 }

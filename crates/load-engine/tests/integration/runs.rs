@@ -549,6 +549,43 @@ async fn invalid_configurations_are_errors() {
             bound: Bound::Duration(Duration::ZERO),
             think_time: Duration::ZERO,
         },
+        // Numbers no run could honour: errors before anything starts, never a panic.
+        Executor::Closed {
+            users: u32::MAX,
+            bound: Bound::Iterations(1),
+            think_time: Duration::ZERO,
+        },
+        Executor::Closed {
+            users: 1,
+            bound: Bound::Duration(Duration::MAX),
+            think_time: Duration::ZERO,
+        },
+        Executor::Closed {
+            users: 1,
+            bound: Bound::Iterations(5),
+            think_time: Duration::from_secs(u64::MAX),
+        },
+        Executor::Open {
+            rate_per_sec: 1e300,
+            bound: Bound::Duration(Duration::from_secs(2)),
+            max_in_flight: 1,
+        },
+        Executor::Open {
+            rate_per_sec: 1e-7,
+            bound: Bound::Iterations(5),
+            max_in_flight: 1,
+        },
+        Executor::Ramping {
+            stages: load_engine::Stages {
+                stages: vec![load_engine::Stage {
+                    duration: Duration::from_secs(1),
+                    target: 1e300,
+                }],
+                rate: true,
+            },
+            max_in_flight: 10,
+            think_time: Duration::ZERO,
+        },
     ] {
         assert!(
             run(
@@ -562,4 +599,54 @@ async fn invalid_configurations_are_errors() {
             "{executor:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn options_no_run_could_honour_are_errors() {
+    let scenario = get("http://127.0.0.1:9/");
+    for options in [
+        LoadOptions {
+            request_timeout: Duration::ZERO,
+            ..LoadOptions::default()
+        },
+        LoadOptions {
+            request_timeout: Duration::MAX,
+            ..LoadOptions::default()
+        },
+        LoadOptions {
+            max_run_time: Duration::MAX,
+            ..LoadOptions::default()
+        },
+    ] {
+        let error = run(&scenario, &closed(1, 1), &options, RunControl::default())
+            .await
+            .unwrap_err();
+        assert!(error.to_string().contains("must be"), "{error}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_run_above_what_the_generator_can_start_ends_at_its_duration() {
+    // At 10^6/s no machine starts every arrival; the lanes fall behind by seconds. The run
+    // still stops starting at its duration, so it ends by itself well before its hard
+    // deadline (duration + request timeout + connect timeout + 1 s), which would abort it
+    // and mark it interrupted.
+    let server = FaultServer::start().await;
+    let options = LoadOptions {
+        request_timeout: Duration::from_secs(3),
+        connect_timeout: Duration::from_secs(3),
+        ..LoadOptions::default()
+    };
+    let executor = Executor::Open {
+        rate_per_sec: 1_000_000.0,
+        bound: Bound::Duration(Duration::from_secs(1)),
+        max_in_flight: 4,
+    };
+    let report = run_with(&get(&server.url("/ok")), &executor, &options).await;
+    assert!(!report.interrupted, "the run ended by itself");
+    assert!(report.total_requests > 0);
+    assert!(
+        report.generator.dropped_starts + report.total_requests < 1_000_000,
+        "starts stopped at the duration on the wall clock"
+    );
 }

@@ -10,7 +10,7 @@ use load_engine::{Bound, Executor, LoadOptions};
 use portrait_workflow::scenarios;
 use report_model::{
     Gate, LoadReport, MetricSet, RenderFormat, RunIdentity, RunKind, RunMeta, RunOutcome,
-    SCHEMA_VERSION, ScenarioReport, SuiteReport, compare_rounds, render, target_name_of_url,
+    SCHEMA_VERSION, ScenarioReport, SuiteReport, compare_rounds, target_name_of_url,
 };
 
 use crate::PerfExitCode;
@@ -19,7 +19,7 @@ use crate::commands::load::log_in;
 use crate::interrupt::Interrupt;
 use crate::output::Output;
 use crate::progress::follow_load;
-use crate::run_folder::RunFolder;
+use crate::run_folder::{ReportFile, RunFolder};
 
 /// Runs the rounds; exit 0 (B is not worse), 1 (a gated metric of B regressed against A),
 /// 2 (a target is down or refused the login, or a round measured nothing) or 130.
@@ -61,7 +61,7 @@ pub fn run(args: &AbArgs, output: &mut Output) -> Result<u8> {
         ),
         &meta.host,
     ));
-    let folder = RunFolder::create(args.out.as_deref(), &meta.run_id)?;
+    let folder = RunFolder::new(args.out.as_deref(), &meta.run_id);
     let interrupt = Interrupt::install().ok();
 
     let mut rounds: [Vec<ScenarioReport>; 2] = [Vec::new(), Vec::new()];
@@ -113,10 +113,15 @@ pub fn run(args: &AbArgs, output: &mut Output) -> Result<u8> {
         &Gate::new(RunKind::Ab).with_thresholds(&args.thresholds),
         Some(comparison),
     );
-    folder.write("suite.json", &render(&report, RenderFormat::JsonPretty)?)?;
-    folder.write("junit.xml", &render(&report, RenderFormat::Junit)?)?;
-    folder.write("summary.md", &render(&report, RenderFormat::Markdown)?)?;
     output.stdout(&summary(&report))?;
+    folder.write_reports(
+        &report,
+        &[
+            ReportFile::Rendered(RenderFormat::JsonPretty),
+            ReportFile::Rendered(RenderFormat::Junit),
+            ReportFile::Rendered(RenderFormat::Markdown),
+        ],
+    )?;
     output.note(&format!("reports written to {}", folder.path().display()));
     Ok(PerfExitCode::for_report(&report))
 }

@@ -11,7 +11,7 @@ use portrait_workflow::TestData;
 use portrait_workflow::scenarios::{self, Target};
 use report_model::{
     Gate, LoadReport, MetricUnit, RenderFormat, RunIdentity, RunKind, RunMeta, RunOutcome,
-    SCHEMA_VERSION, SuiteReport, load_test_report, render, target_name_of_url,
+    SCHEMA_VERSION, SuiteReport, load_test_report, target_name_of_url,
 };
 use std::sync::{Arc, Mutex};
 
@@ -20,7 +20,7 @@ use crate::cli::{LoadArgs, VertexScenario};
 use crate::interrupt::Interrupt;
 use crate::output::Output;
 use crate::progress::follow_load;
-use crate::run_folder::RunFolder;
+use crate::run_folder::{ReportFile, RunFolder};
 
 /// Runs the load test; exit 0, 1 (a threshold failed) or 130 (interrupted, reports written).
 pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
@@ -45,7 +45,7 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
         perf_sampler::host_info(),
         Some(&args.url),
     );
-    let folder = RunFolder::create(args.out.as_deref(), &meta.run_id)?;
+    let folder = RunFolder::new(args.out.as_deref(), &meta.run_id);
     let interrupt = Interrupt::install().ok();
     let sweep_bound = if args.sweep.is_some() {
         Some(bound_of(args)?)
@@ -105,18 +105,18 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
     });
     let comparison = baseline.compare(&mut report, output, false);
     report.judge(&gate, comparison);
-    folder.write("suite.json", &render(&report, RenderFormat::JsonPretty)?)?;
-    crate::baseline::record(&args.baseline, &report, output)?;
-    if let Some(legacy) = load_test_report(&report)? {
-        folder.write("load_test_report.json", &legacy)?;
-    }
-    folder.write("summary.md", &render(&report, RenderFormat::Markdown)?)?;
-    folder.write("junit.xml", &render(&report, RenderFormat::Junit)?)?;
-    folder.write(
-        "load-performance.json",
-        &render(&report, RenderFormat::K6Summary)?,
-    )?;
     output.stdout(&summary(&report))?;
+    folder.write_reports(
+        &report,
+        &[
+            ReportFile::Rendered(RenderFormat::JsonPretty),
+            ReportFile::Legacy("load_test_report.json", load_test_report),
+            ReportFile::Rendered(RenderFormat::Markdown),
+            ReportFile::Rendered(RenderFormat::Junit),
+            ReportFile::Rendered(RenderFormat::K6Summary),
+        ],
+    )?;
+    crate::baseline::record(&args.baseline, &report, output)?;
     output.note(&format!("reports written to {}", folder.path().display()));
     Ok(PerfExitCode::for_report(&report))
 }
@@ -196,12 +196,7 @@ async fn vertex_scenario(
             created: None,
         },
         VertexScenario::Stress => {
-            let rate = args
-                .rate
-                .as_deref()
-                .map(|r| r.trim().trim_end_matches("/s").parse::<f64>())
-                .transpose()
-                .with_context(|| "invalid --rate")?;
+            let rate = args.rate;
             let duration = args.duration.unwrap_or(Duration::from_secs(30));
             VertexRun {
                 scenario: scenarios::stress(&target),
@@ -231,11 +226,7 @@ fn build_executor(args: &LoadArgs) -> Result<Executor> {
         });
     }
     let bound = bound_of(args)?;
-    if let Some(rate) = &args.rate {
-        let number = rate.trim().trim_end_matches("/s");
-        let rate_per_sec: f64 = number.parse().ok().filter(|r: &f64| *r > 0.0 && r.is_finite()).with_context(|| {
-            format!("invalid rate `{rate}`\n(hint: a positive number of requests per second, e.g. 500/s)")
-        })?;
+    if let Some(rate_per_sec) = args.rate {
         return Ok(Executor::Open {
             rate_per_sec,
             bound,

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Result;
 use perf_sampler::{LiveSample, Sampler, SamplerConfig, Target, host_info};
 use report_model::{
-    Gate, MetricUnit, RenderFormat, RunKind, RunMeta, SuiteReport, performance_report, render,
+    Gate, MetricUnit, RenderFormat, RunKind, RunMeta, SuiteReport, performance_report,
 };
 
 use crate::PerfExitCode;
@@ -15,7 +15,7 @@ use crate::cli::MonitorArgs;
 use crate::interrupt::Interrupt;
 use crate::output::Output;
 use crate::progress::Progress;
-use crate::run_folder::RunFolder;
+use crate::run_folder::{ReportFile, RunFolder};
 
 /// Runs the monitor until `--duration` or Ctrl-C; exit 0, 1 (threshold or leak failed) or
 /// 130 (interrupted; reports still written).
@@ -39,7 +39,7 @@ pub fn run(args: &MonitorArgs, output: &mut Output) -> Result<u8> {
 
     let mut handle = Sampler::start(config)?;
     // Only once the target is found: a failed setup leaves no empty run folder.
-    let folder = RunFolder::create(args.out.as_deref(), &meta.run_id)?;
+    let folder = RunFolder::new(args.out.as_deref(), &meta.run_id);
     let live = handle.live().expect("first call");
     let mut progress = Progress::new();
     let mut interrupted = false;
@@ -69,12 +69,16 @@ pub fn run(args: &MonitorArgs, output: &mut Output) -> Result<u8> {
         .expecting_sampler(true);
     report.judge(&gate, None);
 
-    folder.write("suite.json", &render(&report, RenderFormat::JsonPretty)?)?;
-    if let Some(legacy) = performance_report(&report)? {
-        folder.write("performance_report.json", &legacy)?;
-    }
-    folder.write("summary.md", &render(&report, RenderFormat::Markdown)?)?;
     output.stdout(&summary(&report))?;
+    folder.write_reports(
+        &report,
+        &[
+            ReportFile::Rendered(RenderFormat::JsonPretty),
+            ReportFile::Legacy("performance_report.json", performance_report),
+            ReportFile::Rendered(RenderFormat::Markdown),
+            ReportFile::Rendered(RenderFormat::Junit),
+        ],
+    )?;
     output.note(&format!("reports written to {}", folder.path().display()));
     Ok(PerfExitCode::for_report(&report))
 }

@@ -3,16 +3,16 @@
 
 use anyhow::{Context as _, Result, bail};
 use report_model::{
-    Gate, MetricUnit, RenderFormat, RunKind, RunMeta, StorageOperation, SuiteReport, render,
+    Gate, MetricUnit, RenderFormat, RunKind, RunMeta, StorageOperation, SuiteReport,
     storage_integration_report,
 };
-use storage_bench::{Backend, EmbeddedS3, Plan, minio_url_from_env, parse_sizes};
+use storage_bench::{Backend, EmbeddedS3, Plan, minio_url_from_env};
 
 use crate::PerfExitCode;
 use crate::cli::StorageArgs;
 use crate::output::Output;
 use crate::progress::Progress;
-use crate::run_folder::RunFolder;
+use crate::run_folder::{ReportFile, RunFolder};
 
 fn operation(name: &str) -> Result<StorageOperation> {
     Ok(match name.trim() {
@@ -32,7 +32,6 @@ pub fn run(args: &StorageArgs, output: &mut Output) -> Result<u8> {
     for url in &args.backends {
         url.parse::<storage_bench::BackendSpec>()?;
     }
-    let sizes = parse_sizes(&args.sizes)?;
     let operations = args
         .ops
         .iter()
@@ -40,14 +39,14 @@ pub fn run(args: &StorageArgs, output: &mut Output) -> Result<u8> {
         .collect::<Result<_>>()?;
     let mut meta = RunMeta::start(env!("CARGO_PKG_VERSION"), perf_sampler::host_info(), None);
     let mut plan = Plan::new(&format!("vertex-perf/{}", meta.run_id));
-    plan.sizes = sizes;
+    plan.sizes.clone_from(&args.sizes);
     plan.objects = args.objects;
     plan.concurrency = args.concurrency;
     plan.repetitions = args.repeat;
     plan.operations = operations;
     plan.mix = args.mix.parse()?;
     plan.mixed_operations = args.mixed_ops;
-    let folder = RunFolder::create(args.out.as_deref(), &meta.run_id)?;
+    let folder = RunFolder::new(args.out.as_deref(), &meta.run_id);
     let gate = Gate::new(RunKind::Storage).with_thresholds(&args.thresholds);
 
     // Scratch space for the default local directory and the embedded server, removed at
@@ -88,13 +87,19 @@ pub fn run(args: &StorageArgs, output: &mut Output) -> Result<u8> {
     let mut report = SuiteReport::new(meta);
     report.storage = Some(storage);
     report.judge(&gate, None);
-    folder.write("suite.json", &render(&report, RenderFormat::JsonPretty)?)?;
-    if let Some(legacy) = storage_integration_report(&report)? {
-        folder.write("storage_integration_report.json", &legacy)?;
-    }
-    folder.write("junit.xml", &render(&report, RenderFormat::Junit)?)?;
-    folder.write("summary.md", &render(&report, RenderFormat::Markdown)?)?;
     output.stdout(&crate::summary::finish(&report, table(&report)))?;
+    folder.write_reports(
+        &report,
+        &[
+            ReportFile::Rendered(RenderFormat::JsonPretty),
+            ReportFile::Legacy(
+                "storage_integration_report.json",
+                storage_integration_report,
+            ),
+            ReportFile::Rendered(RenderFormat::Junit),
+            ReportFile::Rendered(RenderFormat::Markdown),
+        ],
+    )?;
     output.note(&format!("reports written to {}", folder.path().display()));
     Ok(PerfExitCode::for_report(&report))
 }

@@ -6,13 +6,13 @@ use load_engine::LoadOptions;
 use portrait_workflow::{WorkflowConfig, run_workflow};
 use report_model::{
     Gate, LoadReport, MetricUnit, RenderFormat, RunKind, RunMeta, SCHEMA_VERSION, StepStatus,
-    SuiteReport, automated_portraits_report, render,
+    SuiteReport, automated_portraits_report,
 };
 
 use crate::PerfExitCode;
 use crate::cli::WorkflowArgs;
 use crate::output::Output;
-use crate::run_folder::RunFolder;
+use crate::run_folder::{ReportFile, RunFolder};
 
 /// Runs the workflow; exit 0 when every step passed, 1 when one failed, 2 when it could
 /// not log in (target down, wrong password).
@@ -23,7 +23,7 @@ pub fn run(args: &WorkflowArgs, output: &mut Output) -> Result<u8> {
         perf_sampler::host_info(),
         Some(&args.url),
     );
-    let folder = RunFolder::create(args.out.as_deref(), &meta.run_id)?;
+    let folder = RunFolder::new(args.out.as_deref(), &meta.run_id);
     let mut config = WorkflowConfig::new(&args.url, &meta.run_id);
     config.username.clone_from(&args.user);
     config.password = password;
@@ -44,12 +44,6 @@ pub fn run(args: &WorkflowArgs, output: &mut Output) -> Result<u8> {
     });
     report.workflow = Some(outcome.report);
     report.judge(&Gate::new(RunKind::Workflow), None);
-    folder.write("suite.json", &render(&report, RenderFormat::JsonPretty)?)?;
-    if let Some(legacy) = automated_portraits_report(&report)? {
-        folder.write("automated_portraits_report.json", &legacy)?;
-    }
-    folder.write("junit.xml", &render(&report, RenderFormat::Junit)?)?;
-    folder.write("summary.md", &render(&report, RenderFormat::Markdown)?)?;
 
     let workflow = report.workflow.as_ref().expect("set above");
     let mut lines = Vec::new();
@@ -82,6 +76,18 @@ pub fn run(args: &WorkflowArgs, output: &mut Output) -> Result<u8> {
         }
     ));
     output.stdout(&crate::summary::finish(&report, lines))?;
+    folder.write_reports(
+        &report,
+        &[
+            ReportFile::Rendered(RenderFormat::JsonPretty),
+            ReportFile::Legacy(
+                "automated_portraits_report.json",
+                automated_portraits_report,
+            ),
+            ReportFile::Rendered(RenderFormat::Junit),
+            ReportFile::Rendered(RenderFormat::Markdown),
+        ],
+    )?;
     output.note(&format!("reports written to {}", folder.path().display()));
     Ok(PerfExitCode::for_report(&report))
 }

@@ -1,45 +1,32 @@
 //! The run folder of a suite run (design §5) and the summary table printed at the end.
 
-use anyhow::Result;
 use report_model::{
     MetricUnit, RenderFormat, SuiteReport, Verdict, automated_portraits_report, load_test_report,
-    memory_profile_report, performance_report, render, storage_integration_report,
+    memory_profile_report, performance_report, storage_integration_report,
 };
 
-use crate::run_folder::RunFolder;
+use crate::run_folder::ReportFile;
 
-/// Writes every file; `suite.json` first, so it exists even if a later write fails.
-pub fn write_all(folder: &RunFolder, report: &SuiteReport) -> Result<()> {
-    folder.write("suite.json", &render(report, RenderFormat::JsonPretty)?)?;
-    let legacy = [
-        ("performance_report.json", performance_report(report)?),
-        ("load_test_report.json", load_test_report(report)?),
-        (
-            "storage_integration_report.json",
-            storage_integration_report(report)?,
-        ),
-        (
-            "automated_portraits_report.json",
-            automated_portraits_report(report)?,
-        ),
-        ("memory_profile_report.json", memory_profile_report(report)?),
-    ];
-    for (name, contents) in legacy {
-        if let Some(contents) = contents {
-            folder.write(name, &contents)?;
-        }
-    }
-    for format in [
-        RenderFormat::Junit,
-        RenderFormat::K6Summary,
-        RenderFormat::MetricsText,
-        RenderFormat::Markdown,
-        RenderFormat::Html,
-    ] {
-        folder.write(format.file_name(), &render(report, format)?)?;
-    }
-    Ok(())
-}
+/// Every file of a suite run (design §5), `suite.json` first.
+pub const SUITE_FILES: [ReportFile; 11] = [
+    ReportFile::Rendered(RenderFormat::JsonPretty),
+    ReportFile::Legacy("performance_report.json", performance_report),
+    ReportFile::Legacy("load_test_report.json", load_test_report),
+    ReportFile::Legacy(
+        "storage_integration_report.json",
+        storage_integration_report,
+    ),
+    ReportFile::Legacy(
+        "automated_portraits_report.json",
+        automated_portraits_report,
+    ),
+    ReportFile::Legacy("memory_profile_report.json", memory_profile_report),
+    ReportFile::Rendered(RenderFormat::Junit),
+    ReportFile::Rendered(RenderFormat::K6Summary),
+    ReportFile::Rendered(RenderFormat::MetricsText),
+    ReportFile::Rendered(RenderFormat::Markdown),
+    ReportFile::Rendered(RenderFormat::Html),
+];
 
 /// The verdict table: one line per threshold and check, then the run's verdict.
 pub fn summary_table(report: &SuiteReport) -> String {

@@ -90,7 +90,7 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
         serde_json::to_string(&config.phases).context("cannot describe the phase sizes")?
     );
     meta.identity = Some(RunIdentity::new(&target_name, &workload, &meta.host));
-    let folder = RunFolder::create(args.out.as_deref(), &meta.run_id)?;
+    let folder = RunFolder::new(args.out.as_deref(), &meta.run_id);
     let interrupt = Interrupt::install().ok();
     let runtime = crate::runtime::new()?;
     output.note(&format!(
@@ -142,9 +142,9 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
     };
     let comparison = baseline.compare(&mut report, output, true);
     report.judge(&gate, comparison);
-    files::write_all(&folder, &report)?;
-    crate::baseline::record(&args.baseline, &report, output)?;
     output.stdout(&files::summary_table(&report))?;
+    folder.write_reports(&report, &files::SUITE_FILES)?;
+    crate::baseline::record(&args.baseline, &report, output)?;
     output.note(&format!("reports written to {}", folder.path().display()));
     Ok(PerfExitCode::for_report(&report))
 }

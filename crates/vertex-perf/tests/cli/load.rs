@@ -1,7 +1,7 @@
 //! `vertex-perf load` against a real loopback server.
 
 use crate::http_server::TestServer;
-use crate::util::{assert_setup_error, json_file, top_level_keys, vertex_perf};
+use crate::util::{assert_setup_error, assert_usage_error, json_file, top_level_keys, vertex_perf};
 
 #[test]
 fn closed_run_writes_every_report() {
@@ -156,9 +156,9 @@ fn bad_arguments_exit_two() {
         &vertex_perf(&["load", "--url", &url, "-c", "2"]),
         "a bound is required",
     );
-    assert_setup_error(
+    assert_usage_error(
         &vertex_perf(&["load", "--url", &url, "-n", "5", "--rate", "fast"]),
-        "invalid rate `fast`",
+        "is not a rate such as 500/s",
     );
     assert_setup_error(
         &vertex_perf(&["load", "--url", "ftp://x/", "-n", "5"]),
@@ -184,5 +184,55 @@ fn bad_arguments_exit_two() {
         &vertex_perf(&["load", "--url", &url, "-n", "5", "-H", "no colon"]),
         "invalid header",
     );
+    assert_eq!(server.requests(), 0, "nothing was sent");
+}
+
+#[test]
+fn numbers_no_run_could_honour_are_usage_errors_and_make_no_folder() {
+    let server = TestServer::start();
+    let url = server.url("/");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let out = out.to_str().unwrap();
+    let cases: [(&[&str], &str); 13] = [
+        (&["-d", "18446744073709551615s"], "at most 7days"),
+        (&["-d", "9223372036854775807s"], "at most 7days"),
+        (
+            &["-n", "5", "--timeout", "18446744073709551615s"],
+            "at most 1h",
+        ),
+        (&["-n", "5", "--timeout", "0s"], "at least 1ms"),
+        (&["-n", "5", "-c", "4294967295"], "1 to 100000"),
+        (&["-n", "0"], "above zero"),
+        (&["-c", "0", "-n", "5"], "1 to 100000"),
+        (&["--rate", "1e300/s", "-d", "2s"], "1000000/s"),
+        (&["--rate", "0.0000001/s", "-n", "5"], "0.001/s"),
+        (
+            &["-n", "5", "--think", "18446744073709551615s"],
+            "at most 1h",
+        ),
+        (&["--stages", "1s:1e300/s"], "1000000/s"),
+        (
+            &["--rate", "0.001/s", "-n", "18446744073709551615"],
+            "longest run",
+        ),
+        (&["--sweep", "1,4294967295", "-n", "5"], "1 to 100000"),
+    ];
+    for (extra, fragment) in cases {
+        let mut args = vec!["load", "--url", &url, "--out", out];
+        args.extend_from_slice(extra);
+        let run = vertex_perf(&args);
+        assert_eq!(run.code, 2, "{extra:?}: {}", run.stderr);
+        assert!(run.stderr.contains(fragment), "{extra:?}: {}", run.stderr);
+        assert!(
+            !run.stderr.contains("panicked"),
+            "{extra:?}: {}",
+            run.stderr
+        );
+        assert!(
+            !std::path::Path::new(out).exists(),
+            "{extra:?} made a run folder"
+        );
+    }
     assert_eq!(server.requests(), 0, "nothing was sent");
 }

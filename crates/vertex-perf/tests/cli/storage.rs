@@ -1,6 +1,6 @@
 //! `vertex-perf storage`.
 
-use crate::util::{assert_setup_error, json_file, top_level_keys, vertex_perf};
+use crate::util::{assert_setup_error, assert_usage_error, json_file, top_level_keys, vertex_perf};
 
 #[test]
 fn default_plan_compares_local_and_embedded_s3() {
@@ -103,7 +103,21 @@ fn bad_arguments_exit_two() {
         &vertex_perf(&["storage", "--ops", "put,fly"]),
         "unknown operation `fly`",
     );
-    assert_setup_error(&vertex_perf(&["storage", "--sizes", "1XB"]), "unknown unit");
+    assert_usage_error(&vertex_perf(&["storage", "--sizes", "1XB"]), "unknown unit");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    for (flag, value, fragment) in [
+        ("--sizes", "0B", "above zero"),
+        ("--sizes", "18446744073709551615GiB", "maximum of 1 GiB"),
+        ("--objects", "0", "from 1 to 10000"),
+        ("--objects", "4294967296", "from 1 to 10000"),
+        ("--concurrency", "100000", "from 1 to 256"),
+        ("--repeat", "0", "from 1 to 100"),
+    ] {
+        let run = vertex_perf(&["storage", "--out", out.to_str().unwrap(), flag, value]);
+        assert_usage_error(&run, fragment);
+        assert!(!out.exists(), "{flag} {value} made a run folder");
+    }
     assert_setup_error(
         &vertex_perf(&["storage", "--backend", "ftp://x"]),
         "expected file:///dir",

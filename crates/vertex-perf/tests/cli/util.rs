@@ -53,6 +53,15 @@ pub fn fixture(name: &str) -> String {
     path.to_str().unwrap().to_owned()
 }
 
+/// Asserts a usage error found while parsing the command line: exit 2, nothing on stdout,
+/// `fragment` on stderr, and no panic.
+pub fn assert_usage_error(run: &Run, fragment: &str) {
+    assert_eq!(run.code, 2, "stderr: {}", run.stderr);
+    assert!(run.stdout.is_empty(), "stdout: {}", run.stdout);
+    assert!(run.stderr.contains(fragment), "stderr: {}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "stderr: {}", run.stderr);
+}
+
 /// Asserts a setup error: exit 2, one `vertex-perf: error:` line containing `fragment` (plus
 /// at most a hint line), nothing on stdout.
 pub fn assert_setup_error(run: &Run, fragment: &str) {

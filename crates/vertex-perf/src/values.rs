@@ -1,0 +1,112 @@
+//! One value parser per kind of number the command line and the config file take. Each
+//! checks the bounds of the library that uses the value (`load_engine::limits`,
+//! `SamplerConfig`, `storage_bench::Plan`), so a value no run could honour is a usage error
+//! naming the flag, before anything runs or any folder is made.
+
+use std::time::Duration;
+
+use load_engine::limits::{self, DurationKind};
+use perf_sampler::SamplerConfig;
+
+fn message(error: &load_engine::LoadError) -> String {
+    match error {
+        load_engine::LoadError::InvalidConfig { message } => message.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The length of a run (`-d`): above zero, at most 7 days.
+pub fn run_duration(text: &str) -> Result<Duration, String> {
+    DurationKind::Run.parse(text).map_err(|e| message(&e))
+}
+
+/// A pause after each iteration (`--think`): at most 1 hour.
+pub fn think_time(text: &str) -> Result<Duration, String> {
+    DurationKind::Think.parse(text).map_err(|e| message(&e))
+}
+
+/// A request timeout (`--timeout`): 1 ms to 1 hour.
+pub fn timeout(text: &str) -> Result<Duration, String> {
+    DurationKind::Timeout.parse(text).map_err(|e| message(&e))
+}
+
+/// A sampler interval (`--interval`): 10 ms to 1 hour.
+pub fn sample_interval(text: &str) -> Result<Duration, String> {
+    let interval = limits::parse_duration(text)?;
+    if (SamplerConfig::MIN_INTERVAL..=SamplerConfig::MAX_INTERVAL).contains(&interval) {
+        Ok(interval)
+    } else {
+        Err(format!("an interval must be 10ms to 1h, got `{text}`"))
+    }
+}
+
+/// How long to watch a process (`monitor --duration`): above zero, at most 30 days.
+pub fn watch_duration(text: &str) -> Result<Duration, String> {
+    let duration = limits::parse_duration(text)?;
+    if duration.is_zero() || duration > SamplerConfig::MAX_DURATION {
+        Err(format!(
+            "a watch must last above zero and at most 30d, got `{text}`"
+        ))
+    } else {
+        Ok(duration)
+    }
+}
+
+/// Virtual users or connections (`-c`, `--sweep` levels, `--max-in-flight`): 1 to 100 000.
+pub fn users(text: &str) -> Result<u32, String> {
+    limits::parse_users(text, "a number of users").map_err(|e| message(&e))
+}
+
+/// An iteration count (`-n`): at least 1.
+pub fn iterations(text: &str) -> Result<u64, String> {
+    limits::parse_iterations(text).map_err(|e| message(&e))
+}
+
+/// An arrival rate (`--rate 500/s`): 0.001/s to 1 000 000/s.
+pub fn rate(text: &str) -> Result<f64, String> {
+    limits::parse_rate(text).map_err(|e| message(&e))
+}
+
+/// One object size (`--sizes 1MiB,20MiB` takes a list): 1 B to 1 GiB.
+pub fn size(text: &str) -> Result<u64, String> {
+    match storage_bench::parse_sizes(text).map_err(|e| e.to_string())?[..] {
+        [size] => Ok(size),
+        _ => Err(format!("`{text}` is not one size such as 1MiB")),
+    }
+}
+
+/// A count between 1 and `max` (storage objects, repetitions, ...).
+pub fn count_up_to(max: u32) -> impl Fn(&str) -> Result<u32, String> + Clone {
+    move |text: &str| match text.trim().parse::<u64>() {
+        Ok(value) if (1..=u64::from(max)).contains(&value) => {
+            Ok(u32::try_from(value).unwrap_or(max))
+        }
+        _ => Err(format!("`{text}` must be a whole number from 1 to {max}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_issue_s_huge_numbers_are_usage_errors() {
+        assert!(run_duration("18446744073709551615s").is_err());
+        assert!(run_duration("9223372036854775807s").is_err());
+        assert!(timeout("18446744073709551615s").is_err());
+        assert!(timeout("0s").is_err());
+        assert!(think_time("18446744073709551615s").is_err());
+        assert!(sample_interval("18446744073709551615s").is_err());
+        assert!(watch_duration("18446744073709551615s").is_err());
+        assert!(users("4294967295").is_err());
+        assert!(rate("1e300/s").is_err());
+        assert!(rate("0.0000001/s").is_err());
+        assert!(iterations("0").is_err());
+        assert!(size("0B").is_err());
+        assert!(size("2GiB").is_err());
+        assert_eq!(size("1MiB").unwrap(), 1 << 20);
+        assert!(count_up_to(10)("11").is_err());
+        assert!(count_up_to(10)("0").is_err());
+        assert_eq!(count_up_to(10)("10").unwrap(), 10);
+    }
+}
