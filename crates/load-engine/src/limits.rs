@@ -18,13 +18,13 @@ use std::time::Duration;
 use crate::LoadError;
 
 /// The longest run (duration bound, ramp, hard limit of a count-bounded run): 7 days.
-pub const MAX_RUN_TIME: Duration = Duration::from_secs(7 * 24 * 3600);
+pub const MAX_RUN_TIME: Duration = Duration::from_hours(7 * 24);
 /// The longest pause after an iteration: 1 hour.
-pub const MAX_THINK_TIME: Duration = Duration::from_secs(3600);
+pub const MAX_THINK_TIME: Duration = Duration::from_hours(1);
 /// The shortest request or connect timeout: 1 ms.
 pub const MIN_TIMEOUT: Duration = Duration::from_millis(1);
 /// The longest request or connect timeout: 1 hour.
-pub const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
+pub const MAX_TIMEOUT: Duration = Duration::from_hours(1);
 /// The most virtual users, or requests in flight, of one run.
 pub const MAX_USERS: u32 = 100_000;
 /// The lowest arrival rate, iterations per second (one every 1000 s).
@@ -223,7 +223,7 @@ mod tests {
         assert!(DurationKind::Run.parse("8d").is_err());
         assert_eq!(
             DurationKind::Run.parse("7d").unwrap(),
-            Duration::from_secs(604_800)
+            Duration::from_hours(168)
         );
         assert_eq!(
             DurationKind::Run.parse("1m30s").unwrap(),

@@ -82,9 +82,9 @@ impl SamplerConfig {
     /// The shortest interval accepted.
     pub const MIN_INTERVAL: Duration = Duration::from_millis(10);
     /// The longest interval accepted: 1 hour.
-    pub const MAX_INTERVAL: Duration = Duration::from_secs(3600);
+    pub const MAX_INTERVAL: Duration = Duration::from_hours(1);
     /// The longest bounded run: 30 days (a soak test), far from any clock overflow.
-    pub const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 3600);
+    pub const MAX_DURATION: Duration = Duration::from_hours(30 * 24);
 
     /// Defaults for `target`: 500 ms interval, no children, no USS, unbounded duration.
     pub fn new(target: Target) -> SamplerConfig {

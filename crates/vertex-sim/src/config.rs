@@ -152,8 +152,17 @@ pub struct SimConfig {
     pub faults: Faults,
     /// Serve `/__control/faults` to change faults at run time.
     pub control: bool,
-    /// Keep the connection open after a `500` (uvicorn closes it; so does the default).
-    pub keep_alive_after_server_error: bool,
+    /// What happens to the connection after a `500`.
+    pub after_server_error: AfterServerError,
+}
+
+/// The connection after a `500 Internal Server Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterServerError {
+    /// Closed, as uvicorn closes it after an unhandled exception (the default).
+    Close,
+    /// Kept open for the next request.
+    KeepAlive,
 }
 
 impl SimConfig {
@@ -182,7 +191,7 @@ impl SimConfig {
             marker_cost: false,
             faults: Faults::default(),
             control: false,
-            keep_alive_after_server_error: false,
+            after_server_error: AfterServerError::Close,
         }
     }
 }

@@ -41,7 +41,7 @@ mod server;
 mod state;
 mod uploads;
 
-pub use config::{Faults, MissingTokenStatus, RateLimit, SimConfig};
+pub use config::{AfterServerError, Faults, MissingTokenStatus, RateLimit, SimConfig};
 pub use errors::SimError;
 pub use server::{Sim, SimHandle};
 

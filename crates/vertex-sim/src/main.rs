@@ -51,9 +51,9 @@ struct Args {
     /// Serve /__control/faults to change faults at run time.
     #[arg(long)]
     control: bool,
-    /// Keep the connection open after a 500 (uvicorn, and the default, close it).
-    #[arg(long)]
-    keep_alive_after_error: bool,
+    /// The connection after a 500: close (as uvicorn does) or keep-alive.
+    #[arg(long, default_value = "close", value_parser = ["close", "keep-alive"])]
+    after_error: String,
     /// Also write the base URL to this file once listening.
     #[arg(long)]
     ready_file: Option<PathBuf>,
@@ -84,7 +84,9 @@ fn config(args: &Args) -> Result<SimConfig, String> {
     config.strict_errors = args.strict_errors;
     config.marker_cost = args.marker_cost;
     config.control = args.control;
-    config.keep_alive_after_server_error = args.keep_alive_after_error;
+    if args.after_error == "keep-alive" {
+        config.after_server_error = vertex_sim::AfterServerError::KeepAlive;
+    }
     if let Some(faults) = &args.faults {
         config.faults =
             serde_json::from_str::<Faults>(faults).map_err(|e| format!("invalid --faults: {e}"))?;

@@ -85,7 +85,7 @@ pub fn internal_error() -> Response {
 pub type Handled<T> = Result<T, Problem>;
 
 /// Closes the connection after a `500`, as uvicorn does after an unhandled exception, so a
-/// client must reconnect; `SimConfig::keep_alive_after_server_error` keeps it open instead.
+/// client must reconnect; [`crate::AfterServerError::KeepAlive`] keeps it open instead.
 pub async fn close_after_server_error(
     State(state): State<crate::state::AppState>,
     request: Request,
@@ -93,7 +93,7 @@ pub async fn close_after_server_error(
 ) -> Response {
     let mut response = next.run(request).await;
     if response.status() == StatusCode::INTERNAL_SERVER_ERROR
-        && !state.config.keep_alive_after_server_error
+        && state.config.after_server_error == crate::AfterServerError::Close
     {
         response
             .headers_mut()

@@ -165,7 +165,7 @@ async fn a_500_closes_the_connection_as_uvicorn_does_unless_told_otherwise() {
 
     let old_way = TestSim::start_with(|c| {
         c.faults.error_rate = 1.0;
-        c.keep_alive_after_server_error = true;
+        c.after_server_error = vertex_sim::AfterServerError::KeepAlive;
     })
     .await;
     let (response, closed) = raw_get(&old_way, "/version").await;
