@@ -13,7 +13,9 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::ApiError;
+use report_model::LeftoverKind;
+
+use crate::{ApiError, Ledger};
 
 /// What a JSON call of the contract must answer to count as a successful request, built
 /// once for every call.
@@ -136,11 +138,16 @@ pub fn storage_url_path(server_path: &str) -> Option<String> {
     Some(format!("{ROOT}{}", &server_path[below_root..]))
 }
 
+/// The longest `Retry-After` a login waits out (once): the service's own window is a
+/// minute (`AUTH_RATE_LIMIT` 5/minute).
+pub const LOGIN_RETRY_AFTER_CAP: std::time::Duration = std::time::Duration::from_mins(1);
+
 /// A Vertex AR client over an instrumented load-engine client.
 pub struct VertexClient<'a> {
     client: &'a mut Client,
     base_url: String,
     token: Option<String>,
+    ledger: Option<Ledger>,
 }
 
 impl<'a> VertexClient<'a> {
@@ -150,6 +157,20 @@ impl<'a> VertexClient<'a> {
             client,
             base_url: base_url.trim_end_matches('/').to_owned(),
             token: None,
+            ledger: None,
+        }
+    }
+
+    /// Records every row this client creates or deletes in `ledger`.
+    #[must_use]
+    pub fn with_ledger(mut self, ledger: Ledger) -> VertexClient<'a> {
+        self.ledger = Some(ledger);
+        self
+    }
+
+    fn record_deletion(&self, kind: LeftoverKind, id: &str, result: &Result<(), ApiError>) {
+        if let Some(ledger) = &self.ledger {
+            ledger.deletion(kind, id, result);
         }
     }
 
@@ -234,11 +255,17 @@ impl<'a> VertexClient<'a> {
                         .take(300)
                         .collect()
                 });
+            let retry_after_secs = response
+                .headers
+                .get(http::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse().ok());
             return Err(ApiError::Http {
                 call,
                 status: response.status,
                 content_type,
                 detail,
+                retry_after_secs,
             });
         }
         Ok(response)
@@ -306,16 +333,30 @@ impl<'a> VertexClient<'a> {
         .map(|_| ())
     }
 
-    /// `POST /auth/login`; keeps the token for later calls.
+    /// `POST /auth/login`; keeps the token for later calls. A `429` whose `Retry-After`
+    /// is at most [`LOGIN_RETRY_AFTER_CAP`] is waited out once and the login tried again
+    /// (the service limits `/auth/*` to 5 a minute); a longer wait, or a second 429, fails.
     pub async fn login(&mut self, username: &str, password: &str) -> Result<String, ApiError> {
         #[derive(Deserialize)]
         struct Token {
             access_token: String,
         }
-        let body = Body::Json(json!({"username": username, "password": password}));
-        let token: Token = self
-            .json(Method::POST, "/auth/login", "POST /auth/login", body, false)
-            .await?;
+        let attempt = async |api: &mut Self| {
+            let body = Body::Json(json!({"username": username, "password": password}));
+            api.json::<Token>(Method::POST, "/auth/login", "POST /auth/login", body, false)
+                .await
+        };
+        let token = match attempt(self).await {
+            Err(ApiError::Http {
+                status: 429,
+                retry_after_secs: Some(wait),
+                ..
+            }) if wait <= LOGIN_RETRY_AFTER_CAP.as_secs() => {
+                tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+                attempt(self).await?
+            }
+            other => other?,
+        };
         self.token = Some(token.access_token.clone());
         Ok(token.access_token)
     }
@@ -344,14 +385,19 @@ impl<'a> VertexClient<'a> {
     ) -> Result<Order, ApiError> {
         let form = MultipartForm::new().text("phone", phone).text("name", name);
         let form = video.attach(image.attach(form, "image"), "video");
-        self.json(
-            Method::POST,
-            "/orders/create",
-            "POST /orders/create",
-            Body::Multipart(form),
-            true,
-        )
-        .await
+        let order: Order = self
+            .json(
+                Method::POST,
+                "/orders/create",
+                "POST /orders/create",
+                Body::Multipart(form),
+                true,
+            )
+            .await?;
+        if let Some(ledger) = &self.ledger {
+            ledger.created_order(&order);
+        }
+        Ok(order)
     }
 
     /// `POST /videos/add` (the new video is inactive).
@@ -364,14 +410,19 @@ impl<'a> VertexClient<'a> {
             MultipartForm::new().text("portrait_id", portrait_id),
             "video",
         );
-        self.json(
-            Method::POST,
-            "/videos/add",
-            "POST /videos/add",
-            Body::Multipart(form),
-            true,
-        )
-        .await
+        let video: Video = self
+            .json(
+                Method::POST,
+                "/videos/add",
+                "POST /videos/add",
+                Body::Multipart(form),
+                true,
+            )
+            .await?;
+        if let Some(ledger) = &self.ledger {
+            ledger.created_video(&video);
+        }
+        Ok(video)
     }
 
     /// `GET /videos/list/{portrait_id}`.
@@ -400,15 +451,18 @@ impl<'a> VertexClient<'a> {
 
     /// `DELETE /videos/{id}`.
     pub async fn delete_video(&mut self, video_id: &str) -> Result<(), ApiError> {
-        self.call(
-            Method::DELETE,
-            &format!("/videos/{}", segment(video_id)),
-            "DELETE /videos/{id}",
-            Body::Empty,
-            true,
-        )
-        .await
-        .map(|_| ())
+        let result = self
+            .call(
+                Method::DELETE,
+                &format!("/videos/{}", segment(video_id)),
+                "DELETE /videos/{id}",
+                Body::Empty,
+                true,
+            )
+            .await
+            .map(|_| ());
+        self.record_deletion(LeftoverKind::Video, video_id, &result);
+        result
     }
 
     /// `GET /clients/search?phone=...` (the value is percent-encoded, `+` included).
@@ -465,15 +519,18 @@ impl<'a> VertexClient<'a> {
 
     /// `DELETE /clients/{id}` (portraits are not deleted with it).
     pub async fn delete_client(&mut self, client_id: &str) -> Result<(), ApiError> {
-        self.call(
-            Method::DELETE,
-            &format!("/clients/{}", segment(client_id)),
-            "DELETE /clients/{id}",
-            Body::Empty,
-            true,
-        )
-        .await
-        .map(|_| ())
+        let result = self
+            .call(
+                Method::DELETE,
+                &format!("/clients/{}", segment(client_id)),
+                "DELETE /clients/{id}",
+                Body::Empty,
+                true,
+            )
+            .await
+            .map(|_| ());
+        self.record_deletion(LeftoverKind::Client, client_id, &result);
+        result
     }
 
     /// `GET /portraits/list[?client_id=...]`.
@@ -511,15 +568,18 @@ impl<'a> VertexClient<'a> {
 
     /// `DELETE /portraits/{id}` (videos are not deleted with it).
     pub async fn delete_portrait(&mut self, portrait_id: &str) -> Result<(), ApiError> {
-        self.call(
-            Method::DELETE,
-            &format!("/portraits/{}", segment(portrait_id)),
-            "DELETE /portraits/{id}",
-            Body::Empty,
-            true,
-        )
-        .await
-        .map(|_| ())
+        let result = self
+            .call(
+                Method::DELETE,
+                &format!("/portraits/{}", segment(portrait_id)),
+                "DELETE /portraits/{id}",
+                Body::Empty,
+                true,
+            )
+            .await
+            .map(|_| ());
+        self.record_deletion(LeftoverKind::Portrait, portrait_id, &result);
+        result
     }
 
     /// `GET /portrait/{id}` without a token: `(status, content type)` of the public page.
@@ -558,6 +618,26 @@ impl<'a> VertexClient<'a> {
             true,
         )
         .await
+    }
+
+    /// The service's storage as `(files, bytes)`, from `GET /admin/storage-info`
+    /// (`storage_file_count`, `storage_total_size` such as `"93.12 GB"`).
+    pub async fn storage_usage(&mut self) -> Result<(u64, u64), ApiError> {
+        let info = self.storage_info().await?;
+        let shape = |message: &str| ApiError::Shape {
+            call: "GET /admin/storage-info".to_owned(),
+            message: message.to_owned(),
+        };
+        let files = info
+            .get("storage_file_count")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| shape("no `storage_file_count` count"))?;
+        let bytes = info
+            .get("storage_total_size")
+            .and_then(Value::as_str)
+            .and_then(report_model::parse_service_size)
+            .ok_or_else(|| shape("no `storage_total_size` like `1.50 MB`"))?;
+        Ok((files, bytes))
     }
 
     /// `GET /admin/content-stats`.

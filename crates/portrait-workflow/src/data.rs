@@ -33,9 +33,14 @@ impl TestData {
         self.counter.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// A phone no other run uses: `+7999` + 6 digits of the run + 4 of a counter.
+    /// A phone no other run uses: [`TestData::phone_tag`] + 4 digits of a counter.
     pub fn phone(&self) -> String {
-        format!("+7999{:06}{:04}", self.run_tag, self.next() % 10_000)
+        format!("{}{:04}", self.phone_tag(), self.next() % 10_000)
+    }
+
+    /// The start every phone of this data shares: `+7999` + 6 digits of the run.
+    pub fn phone_tag(&self) -> String {
+        format!("+7999{:06}", self.run_tag)
     }
 
     /// A client name tagged with the run.

@@ -27,6 +27,8 @@ pub enum ApiError {
         content_type: String,
         /// `detail` or the body text.
         detail: String,
+        /// The `Retry-After` of a 429 or 503, seconds.
+        retry_after_secs: Option<u64>,
     },
     /// A success status whose body was not JSON (an HTML error page from a proxy, say).
     #[error("{call} returned {status} with `{content_type}` where JSON was expected: {preview}")]

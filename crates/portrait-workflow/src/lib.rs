@@ -24,15 +24,18 @@ mod client;
 mod data;
 mod direct_db;
 mod errors;
+mod ledger;
 pub mod scenarios;
 mod service_store;
 mod workflow;
 
 pub use client::{
-    ClientRecord, Order, Portrait, PortraitDetails, Upload, VertexClient, Video, storage_url_path,
+    ClientRecord, LOGIN_RETRY_AFTER_CAP, Order, Portrait, PortraitDetails, Upload, VertexClient,
+    Video, storage_url_path,
 };
 pub use data::{TestData, jpeg, pseudo_random};
 pub use direct_db::time_direct_reads;
 pub use errors::ApiError;
+pub use ledger::Ledger;
 pub use service_store::ServiceStore;
 pub use workflow::{WorkflowConfig, WorkflowOutcome, delete_created, run_workflow};

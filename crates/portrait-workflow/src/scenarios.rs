@@ -12,9 +12,9 @@ use load_engine::{
 };
 use report_model::{CleanupSummary, DB_READS_SCENARIO, ScenarioReport};
 
-use crate::TestData;
 use crate::client::{Order, VertexClient};
 use crate::workflow::delete_created;
+use crate::{Ledger, TestData};
 
 /// The five read endpoints of the old `api_endpoints` test.
 pub const READ_MIX: [&str; 5] = [
@@ -27,13 +27,60 @@ pub const READ_MIX: [&str; 5] = [
 /// The three endpoints the old stress loop rotated over.
 pub const STRESS_ROTATION: [&str; 3] = ["/clients/list", "/portraits/list", "/admin/system-info"];
 
-/// Where the scenarios send requests and the token they share (log in once).
+/// Where the scenarios send requests, the token they share (log in once), and the ledger
+/// every row they create is recorded in.
 #[derive(Debug, Clone)]
 pub struct Target {
     /// The service.
     pub base_url: String,
     /// A bearer token from one login.
     pub token: String,
+    /// What the scenarios created and did not see deleted (shared by clones).
+    pub ledger: Ledger,
+}
+
+impl Target {
+    /// `base_url` with `token` and a new, empty ledger.
+    pub fn new(base_url: &str, token: String) -> Target {
+        let base_url = base_url.trim_end_matches('/').to_owned();
+        Target {
+            ledger: Ledger::new(&base_url),
+            base_url,
+            token,
+        }
+    }
+
+    /// A client of this target: its token, its ledger.
+    pub fn api<'c>(&self, client: &'c mut Client) -> VertexClient<'c> {
+        VertexClient::new(client, &self.base_url)
+            .with_token(Some(self.token.clone()))
+            .with_ledger(self.ledger.clone())
+    }
+
+    /// The service's storage as `(files, bytes)` (`/admin/storage-info`); `None` when it
+    /// cannot say (an older service, an error).
+    pub async fn storage_usage(&self, options: &LoadOptions) -> Option<(u64, u64)> {
+        let target = self.clone();
+        let (output, _) = once("storage_info", options, move |client| {
+            let target = target.clone();
+            Box::pin(async move { target.api(client).storage_usage().await.ok() })
+        })
+        .await
+        .ok()?;
+        output.flatten()
+    }
+
+    /// Checks with the service what the target's scenarios left behind after their
+    /// cleanup, deleting what it can unless `keep` (see [`Ledger::settle`]).
+    pub async fn settle(
+        &self,
+        options: &LoadOptions,
+        keep: bool,
+    ) -> Result<(Vec<report_model::Leftover>, CleanupSummary), LoadError> {
+        self.ledger
+            .settle(&self.base_url, &self.token, options, keep)
+            .await
+    }
 }
 
 struct OrderCreation {
@@ -45,8 +92,7 @@ struct OrderCreation {
 impl UserScenario for OrderCreation {
     fn iteration<'a>(&'a self, client: &'a mut Client) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
-            let mut api = VertexClient::new(client, &self.target.base_url)
-                .with_token(Some(self.target.token.clone()));
+            let mut api = self.target.api(client);
             let (phone, name) = (self.data.phone(), self.data.name(0));
             let order = api
                 .create_order(
@@ -130,7 +176,9 @@ impl UserScenario for Rotation {
 }
 
 /// Concurrent order creation; the orders created are collected for cleanup.
+/// Every order is recorded in the target's ledger, which watches `data`'s phones.
 pub fn orders(target: &Target, data: Arc<TestData>, created: Arc<Mutex<Vec<Order>>>) -> Scenario {
+    target.ledger.watch(&data);
     Scenario::user(
         "concurrent_orders",
         OrderCreation {
@@ -322,8 +370,7 @@ pub async fn cleanup_orders(
     let (output, _) = once("cleanup", options, move |client| {
         let (target, orders) = (target.clone(), orders.clone());
         Box::pin(async move {
-            let mut api =
-                VertexClient::new(client, &target.base_url).with_token(Some(target.token.clone()));
+            let mut api = target.api(client);
             delete_created(&mut api, &orders, &TestData::new("cleanup")).await
         })
     })

@@ -55,13 +55,15 @@ struct Stored {
 impl ServiceStore {
     /// A store writing through `target` (logged in) with `options` for every request.
     pub fn new(target: Target, options: LoadOptions, run_id: &str) -> ServiceStore {
+        let data = Arc::new(TestData::new(run_id));
+        target.ledger.watch(&data);
         ServiceStore {
             service: Service {
                 target,
                 options,
                 objects: Arc::new(Mutex::new(BTreeMap::new())),
             },
-            data: Arc::new(TestData::new(run_id)),
+            data,
         }
     }
 }
@@ -90,9 +92,7 @@ impl Service {
     {
         let target = self.target.clone();
         let (output, _) = once("storage", &self.options, move |client| {
-            let api =
-                VertexClient::new(client, &target.base_url).with_token(Some(target.token.clone()));
-            call(api)
+            call(target.api(client))
         })
         .await
         .map_err(generic)?;
@@ -289,8 +289,7 @@ impl Service {
         let (summary, _) = once("storage", &self.options, move |client| {
             let (target, order) = (target.clone(), order.clone());
             Box::pin(async move {
-                let mut api = VertexClient::new(client, &target.base_url)
-                    .with_token(Some(target.token.clone()));
+                let mut api = target.api(client);
                 delete_created(&mut api, &[order], &TestData::new("storage-cleanup")).await
             })
         })

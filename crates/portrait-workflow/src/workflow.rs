@@ -10,14 +10,15 @@ use load_engine::{
     Bound, BoxFuture, Client, Executor, LoadError, LoadOptions, RunControl, Scenario, UserScenario,
 };
 use report_model::{
-    CleanupSummary, SCHEMA_VERSION, ScenarioReport, StepFailure, StepStatus, WorkflowReport,
-    WorkflowStep, redact_url,
+    CleanupSummary, Leftover, SCHEMA_VERSION, ScenarioReport, StepFailure, StepStatus,
+    StorageGrowth, WorkflowReport, WorkflowStep, redact_url,
 };
 use serde_json::{Map, Value, json};
 use sha2::Digest as _;
+use tokio_util::sync::CancellationToken;
 
 use crate::client::{Order, Upload, VertexClient, Video};
-use crate::{ApiError, TestData};
+use crate::{ApiError, Ledger, TestData};
 
 /// What the workflow needs to know.
 #[derive(Debug, Clone)]
@@ -36,6 +37,11 @@ pub struct WorkflowConfig {
     pub run_id: String,
     /// HTTP options (timeouts, TLS).
     pub options: LoadOptions,
+    /// Every row the walk creates is recorded here (share one ledger across a suite).
+    pub ledger: Ledger,
+    /// Cancel to stop after the step in progress: the remaining steps are skipped as
+    /// interrupted, and the cleanup still runs.
+    pub cancel: CancellationToken,
 }
 
 impl WorkflowConfig {
@@ -49,6 +55,8 @@ impl WorkflowConfig {
             keep_data: false,
             run_id: run_id.to_owned(),
             options: LoadOptions::default(),
+            ledger: Ledger::new(base_url),
+            cancel: CancellationToken::new(),
         }
     }
 }
@@ -60,6 +68,13 @@ pub struct WorkflowOutcome {
     pub report: WorkflowReport,
     /// Per-endpoint latency and status figures of the run.
     pub http: ScenarioReport,
+    /// What the service still holds of what the walk created, checked after the cleanup
+    /// (with `keep_data`: everything, marked as kept).
+    pub leftovers: Vec<Leftover>,
+    /// True when [`WorkflowConfig::cancel`] stopped the walk early.
+    pub interrupted: bool,
+    /// The service's storage before the walk and after its cleanup (`/admin/storage-info`).
+    pub storage_growth: Option<StorageGrowth>,
 }
 
 /// Runs the workflow once. Fails only when the HTTP machinery cannot be set up; failed
@@ -80,30 +95,77 @@ pub async fn run_workflow(config: WorkflowConfig) -> Result<WorkflowOutcome, Loa
     };
     let http =
         load_engine::run(&scenario, &executor, &config.options, RunControl::default()).await?;
-    let report = output
-        .lock()
-        .expect("not poisoned")
-        .take()
-        .unwrap_or_else(|| WorkflowReport {
+    let walked = output.lock().expect("not poisoned").take();
+    let Walked {
+        mut report,
+        token,
+        storage_before,
+    } = walked.unwrap_or_else(|| Walked {
+        report: WorkflowReport {
             schema_version: SCHEMA_VERSION,
             base_url: redact_url(&config.base_url),
             steps: vec![],
             cleanup: CleanupSummary::default(),
-        });
-    Ok(WorkflowOutcome { report, http })
+        },
+        token: None,
+        storage_before: None,
+    });
+    let mut storage_growth = None;
+    let leftovers = match token {
+        Some(token) => {
+            let (leftovers, settled) = config
+                .ledger
+                .settle(&config.base_url, &token, &config.options, config.keep_data)
+                .await?;
+            let cleanup = &mut report.cleanup;
+            cleanup.deleted_videos += settled.deleted_videos;
+            cleanup.deleted_portraits += settled.deleted_portraits;
+            cleanup.deleted_clients += settled.deleted_clients;
+            cleanup.leftovers.extend(settled.leftovers);
+            if let Some(before) = storage_before {
+                let target = crate::scenarios::Target {
+                    base_url: config.base_url.clone(),
+                    token,
+                    ledger: config.ledger.clone(),
+                };
+                storage_growth = target
+                    .storage_usage(&config.options)
+                    .await
+                    .map(|after| StorageGrowth::between(before, after));
+            }
+            leftovers
+        }
+        // Never logged in: nothing was created, or nothing can be asked.
+        None => config.ledger.remaining(config.keep_data),
+    };
+    Ok(WorkflowOutcome {
+        report,
+        http,
+        leftovers,
+        interrupted: config.cancel.is_cancelled(),
+        storage_growth,
+    })
+}
+
+/// What one walk hands back.
+struct Walked {
+    report: WorkflowReport,
+    token: Option<String>,
+    storage_before: Option<(u64, u64)>,
 }
 
 struct WorkflowScenario {
     config: WorkflowConfig,
-    output: Arc<Mutex<Option<WorkflowReport>>>,
+    /// The walk's report, the token it logged in with, and the storage before it.
+    output: Arc<Mutex<Option<Walked>>>,
 }
 
 impl UserScenario for WorkflowScenario {
     fn iteration<'a>(&'a self, client: &'a mut Client) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
-            let report = Walk::new(&self.config).run(client).await;
-            let passed = report.passed();
-            *self.output.lock().expect("not poisoned") = Some(report);
+            let walked = Walk::new(&self.config).run(client).await;
+            let passed = walked.report.passed();
+            *self.output.lock().expect("not poisoned") = Some(walked);
             if passed {
                 Ok(())
             } else {
@@ -114,6 +176,9 @@ impl UserScenario for WorkflowScenario {
 }
 
 type StepResult = Result<Map<String, Value>, StepFailure>;
+
+/// What [`Walk::skip`] is told when the walk was cancelled.
+const INTERRUPTED: &str = "interrupted";
 
 fn failure(reason: impl Into<String>) -> StepFailure {
     StepFailure {
@@ -170,9 +235,11 @@ struct Walk<'c> {
 
 impl<'c> Walk<'c> {
     fn new(config: &'c WorkflowConfig) -> Walk<'c> {
+        let data = TestData::new(&config.run_id);
+        config.ledger.watch(&data);
         Walk {
             config,
-            data: TestData::new(&config.run_id),
+            data,
             steps: Vec::new(),
             orders: Vec::new(),
             phones: Vec::new(),
@@ -198,17 +265,25 @@ impl<'c> Walk<'c> {
         passed
     }
 
+    /// Skips `name` because the step `because` failed (or the walk was interrupted).
     fn skip(&mut self, name: &str, because: &str) {
+        let reason = if because == INTERRUPTED {
+            "skipped: interrupted".to_owned()
+        } else {
+            format!("skipped: {because} failed")
+        };
         self.steps.push(WorkflowStep {
             name: name.to_owned(),
             status: StepStatus::Skipped,
             duration_us: 0,
             details: Map::new(),
-            failure: Some(failure(format!("skipped: {because} failed"))),
+            failure: Some(failure(reason)),
         });
     }
 
-    async fn run(mut self, client: &mut Client) -> WorkflowReport {
+    /// Walks the steps; returns the report, the token it logged in with and the storage
+    /// before it.
+    async fn run(mut self, client: &mut Client) -> Walked {
         const AFTER_DATA: [&str; 8] = [
             "Client Search",
             "Client List",
@@ -219,7 +294,8 @@ impl<'c> Walk<'c> {
             "System Endpoints",
             "Data Integrity",
         ];
-        let mut api = VertexClient::new(client, &self.config.base_url);
+        let mut api = VertexClient::new(client, &self.config.base_url)
+            .with_ledger(self.config.ledger.clone());
 
         let started = Instant::now();
         let result = self.authenticate(&mut api).await;
@@ -227,7 +303,15 @@ impl<'c> Walk<'c> {
             for name in std::iter::once("Test Data Creation").chain(AFTER_DATA) {
                 self.skip(name, "Authentication");
             }
-            return self.finish(CleanupSummary::default());
+            return self.finish(CleanupSummary::default(), None, None);
+        }
+        let token = api.token().map(str::to_owned);
+        let storage_before = api.storage_usage().await.ok();
+        if self.config.cancel.is_cancelled() {
+            for name in std::iter::once("Test Data Creation").chain(AFTER_DATA) {
+                self.skip(name, INTERRUPTED);
+            }
+            return self.finish(CleanupSummary::default(), token, storage_before);
         }
 
         let started = Instant::now();
@@ -240,6 +324,10 @@ impl<'c> Walk<'c> {
         } else {
             let _ = created;
             for name in AFTER_DATA {
+                if self.config.cancel.is_cancelled() {
+                    self.skip(name, INTERRUPTED);
+                    continue;
+                }
                 let started = Instant::now();
                 let result = match name {
                     "Client Search" => self.client_search(&mut api).await,
@@ -259,15 +347,24 @@ impl<'c> Walk<'c> {
         } else {
             self.cleanup(&mut api).await
         };
-        self.finish(cleanup)
+        self.finish(cleanup, token, storage_before)
     }
 
-    fn finish(self, cleanup: CleanupSummary) -> WorkflowReport {
-        WorkflowReport {
-            schema_version: SCHEMA_VERSION,
-            base_url: redact_url(&self.config.base_url),
-            steps: self.steps,
-            cleanup,
+    fn finish(
+        self,
+        cleanup: CleanupSummary,
+        token: Option<String>,
+        storage_before: Option<(u64, u64)>,
+    ) -> Walked {
+        Walked {
+            report: WorkflowReport {
+                schema_version: SCHEMA_VERSION,
+                base_url: redact_url(&self.config.base_url),
+                steps: self.steps,
+                cleanup,
+            },
+            token,
+            storage_before,
         }
     }
 
@@ -526,50 +623,7 @@ pub async fn delete_created(
 ) -> CleanupSummary {
     let mut summary = CleanupSummary::default();
     for order in orders {
-        let portrait_id = &order.portrait.id;
-        for _ in 0..10 {
-            let videos = match api.list_videos(portrait_id).await {
-                Ok(videos) => videos,
-                Err(error) => {
-                    summary
-                        .leftovers
-                        .push(format!("videos of portrait {portrait_id}: {error}"));
-                    break;
-                }
-            };
-            let Some(target) = videos
-                .iter()
-                .find(|v| v.is_active)
-                .or(videos.first())
-                .cloned()
-            else {
-                break;
-            };
-            if videos.len() == 1 && target.is_active {
-                if let Err(error) = api.add_video(portrait_id, &data.small_video()).await {
-                    summary
-                        .leftovers
-                        .push(format!("video {}: {error}", target.id));
-                    break;
-                }
-                continue;
-            }
-            match api.delete_video(&target.id).await {
-                Ok(()) => summary.deleted_videos += 1,
-                Err(error) => {
-                    summary
-                        .leftovers
-                        .push(format!("video {}: {error}", target.id));
-                    break;
-                }
-            }
-        }
-        match api.delete_portrait(portrait_id).await {
-            Ok(()) => summary.deleted_portraits += 1,
-            Err(error) => summary
-                .leftovers
-                .push(format!("portrait {portrait_id}: {error}")),
-        }
+        delete_portrait_and_videos(api, &order.portrait.id, data, &mut summary).await;
         match api.delete_client(&order.client.id).await {
             Ok(()) => summary.deleted_clients += 1,
             Err(error) => summary
@@ -578,4 +632,57 @@ pub async fn delete_created(
         }
     }
     summary
+}
+
+/// Deletes a portrait's videos (adding a throwaway one when the last is active), then
+/// the portrait, counting into `summary`.
+pub(crate) async fn delete_portrait_and_videos(
+    api: &mut VertexClient<'_>,
+    portrait_id: &str,
+    data: &TestData,
+    summary: &mut CleanupSummary,
+) {
+    for _ in 0..10 {
+        let videos = match api.list_videos(portrait_id).await {
+            Ok(videos) => videos,
+            Err(error) => {
+                summary
+                    .leftovers
+                    .push(format!("videos of portrait {portrait_id}: {error}"));
+                break;
+            }
+        };
+        let Some(target) = videos
+            .iter()
+            .find(|v| v.is_active)
+            .or(videos.first())
+            .cloned()
+        else {
+            break;
+        };
+        if videos.len() == 1 && target.is_active {
+            if let Err(error) = api.add_video(portrait_id, &data.small_video()).await {
+                summary
+                    .leftovers
+                    .push(format!("video {}: {error}", target.id));
+                break;
+            }
+            continue;
+        }
+        match api.delete_video(&target.id).await {
+            Ok(()) => summary.deleted_videos += 1,
+            Err(error) => {
+                summary
+                    .leftovers
+                    .push(format!("video {}: {error}", target.id));
+                break;
+            }
+        }
+    }
+    match api.delete_portrait(portrait_id).await {
+        Ok(()) => summary.deleted_portraits += 1,
+        Err(error) => summary
+            .leftovers
+            .push(format!("portrait {portrait_id}: {error}")),
+    }
 }

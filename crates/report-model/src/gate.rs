@@ -226,6 +226,12 @@ impl SuiteReport {
             };
             self.outcome = RunOutcome::NothingMeasured { message };
         }
+        self.interrupted = self.outcome == RunOutcome::Interrupted;
+        if let Some(storage) = &self.storage {
+            self.leftovers.extend(storage.leftovers.iter().cloned());
+        }
+        self.leftovers.sort();
+        self.leftovers.dedup();
         self.verdict = self.computed_verdict();
     }
 

@@ -42,6 +42,7 @@ mod gate;
 mod histogram;
 mod history;
 mod identity;
+mod leftovers;
 mod legacy;
 mod load;
 mod memory;
@@ -71,6 +72,7 @@ pub use gate::{
 pub use histogram::{LatencyHistogram, LatencySummary};
 pub use history::{DEFAULT_HISTORY_RUNS, History, MIN_HISTORY_RUNS};
 pub use identity::{RunIdentity, host_class, target_name_of_url};
+pub use leftovers::{Leftover, LeftoverKind, StorageGrowth, parse_service_size};
 pub use legacy::{
     automated_portraits_report, load_test_report, memory_profile_report, performance_report,
     storage_integration_report,

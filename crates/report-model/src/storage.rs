@@ -19,8 +19,12 @@ pub struct StorageReport {
     pub results: Vec<StorageResult>,
     /// Throughput ratios between backends at equal operation and size.
     pub ratios: Vec<BackendRatio>,
-    /// Objects that could not be deleted at the end (key and reason).
-    pub leftovers: Vec<String>,
+    /// Objects still under the run prefix after cleanup, checked by listing it again
+    /// (and files its deletions left on disk that could not be removed).
+    pub leftovers: Vec<crate::Leftover>,
+    /// True when the plan was stopped early (its remaining phases did not run).
+    #[serde(default)]
+    pub interrupted: bool,
 }
 
 /// A backend of the plan.

@@ -11,7 +11,7 @@ use crate::{
 
 /// The schema version of every document this crate writes. Bumped on any incompatible
 /// change; readers refuse other versions with [`ReportError::SchemaVersion`].
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Everything one run of vertex-perf measured and decided.
 ///
@@ -56,6 +56,17 @@ pub struct SuiteReport {
     /// the run.
     #[serde(default)]
     pub gaps: Vec<String>,
+    /// True when the run was stopped early (Ctrl-C, SIGTERM); the same as an
+    /// `interrupted` outcome, spelled out for readers that look for a flag.
+    #[serde(default)]
+    pub interrupted: bool,
+    /// What the run created and could not confirm deleted, verified against the server
+    /// (or the bucket) after cleanup.
+    #[serde(default)]
+    pub leftovers: Vec<crate::Leftover>,
+    /// How the service's own storage changed over the run (`/admin/storage-info`).
+    #[serde(default)]
+    pub storage_growth: Option<crate::StorageGrowth>,
 }
 
 /// How a run ended.
@@ -97,6 +108,9 @@ impl SuiteReport {
             thresholds: Vec::new(),
             comparison: None,
             gaps: Vec::new(),
+            interrupted: false,
+            leftovers: Vec::new(),
+            storage_growth: None,
         }
     }
 
@@ -124,6 +138,11 @@ impl SuiteReport {
         );
         if integrity_broken || regressed || setup_failed || !self.gaps.is_empty() {
             verdicts.push(Verdict::Fail);
+        }
+        // Something left behind is worth a look, not a failed build; data kept on purpose
+        // (`--keep-data`) is neither.
+        if self.leftovers.iter().any(|l| !l.is_kept()) {
+            verdicts.push(Verdict::Warn);
         }
         Verdict::worst(verdicts)
     }

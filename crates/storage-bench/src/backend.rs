@@ -165,6 +165,8 @@ pub struct Backend {
     /// Upload big objects in parts (S3). A local directory or memory gains nothing from
     /// parts and only pays for them.
     pub multipart: bool,
+    /// What the backend keeps on this machine's disk, tidied after the run's deletions.
+    pub(crate) disk: Option<crate::tidy::DiskTidy>,
 }
 
 impl fmt::Debug for Backend {
@@ -176,6 +178,9 @@ impl fmt::Debug for Backend {
     }
 }
 
+/// The bucket `s3+embedded://` writes to.
+const EMBEDDED_BUCKET: &str = "vertex-perf";
+
 impl Backend {
     /// Wraps any store (tests use this to inject faults).
     pub fn from_store(name: &str, url: &str, store: Arc<dyn ObjectStore>) -> Backend {
@@ -184,6 +189,7 @@ impl Backend {
             url: redact_url(url),
             store,
             multipart: false,
+            disk: None,
         }
     }
 
@@ -225,9 +231,9 @@ impl Backend {
             BackendSpec::EmbeddedS3 => {
                 let server = embedded
                     .ok_or_else(|| failed("the embedded S3 server is not running".to_owned()))?;
-                server.create_bucket("vertex-perf")?;
+                server.create_bucket(EMBEDDED_BUCKET)?;
                 s3_store(
-                    "vertex-perf",
+                    EMBEDDED_BUCKET,
                     Some(&server.endpoint()),
                     "us-east-1",
                     &S3Credentials {
@@ -264,11 +270,20 @@ impl Backend {
         };
         probe(store.as_ref()).await.map_err(failed)?;
         let multipart = matches!(spec, BackendSpec::S3 { .. } | BackendSpec::EmbeddedS3);
+        let disk = match &spec {
+            BackendSpec::File(dir) => Some(crate::tidy::DiskTidy::Folder(dir.clone())),
+            BackendSpec::EmbeddedS3 => embedded.map(|server| crate::tidy::DiskTidy::EmbeddedS3 {
+                root: server.root().to_owned(),
+                bucket: EMBEDDED_BUCKET.to_owned(),
+            }),
+            _ => None,
+        };
         Ok(Backend {
             name: spec.short_name().to_owned(),
             url: redact_url(url),
             store,
             multipart,
+            disk,
         })
     }
 }

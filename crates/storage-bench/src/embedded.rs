@@ -91,6 +91,11 @@ impl EmbeddedS3 {
         format!("http://{}", self.addr)
     }
 
+    /// The folder it serves.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// The generated access key.
     pub fn access_key(&self) -> &str {
         &self.access_key

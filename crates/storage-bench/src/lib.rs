@@ -20,6 +20,7 @@ mod embedded;
 mod errors;
 mod mixed;
 mod runner;
+mod tidy;
 
 pub use backend::{Backend, BackendSpec, S3Credentials, minio_url_from_env};
 pub use embedded::EmbeddedS3;

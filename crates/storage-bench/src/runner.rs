@@ -12,10 +12,11 @@ use object_store::path::Path as StorePath;
 use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload, WriteMultipart};
 use report_model::{
     BackendRatio, BackendSummary, ErrorClass, ErrorCount, IntegrityMismatch, IntegrityResult,
-    LatencyDistribution, LatencyHistogram, SCHEMA_VERSION, StorageOperation, StorageReport,
-    StorageResult,
+    LatencyDistribution, LatencyHistogram, Leftover, LeftoverKind, SCHEMA_VERSION,
+    StorageOperation, StorageReport, StorageResult,
 };
 use sha2::Digest as _;
+use tokio_util::sync::CancellationToken;
 
 use crate::mixed::{MixWeights, PoolObject, run_mixed};
 use crate::{Backend, StorageError};
@@ -47,6 +48,9 @@ pub struct Plan {
     pub mix: MixWeights,
     /// Operations of the mixed workload per size and repetition.
     pub mixed_operations: u32,
+    /// Cancel to stop after the operations in flight: no new phase starts, every backend
+    /// opened is still cleaned up, and the report says it was interrupted.
+    pub cancel: CancellationToken,
 }
 
 impl Plan {
@@ -71,6 +75,7 @@ impl Plan {
             run_prefix: run_prefix.trim_matches('/').to_owned(),
             mix: MixWeights::default(),
             mixed_operations: 50,
+            cancel: CancellationToken::new(),
         }
     }
 
@@ -274,6 +279,24 @@ pub async fn run(
     let mut results: Vec<StorageResult> = Vec::new();
     let mut leftovers = Vec::new();
     for backend in backends {
+        if plan.cancel.is_cancelled() {
+            let url = match &backend {
+                Ok(backend) => backend.url.clone(),
+                Err((url, _)) => report_model::redact_url(url),
+            };
+            let name = match &backend {
+                Ok(backend) => backend.name.clone(),
+                Err((url, _)) => url
+                    .parse::<crate::BackendSpec>()
+                    .map_or_else(|_| "unknown".to_owned(), |s| s.short_name().to_owned()),
+            };
+            summaries.push(BackendSummary {
+                name,
+                url,
+                skipped: Some("interrupted before it ran".to_owned()),
+            });
+            continue;
+        }
         let backend = match backend {
             Ok(backend) => backend,
             Err((url, error)) => {
@@ -314,6 +337,7 @@ pub async fn run(
         results,
         ratios,
         leftovers,
+        interrupted: plan.cancel.is_cancelled(),
     })
 }
 
@@ -357,6 +381,9 @@ async fn run_backend(
     let store = &backend.store;
     let mut all = Vec::new();
     for &size in &plan.sizes {
+        if plan.cancel.is_cancelled() {
+            break;
+        }
         let payloads: Vec<Bytes> = (0..plan.objects)
             .map(|i| payload(size, plan.seed, u64::from(i)))
             .collect();
@@ -380,7 +407,13 @@ async fn run_backend(
         }
         let mut figures: BTreeMap<StorageOperation, Figures> = BTreeMap::new();
         for repetition in 0..plan.repetitions {
+            if plan.cancel.is_cancelled() {
+                break;
+            }
             for &operation in &plan.operations {
+                if plan.cancel.is_cancelled() {
+                    break;
+                }
                 let keys: Vec<StorePath> = (0..plan.objects)
                     .map(|i| key(plan, &backend.name, size, repetition, i))
                     .collect();
@@ -704,23 +737,72 @@ async fn collect(
     Ok((Bytes::from(body), ttfb.unwrap_or_else(|| started.elapsed())))
 }
 
-/// Deletes everything under the run prefix; returns what could not be deleted.
-pub async fn cleanup(backend: &Backend, run_prefix: &str) -> Vec<String> {
+/// Deletes everything under the run prefix, lists the prefix again to see what is really
+/// left (a deletion whose answer was lost may still have happened), and removes what the
+/// deletions left on this machine's disk (empty folders, sidecar files). Returns what is
+/// still there, by key.
+pub async fn cleanup(backend: &Backend, run_prefix: &str) -> Vec<Leftover> {
     let prefix = StorePath::from(run_prefix);
-    let listed: Result<Vec<_>, _> = backend.store.list(Some(&prefix)).try_collect().await;
-    let mut leftovers = Vec::new();
-    match listed {
+    let leftover = |id: String, reason: String| Leftover {
+        kind: LeftoverKind::Object,
+        id,
+        place: backend.name.clone(),
+        reason,
+    };
+    let mut failures = BTreeMap::new();
+    match backend
+        .store
+        .list(Some(&prefix))
+        .try_collect::<Vec<_>>()
+        .await
+    {
         Ok(objects) => {
             for meta in objects {
                 if let Err(error) = backend.store.delete(&meta.location).await {
-                    leftovers.push(format!("{}: {} ({error})", backend.name, meta.location));
+                    failures.insert(
+                        meta.location.to_string(),
+                        format!("deletion failed: {error}"),
+                    );
                 }
             }
         }
-        Err(error) => leftovers.push(format!(
-            "{}: cannot list `{run_prefix}` ({error})",
-            backend.name
-        )),
+        Err(error) => {
+            return vec![leftover(
+                format!("{run_prefix}/"),
+                format!("cannot list the run's objects: {error}"),
+            )];
+        }
+    }
+    let mut leftovers = match backend
+        .store
+        .list(Some(&prefix))
+        .try_collect::<Vec<_>>()
+        .await
+    {
+        Ok(still) => still
+            .into_iter()
+            .map(|meta| {
+                let key = meta.location.to_string();
+                let reason = failures
+                    .remove(&key)
+                    .unwrap_or_else(|| "still listed after its deletion".to_owned());
+                leftover(key, reason)
+            })
+            .collect(),
+        Err(error) => failures
+            .into_iter()
+            .map(|(key, reason)| leftover(key, format!("{reason}; unverified: {error}")))
+            .collect::<Vec<_>>(),
+    };
+    if let Some(disk) = &backend.disk {
+        for problem in disk.after_cleanup(run_prefix) {
+            leftovers.push(Leftover {
+                kind: LeftoverKind::File,
+                id: problem,
+                place: backend.name.clone(),
+                reason: "cannot remove".to_owned(),
+            });
+        }
     }
     leftovers
 }

@@ -1,27 +1,51 @@
-//! Ctrl-C (and SIGTERM) handling: the first signal asks the running command to stop and
-//! write what it has; the command then exits with `PerfExitCode::INTERRUPTED`.
+//! Ctrl-C and SIGTERM, handled the same way by every command: the first signal asks the
+//! running command to stop starting work, let what is in flight finish (bounded by its
+//! timeouts), clean up what it created and write every report marked interrupted; the
+//! command then exits with `PerfExitCode::INTERRUPTED`. A second signal exits at once.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
 
-/// A flag set when the user interrupts.
-#[derive(Clone)]
-pub struct Interrupt {
-    flag: Arc<AtomicBool>,
+use tokio_util::sync::CancellationToken;
+
+use crate::PerfExitCode;
+
+/// Signals received so far.
+static SIGNALS: AtomicU32 = AtomicU32::new(0);
+
+/// Installs the process-wide handler (once, from `main`).
+pub fn install() -> Result<(), ctrlc::Error> {
+    ctrlc::set_handler(|| {
+        if SIGNALS.fetch_add(1, Ordering::SeqCst) >= 1 {
+            // Async-signal context is not involved (ctrlc runs this on its own
+            // thread), so writing and exiting here is sound.
+            eprintln!("vertex-perf: interrupted again: exiting without cleanup");
+            std::process::exit(i32::from(PerfExitCode::INTERRUPTED));
+        }
+        eprintln!(
+            "vertex-perf: interrupted: finishing what is in flight, cleaning up and writing the reports (interrupt again to exit at once)"
+        );
+    })
 }
 
-impl Interrupt {
-    /// Installs the process-wide handler. A failure to install leaves Ctrl-C with its default
-    /// behaviour, which is worth a note but not an abort.
-    pub fn install() -> Result<Interrupt, ctrlc::Error> {
-        let flag = Arc::new(AtomicBool::new(false));
-        let setter = Arc::clone(&flag);
-        ctrlc::set_handler(move || setter.store(true, Ordering::SeqCst))?;
-        Ok(Interrupt { flag })
-    }
+/// True once the user interrupted.
+pub fn is_set() -> bool {
+    SIGNALS.load(Ordering::SeqCst) > 0
+}
 
-    /// True once the user interrupted.
-    pub fn is_set(&self) -> bool {
-        self.flag.load(Ordering::SeqCst)
+/// Cancels `token` once the user interrupts; returns when `token` is cancelled (by this or
+/// by anyone else). Run it beside the work it stops.
+pub async fn cancel_on_signal(token: CancellationToken) {
+    let mut watch = tokio::time::interval(Duration::from_millis(100));
+    loop {
+        tokio::select! {
+            () = token.cancelled() => return,
+            _ = watch.tick() => {
+                if is_set() {
+                    token.cancel();
+                    return;
+                }
+            }
+        }
     }
 }

@@ -29,6 +29,11 @@ use crate::output::{BrokenPipe, Output};
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut output = Output::new();
+    if let Err(error) = interrupt::install() {
+        output.note(&format!(
+            "Ctrl-C will stop at once, without cleanup or reports: {error}"
+        ));
+    }
     let result = match &cli.command {
         Command::Compare(args) => commands::compare::run(args, &mut output),
         Command::Report(args) => commands::report::run(args, &mut output),

@@ -10,8 +10,6 @@ use report_model::MetricUnit;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::interrupt::Interrupt;
-
 /// How often a plain line is printed.
 const PLAIN_EVERY: Duration = Duration::from_secs(5);
 
@@ -64,11 +62,7 @@ impl Progress {
 /// Runs load work to its end with a progress line (prefixed by `label`), and cancels it
 /// gracefully once the user interrupts. Returns the work's output and whether it was
 /// cancelled.
-pub async fn follow_load<T, F>(
-    label: Option<&str>,
-    interrupt: Option<&Interrupt>,
-    work: impl FnOnce(RunControl) -> F,
-) -> (T, bool)
+pub async fn follow_load<T, F>(label: Option<&str>, work: impl FnOnce(RunControl) -> F) -> (T, bool)
 where
     F: Future<Output = T>,
 {
@@ -80,7 +74,9 @@ where
     });
     tokio::pin!(work);
     let mut line = Progress::new();
-    let mut watch = tokio::time::interval(Duration::from_millis(100));
+    let watch = crate::interrupt::cancel_on_signal(cancel.clone());
+    tokio::pin!(watch);
+    let mut watching = true;
     let output = loop {
         tokio::select! {
             output = &mut work => break output,
@@ -88,11 +84,7 @@ where
                 Some(label) => format!("{label}: {}", describe(&progress)),
                 None => describe(&progress),
             }),
-            _ = watch.tick() => {
-                if interrupt.is_some_and(Interrupt::is_set) && !cancel.is_cancelled() {
-                    cancel.cancel();
-                }
-            }
+            () = &mut watch, if watching => watching = false,
         }
     };
     line.finish();

@@ -35,10 +35,7 @@ impl TestSim {
                 .await
                 .unwrap()
                 .unwrap();
-        portrait_workflow::scenarios::Target {
-            base_url: self.url(),
-            token,
-        }
+        portrait_workflow::scenarios::Target::new(&self.url(), token)
     }
 
     /// Rows in `clients`, `portraits`, `videos`.

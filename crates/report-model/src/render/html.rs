@@ -123,6 +123,29 @@ fn verdicts(out: &mut String, report: &SuiteReport) {
             &[leak.verdict_label(), &check, &leak.reason],
         );
     }
+    for leftover in &report.leftovers {
+        let verdict = if leftover.is_kept() { "info" } else { "warn" };
+        row(
+            out,
+            verdict,
+            &[verdict, "left behind", &leftover.to_string()],
+        );
+    }
+    if let Some(growth) = &report.storage_growth {
+        row(
+            out,
+            "info",
+            &[
+                "info",
+                "service storage",
+                &format!(
+                    "grew by {} files, {} (the service keeps uploaded files after their rows are deleted)",
+                    growth.files_added(),
+                    crate::MetricUnit::Bytes.format(growth.bytes_added() as f64)
+                ),
+            ],
+        );
+    }
     if let Some(comparison) = &report.comparison {
         for delta in comparison.regressions() {
             row(

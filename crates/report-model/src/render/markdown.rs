@@ -165,14 +165,30 @@ pub fn render_markdown(report: &SuiteReport) -> String {
                     .map_or_else(String::new, |f| escape(&f.reason)),
             );
         }
-        if !workflow.cleanup.leftovers.is_empty() {
+        out.push('\n');
+    }
+
+    if !report.leftovers.is_empty() {
+        out.push_str("## Left behind\n\n| Kind | Id | Where | Why |\n|---|---|---|---|\n");
+        for leftover in &report.leftovers {
             let _ = writeln!(
                 out,
-                "\nLeft behind: {}",
-                escape(&workflow.cleanup.leftovers.join(", "))
+                "| {} | {} | {} | {} |",
+                leftover.kind.as_str(),
+                escape(&leftover.id),
+                escape(&leftover.place),
+                escape(&leftover.reason)
             );
         }
         out.push('\n');
+    }
+    if let Some(growth) = &report.storage_growth {
+        let _ = writeln!(
+            out,
+            "The service's storage grew by {} files, {} (it keeps uploaded files after their rows are deleted).\n",
+            growth.files_added(),
+            MetricUnit::Bytes.format(growth.bytes_added() as f64)
+        );
     }
 
     if let Some(storage) = &report.storage {

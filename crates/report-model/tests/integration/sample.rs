@@ -278,6 +278,7 @@ fn storage() -> StorageReport {
             ratio: 110.0 / 900.0,
         }],
         leftovers: Vec::new(),
+        interrupted: false,
     }
 }
 

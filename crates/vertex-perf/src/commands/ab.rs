@@ -16,7 +16,6 @@ use report_model::{
 use crate::PerfExitCode;
 use crate::cli::{AbArgs, AbScenario};
 use crate::commands::load::log_in;
-use crate::interrupt::Interrupt;
 use crate::output::Output;
 use crate::progress::follow_load;
 use crate::run_folder::{ReportFile, RunFolder};
@@ -62,7 +61,6 @@ pub fn run(args: &AbArgs, output: &mut Output) -> Result<u8> {
         &meta.host,
     ));
     let folder = RunFolder::new(args.out.as_deref(), &meta.run_id);
-    let interrupt = Interrupt::install().ok();
 
     let mut rounds: [Vec<ScenarioReport>; 2] = [Vec::new(), Vec::new()];
     let mut interrupted = false;
@@ -75,10 +73,9 @@ pub fn run(args: &AbArgs, output: &mut Output) -> Result<u8> {
                 AbScenario::Stress => scenarios::stress(target),
             };
             let label = format!("round {} {}", round + 1, side_name(side));
-            let (report, cancelled) =
-                runtime.block_on(follow_load(Some(&label), interrupt.as_ref(), |control| {
-                    load_engine::run(&scenario, &executor, &options, control)
-                }));
+            let (report, cancelled) = runtime.block_on(follow_load(Some(&label), |control| {
+                load_engine::run(&scenario, &executor, &options, control)
+            }));
             rounds[side].push(report?);
             if cancelled {
                 interrupted = true;

@@ -17,7 +17,6 @@ use std::sync::{Arc, Mutex};
 
 use crate::PerfExitCode;
 use crate::cli::{LoadArgs, VertexScenario};
-use crate::interrupt::Interrupt;
 use crate::output::Output;
 use crate::progress::follow_load;
 use crate::run_folder::{ReportFile, RunFolder};
@@ -46,41 +45,35 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
         Some(&args.url),
     );
     let folder = RunFolder::new(args.out.as_deref(), &meta.run_id);
-    let interrupt = Interrupt::install().ok();
     let sweep_bound = if args.sweep.is_some() {
         Some(bound_of(args)?)
     } else {
         None
     };
-    let (scenarios, interrupted) =
-        runtime.block_on(follow_load(None, interrupt.as_ref(), |control| async {
-            match (&args.sweep, sweep_bound) {
-                (Some(levels), Some(bound)) => {
-                    load_engine::sweep(&scenario, levels, bound, args.think, &options, control)
-                        .await
-                }
-                _ => load_engine::run(&scenario, &executor, &options, control)
-                    .await
-                    .map(|report| vec![report]),
+    let (scenarios, interrupted) = runtime.block_on(follow_load(None, |control| async {
+        match (&args.sweep, sweep_bound) {
+            (Some(levels), Some(bound)) => {
+                load_engine::sweep(&scenario, levels, bound, args.think, &options, control).await
             }
-        }));
+            _ => load_engine::run(&scenario, &executor, &options, control)
+                .await
+                .map(|report| vec![report]),
+        }
+    }));
     let scenarios = scenarios?;
+    let mut leftovers = Vec::new();
     if let Some(vertex) = &vertex
         && let Some(created) = &vertex.created
     {
         let orders = created.lock().map(|o| o.clone()).unwrap_or_default();
-        let cleanup =
-            runtime.block_on(scenarios::cleanup_orders(&vertex.target, &orders, &options))?;
-        if !cleanup.leftovers.is_empty() {
-            output.note(&format!(
-                "could not delete: {}",
-                cleanup.leftovers.join("; ")
-            ));
-        }
+        runtime.block_on(scenarios::cleanup_orders(&vertex.target, &orders, &options))?;
+        // What the cleanup missed (an order whose answer was lost) or could not delete.
+        (leftovers, _) = runtime.block_on(vertex.target.settle(&options, false))?;
     }
     meta.finish();
 
     let mut report = SuiteReport::new(meta);
+    report.leftovers = leftovers;
     if interrupted {
         report.outcome = RunOutcome::Interrupted;
     }
@@ -139,10 +132,7 @@ pub(crate) async fn log_in(
                 report_model::redact_url(base_url)
             )
         })?;
-    Ok(Target {
-        base_url: base_url.to_owned(),
-        token,
-    })
+    Ok(Target::new(base_url, token))
 }
 
 /// A Vertex AR scenario ready to run: logged in once, with its executor.

@@ -12,7 +12,6 @@ use report_model::{
 
 use crate::PerfExitCode;
 use crate::cli::MonitorArgs;
-use crate::interrupt::Interrupt;
 use crate::output::Output;
 use crate::progress::Progress;
 use crate::run_folder::{ReportFile, RunFolder};
@@ -32,10 +31,6 @@ pub fn run(args: &MonitorArgs, output: &mut Output) -> Result<u8> {
     config.interval = args.interval;
     config.duration = Some(args.duration);
     let mut meta = RunMeta::start(env!("CARGO_PKG_VERSION"), host_info(), None);
-    let interrupt = Interrupt::install();
-    if let Err(error) = &interrupt {
-        output.note(&format!("Ctrl-C will not write a report: {error}"));
-    }
 
     let mut handle = Sampler::start(config)?;
     // Only once the target is found: a failed setup leaves no empty run folder.
@@ -49,7 +44,7 @@ pub fn run(args: &MonitorArgs, output: &mut Output) -> Result<u8> {
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
         }
-        if interrupt.as_ref().is_ok_and(Interrupt::is_set) {
+        if crate::interrupt::is_set() {
             interrupted = true;
             break;
         }

@@ -35,7 +35,8 @@ pub fn run(args: &S3ServerArgs, output: &mut Output) -> Result<u8> {
             args.bucket,
             args.env_file.display()
         ));
-        wait_for_signal().await;
+        // SIGTERM or Ctrl-C, through the handler every command shares.
+        crate::interrupt::cancel_on_signal(tokio_util::sync::CancellationToken::new()).await;
         server.stop();
         Ok(PerfExitCode::OK)
     })
@@ -55,20 +56,4 @@ fn write_env_file(path: &Path, contents: &str) -> Result<()> {
         .and_then(|()| file.sync_all())
         .with_context(|| format!("cannot write `{}`", temp.display()))?;
     std::fs::rename(&temp, path).with_context(|| format!("cannot write `{}`", path.display()))
-}
-
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        if let Ok(mut term) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }

@@ -66,7 +66,9 @@ pub fn run(args: &StorageArgs, output: &mut Output) -> Result<u8> {
         args.backends.clone()
     };
     let runtime = crate::runtime::new()?;
+    let cancel = plan.cancel.clone();
     let storage = runtime.block_on(async {
+        let watch = tokio::spawn(crate::interrupt::cancel_on_signal(cancel.clone()));
         let embedded = if urls.iter().any(|u| u == "s3+embedded://") {
             Some(EmbeddedS3::start(&scratch.path().join("embedded-s3")).await?)
         } else {
@@ -80,11 +82,16 @@ pub fn run(args: &StorageArgs, output: &mut Output) -> Result<u8> {
             }
         })
         .await;
-        run_with_progress(&plan, backends).await
+        let storage = run_with_progress(&plan, backends).await;
+        watch.abort();
+        storage
     })?;
     meta.finish();
 
     let mut report = SuiteReport::new(meta);
+    if storage.interrupted {
+        report.outcome = report_model::RunOutcome::Interrupted;
+    }
     report.storage = Some(storage);
     report.judge(&gate, None);
     output.stdout(&crate::summary::finish(&report, table(&report)))?;
@@ -166,10 +173,7 @@ async fn service_backend(
             .await
             .map_err(|e| failed(e.to_string()))?
             .map_err(|e| failed(format!("cannot log in as `{}`: {e}", args.user)))?;
-    let target = portrait_workflow::scenarios::Target {
-        base_url: base_url.trim_end_matches('/').to_owned(),
-        token,
-    };
+    let target = portrait_workflow::scenarios::Target::new(base_url, token);
     let store = portrait_workflow::ServiceStore::new(target, options, "storage");
     Backend::service(url, std::sync::Arc::new(store))
 }

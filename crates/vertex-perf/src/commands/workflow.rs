@@ -5,8 +5,8 @@ use anyhow::Result;
 use load_engine::LoadOptions;
 use portrait_workflow::{WorkflowConfig, run_workflow};
 use report_model::{
-    Gate, LoadReport, MetricUnit, RenderFormat, RunKind, RunMeta, SCHEMA_VERSION, StepStatus,
-    SuiteReport, automated_portraits_report,
+    Gate, LoadReport, MetricUnit, RenderFormat, RunKind, RunMeta, RunOutcome, SCHEMA_VERSION,
+    StepStatus, SuiteReport, automated_portraits_report,
 };
 
 use crate::PerfExitCode;
@@ -34,10 +34,21 @@ pub fn run(args: &WorkflowArgs, output: &mut Output) -> Result<u8> {
         ..LoadOptions::default()
     };
     let runtime = crate::runtime::new()?;
-    let outcome = runtime.block_on(run_workflow(config))?;
+    let cancel = config.cancel.clone();
+    let outcome = runtime.block_on(async {
+        let watch = tokio::spawn(crate::interrupt::cancel_on_signal(cancel.clone()));
+        let outcome = run_workflow(config).await;
+        watch.abort();
+        outcome
+    })?;
     meta.finish();
 
     let mut report = SuiteReport::new(meta);
+    if outcome.interrupted {
+        report.outcome = RunOutcome::Interrupted;
+    }
+    report.leftovers = outcome.leftovers;
+    report.storage_growth = outcome.storage_growth;
     report.load = Some(LoadReport {
         schema_version: SCHEMA_VERSION,
         scenarios: vec![outcome.http],

@@ -24,7 +24,6 @@ pub use config::{Profile, SuiteConfig};
 
 use crate::PerfExitCode;
 use crate::cli::SuiteArgs;
-use crate::interrupt::Interrupt;
 use crate::output::Output;
 use crate::run_folder::RunFolder;
 use phases::{PhaseOutcome, Suite};
@@ -91,7 +90,6 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
     );
     meta.identity = Some(RunIdentity::new(&target_name, &workload, &meta.host));
     let folder = RunFolder::new(args.out.as_deref(), &meta.run_id);
-    let interrupt = Interrupt::install().ok();
     let runtime = crate::runtime::new()?;
     output.note(&format!(
         "suite ({}) against {} — reports in {}",
@@ -120,7 +118,6 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
         base_url: &base_url,
         password,
         run_id: report.meta.run_id.clone(),
-        interrupt: interrupt.as_ref(),
         probe,
         scratch: scratch.path(),
         sqlite: args.sqlite.as_deref(),
@@ -128,6 +125,8 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
         output,
         report: &mut report,
         snapshots: Vec::new(),
+        target: None,
+        storage_before: None,
     };
     let outcome = runtime.block_on(suite.run_all());
     samplers.stop_into(&mut report, output);

@@ -18,7 +18,6 @@ use storage_bench::{Backend, EmbeddedS3, Plan};
 use super::config::SuiteConfig;
 use super::duration;
 use crate::commands::storage::{open_all, run_with_progress};
-use crate::interrupt::Interrupt;
 use crate::output::Output;
 use crate::progress::follow_load;
 
@@ -50,7 +49,6 @@ pub struct Suite<'a> {
     pub base_url: &'a str,
     pub password: String,
     pub run_id: String,
-    pub interrupt: Option<&'a Interrupt>,
     pub probe: Option<MemoryProbe>,
     pub scratch: &'a Path,
     pub sqlite: Option<&'a Path>,
@@ -58,6 +56,11 @@ pub struct Suite<'a> {
     pub output: &'a Output,
     pub report: &'a mut SuiteReport,
     pub snapshots: Vec<MemorySnapshot>,
+    /// The logged-in target, once the login succeeded: its ledger holds every row the
+    /// phases created.
+    pub target: Option<Target>,
+    /// The service's storage right after the login, `(files, bytes)`.
+    pub storage_before: Option<(u64, u64)>,
 }
 
 impl Suite<'_> {
@@ -68,6 +71,7 @@ impl Suite<'_> {
             Err(Stop::Interrupted) => PhaseOutcome::Interrupted,
             Err(Stop::Setup(message)) => PhaseOutcome::SetupFailed(message),
         };
+        self.settle().await;
         // Every labelled snapshot taken, also when the run stopped before the cycles.
         if !self.snapshots.is_empty() {
             self.report
@@ -118,10 +122,9 @@ impl Suite<'_> {
                 self.config.target.user
             ))
         })?;
-        let target = Target {
-            base_url: self.base_url.to_owned(),
-            token,
-        };
+        let target = Target::new(self.base_url, token);
+        self.storage_before = target.storage_usage(&options).await;
+        self.target = Some(target.clone());
         self.report.load = Some(LoadReport {
             schema_version: SCHEMA_VERSION,
             scenarios: Vec::new(),
@@ -130,7 +133,7 @@ impl Suite<'_> {
         self.begin("comprehensive")?;
         self.comprehensive(&target).await?;
         self.begin("workflow")?;
-        self.workflow().await?;
+        self.workflow(&target).await?;
         self.begin("load")?;
         self.load(&target).await?;
         self.begin("storage")?;
@@ -139,17 +142,37 @@ impl Suite<'_> {
         self.memory(&target).await
     }
 
+    /// After the phases, however they ended: asks the service what the run left behind
+    /// (deleting what the phases' cleanups missed) and how its storage grew.
+    async fn settle(&mut self) {
+        let Some(target) = self.target.clone() else {
+            return;
+        };
+        let options = self.options();
+        match target.settle(&options, false).await {
+            Ok((leftovers, _)) => self.report.leftovers.extend(leftovers),
+            Err(error) => self
+                .output
+                .note(&format!("cannot check what the run left behind: {error}")),
+        }
+        if let Some(before) = self.storage_before
+            && let Some(after) = target.storage_usage(&options).await
+        {
+            self.report.storage_growth = Some(report_model::StorageGrowth::between(before, after));
+        }
+    }
+
     /// Starts a phase: stops on Ctrl-C, and takes the labelled snapshot before it (which is
     /// also the snapshot after the phase before).
     fn begin(&mut self, name: &str) -> Result<(), Stop> {
-        self.check_interrupt()?;
+        Self::check_interrupt()?;
         self.note(name);
         self.snapshot(&format!("before_{name}"));
         Ok(())
     }
 
-    fn check_interrupt(&self) -> Result<(), Stop> {
-        if self.interrupt.is_some_and(Interrupt::is_set) {
+    fn check_interrupt() -> Result<(), Stop> {
+        if crate::interrupt::is_set() {
             Err(Stop::Interrupted)
         } else {
             Ok(())
@@ -198,7 +221,7 @@ impl Suite<'_> {
         executor: &Executor,
     ) -> Result<ScenarioReport, Stop> {
         let options = self.options();
-        let (result, _) = follow_load(Some(&scenario.name), self.interrupt, |control| {
+        let (result, _) = follow_load(Some(&scenario.name), |control| {
             load_engine::run(scenario, executor, &options, control)
         })
         .await;
@@ -226,15 +249,27 @@ impl Suite<'_> {
         Ok(())
     }
 
-    /// One large order, concurrent uploads, DB-backed reads.
+    /// One large order, concurrent uploads, DB-backed reads; the orders are deleted
+    /// however the phase ended (interrupted included).
     async fn comprehensive(&mut self, target: &Target) -> Result<(), Stop> {
+        let created = Arc::new(Mutex::new(Vec::new()));
+        let result = self.comprehensive_work(target, &created).await;
+        self.cleanup(target, &created).await?;
+        result
+    }
+
+    async fn comprehensive_work(
+        &mut self,
+        target: &Target,
+        created: &Arc<Mutex<Vec<Order>>>,
+    ) -> Result<(), Stop> {
         let phases = &self.config.phases;
         let data = Arc::new(TestData::new(&format!("{}-comprehensive", self.run_id)));
+        target.ledger.watch(&data);
         let image_bytes = usize::try_from(phases.large_upload_image_mib * 1024 * 1024).unwrap_or(0);
         let video_bytes = usize::try_from(phases.large_upload_video_mib * 1024 * 1024).unwrap_or(0);
-        let created = Arc::new(Mutex::new(Vec::new()));
         {
-            let (data, target, created) = (Arc::clone(&data), target.clone(), Arc::clone(&created));
+            let (data, target, created) = (Arc::clone(&data), target.clone(), Arc::clone(created));
             let image = data.portrait_of_size(image_bytes);
             let video = TestData::sized_video(video_bytes, 7);
             let (result, http) = scenarios::once("large_upload", &self.options(), move |client| {
@@ -246,8 +281,7 @@ impl Suite<'_> {
                     Arc::clone(&created),
                 );
                 Box::pin(async move {
-                    let mut api = portrait_workflow::VertexClient::new(client, &target.base_url)
-                        .with_token(Some(target.token.clone()));
+                    let mut api = target.api(client);
                     let order = api
                         .create_order(&data.phone(), &data.name(0), &image, &video)
                         .await?;
@@ -266,14 +300,14 @@ impl Suite<'_> {
             ));
             self.push_scenario(http);
         }
-        self.check_interrupt()?;
+        Self::check_interrupt()?;
 
-        let mut uploads = scenarios::orders(target, Arc::clone(&data), Arc::clone(&created));
+        let mut uploads = scenarios::orders(target, Arc::clone(&data), Arc::clone(created));
         "concurrent_uploads".clone_into(&mut uploads.name);
         let executor = closed(phases.concurrent_upload_workers, phases.concurrent_uploads);
         let report = self.drive(&uploads, &executor).await?;
         self.push_scenario(report);
-        self.check_interrupt()?;
+        Self::check_interrupt()?;
 
         let orders = created.lock().map(|o| o.clone()).unwrap_or_default();
         let reads = scenarios::db_reads(target, &orders);
@@ -306,15 +340,20 @@ impl Suite<'_> {
                     .note(&format!("  direct queries failed: {error}")),
             }
         }
-        self.cleanup(target, &created).await
+        Ok(())
     }
 
-    async fn workflow(&mut self) -> Result<(), Stop> {
+    async fn workflow(&mut self, target: &Target) -> Result<(), Stop> {
         let mut config = WorkflowConfig::new(self.base_url, &self.run_id);
         config.username.clone_from(&self.config.target.user);
         config.password.clone_from(&self.password);
         config.options = self.options();
-        let outcome = run_workflow(config).await?;
+        config.ledger = target.ledger.clone();
+        let cancel = config.cancel.clone();
+        let watch = tokio::spawn(crate::interrupt::cancel_on_signal(cancel));
+        let outcome = run_workflow(config).await;
+        watch.abort();
+        let outcome = outcome?;
         let failed = outcome.report.failed_steps();
         self.output.note(&format!(
             "  workflow: {} steps, {failed} failed",
@@ -322,6 +361,9 @@ impl Suite<'_> {
         ));
         self.push_scenario(outcome.http);
         self.report.workflow = Some(outcome.report);
+        if outcome.interrupted {
+            return Err(Stop::Interrupted);
+        }
         Ok(())
     }
 
@@ -335,7 +377,7 @@ impl Suite<'_> {
             .await;
         self.cleanup(target, &created).await?;
         self.push_scenario(report?);
-        self.check_interrupt()?;
+        Self::check_interrupt()?;
 
         let read_mix = scenarios::read_mix(target);
         let report = self
@@ -345,7 +387,7 @@ impl Suite<'_> {
             )
             .await?;
         self.push_scenario(report);
-        self.check_interrupt()?;
+        Self::check_interrupt()?;
 
         let stress = scenarios::stress(target);
         let executor = Executor::Closed {
@@ -398,9 +440,11 @@ impl Suite<'_> {
         backends.push(
             Backend::service(&service_url, Arc::new(store)).map_err(|e| (service_url.clone(), e)),
         );
-        let storage = run_with_progress(&plan, backends)
-            .await
-            .map_err(|e| Stop::Setup(e.to_string()))?;
+        let watch = tokio::spawn(crate::interrupt::cancel_on_signal(plan.cancel.clone()));
+        let storage = run_with_progress(&plan, backends).await;
+        watch.abort();
+        let storage = storage.map_err(|e| Stop::Setup(e.to_string()))?;
+        let interrupted = storage.interrupted;
         for ratio in &storage.ratios {
             self.output.note(&format!(
                 "  {}/{} {} {}: {:.2}x",
@@ -412,6 +456,9 @@ impl Suite<'_> {
             ));
         }
         self.report.storage = Some(storage);
+        if interrupted {
+            return Err(Stop::Interrupted);
+        }
         Ok(())
     }
 
@@ -429,7 +476,7 @@ impl Suite<'_> {
         let mut at_us = Vec::new();
         let mut baseline = None;
         for index in 0..=phases.memory_cycles {
-            self.check_interrupt()?;
+            Self::check_interrupt()?;
             let started = Instant::now();
             let operations = self.memory_cycle(target, &data).await?;
             let label = if index == 0 {

@@ -1,0 +1,278 @@
+//! [`Ledger`]: every row a run creates through the API, recorded when the service confirms
+//! the creation and crossed off when it confirms the deletion. After the run's cleanup,
+//! [`Ledger::settle`] asks the service what is really left: it finds rows whose creation
+//! answer was lost (by the run's phone tags), deletes what it can, checks every row still
+//! open (a 404 means the deletion happened even if its answer was lost), and lists the
+//! rest by id.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+
+use load_engine::{LoadError, LoadOptions};
+use report_model::{CleanupSummary, Leftover, LeftoverKind, redact_url};
+
+use crate::client::{Order, VertexClient, Video};
+use crate::{ApiError, TestData};
+
+/// The rows a run created and has not seen deleted. Cheap to clone; clones share one
+/// ledger.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    state: Arc<Mutex<State>>,
+}
+
+#[derive(Debug)]
+struct State {
+    place: String,
+    open: BTreeMap<(LeftoverKind, String), Entry>,
+    phone_tags: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    /// The client of a portrait, the portrait of a video.
+    parent: Option<String>,
+    /// Why it is still open: the last deletion error, or how it was found.
+    reason: String,
+}
+
+const NOT_DELETED: &str = "not deleted";
+
+impl Ledger {
+    /// An empty ledger for the service at `base_url`.
+    pub fn new(base_url: &str) -> Ledger {
+        Ledger {
+            state: Arc::new(Mutex::new(State {
+                place: redact_url(base_url.trim_end_matches('/')),
+                open: BTreeMap::new(),
+                phone_tags: BTreeSet::new(),
+            })),
+        }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        // A panic elsewhere while holding the lock leaves the data usable: keep going.
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut state)
+    }
+
+    /// Clients whose phone carries `data`'s tag belong to this run: [`Ledger::settle`]
+    /// looks for them, so an order whose answer was lost is still found.
+    pub fn watch(&self, data: &TestData) {
+        self.with(|s| s.phone_tags.insert(data.phone_tag()));
+    }
+
+    fn open_entry(&self, kind: LeftoverKind, id: &str, parent: Option<&str>, reason: &str) {
+        self.with(|s| {
+            s.open
+                .entry((kind, id.to_owned()))
+                .or_insert_with(|| Entry {
+                    parent: parent.map(str::to_owned),
+                    reason: reason.to_owned(),
+                });
+        });
+    }
+
+    /// Records the three rows of a created order.
+    pub(crate) fn created_order(&self, order: &Order) {
+        self.open_entry(LeftoverKind::Client, &order.client.id, None, NOT_DELETED);
+        self.open_entry(
+            LeftoverKind::Portrait,
+            &order.portrait.id,
+            Some(&order.client.id),
+            NOT_DELETED,
+        );
+        self.created_video(&order.video);
+    }
+
+    /// Records a created video.
+    pub(crate) fn created_video(&self, video: &Video) {
+        self.open_entry(
+            LeftoverKind::Video,
+            &video.id,
+            Some(&video.portrait_id),
+            NOT_DELETED,
+        );
+    }
+
+    /// The outcome of a deletion: crossed off when it happened (or the row was already
+    /// gone, 404); otherwise the error is kept as the reason.
+    pub(crate) fn deletion(&self, kind: LeftoverKind, id: &str, result: &Result<(), ApiError>) {
+        self.with(|s| match result {
+            Ok(()) => {
+                s.open.remove(&(kind, id.to_owned()));
+            }
+            Err(error) if error.status() == Some(404) => {
+                s.open.remove(&(kind, id.to_owned()));
+            }
+            Err(error) => {
+                if let Some(entry) = s.open.get_mut(&(kind, id.to_owned())) {
+                    entry.reason = format!("deletion failed: {error}");
+                }
+            }
+        });
+    }
+
+    /// Rows still open, by kind.
+    pub fn open(&self) -> Vec<(LeftoverKind, String)> {
+        self.with(|s| s.open.keys().cloned().collect())
+    }
+
+    /// Asks the service what is left after the cleanup: finds this run's rows it did not
+    /// know of, deletes every open row (unless `keep`), checks each one still open, and
+    /// returns what remains. Bounded by the request timeout of each call.
+    pub async fn settle(
+        &self,
+        base_url: &str,
+        token: &str,
+        options: &LoadOptions,
+        keep: bool,
+    ) -> Result<(Vec<Leftover>, CleanupSummary), LoadError> {
+        let (ledger, base_url, token) = (self.clone(), base_url.to_owned(), token.to_owned());
+        let (output, _) = crate::scenarios::once("cleanup", options, move |client| {
+            let (ledger, base_url, token) = (ledger.clone(), base_url.clone(), token.clone());
+            Box::pin(async move {
+                let mut api = VertexClient::new(client, &base_url)
+                    .with_token(Some(token))
+                    .with_ledger(ledger.clone());
+                ledger.discover(&mut api).await;
+                let summary = if keep {
+                    CleanupSummary::default()
+                } else {
+                    ledger.delete_open(&mut api).await
+                };
+                ledger.verify(&mut api).await;
+                (ledger.remaining(keep), summary)
+            })
+        })
+        .await?;
+        Ok(output.unwrap_or_else(|| (self.remaining(keep), CleanupSummary::default())))
+    }
+
+    /// Adds this run's clients (by phone tag), their portraits and videos that the ledger
+    /// did not know of.
+    async fn discover(&self, api: &mut VertexClient<'_>) {
+        const FOUND: &str = "found on the server: its creation's answer was lost";
+        let tags: Vec<String> = self.with(|s| s.phone_tags.iter().cloned().collect());
+        for tag in tags {
+            let Ok(clients) = api.search_clients(&tag).await else {
+                continue;
+            };
+            for client in clients {
+                self.open_entry(LeftoverKind::Client, &client.id, None, FOUND);
+                let Ok(portraits) = api.list_portraits(Some(&client.id)).await else {
+                    continue;
+                };
+                for portrait in portraits {
+                    self.open_entry(
+                        LeftoverKind::Portrait,
+                        &portrait.id,
+                        Some(&client.id),
+                        FOUND,
+                    );
+                    for video in api.list_videos(&portrait.id).await.unwrap_or_default() {
+                        self.open_entry(LeftoverKind::Video, &video.id, Some(&portrait.id), FOUND);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Deletes every open row: each portrait with its videos, then clients, then videos
+    /// of portraits already gone.
+    async fn delete_open(&self, api: &mut VertexClient<'_>) -> CleanupSummary {
+        let data = TestData::new("cleanup");
+        let mut summary = CleanupSummary::default();
+        let of_kind = |kind: LeftoverKind| -> Vec<(String, Option<String>)> {
+            self.with(|s| {
+                s.open
+                    .iter()
+                    .filter(|((k, _), _)| *k == kind)
+                    .map(|((_, id), entry)| (id.clone(), entry.parent.clone()))
+                    .collect()
+            })
+        };
+        for (portrait_id, _) in of_kind(LeftoverKind::Portrait) {
+            crate::workflow::delete_portrait_and_videos(api, &portrait_id, &data, &mut summary)
+                .await;
+        }
+        for (client_id, _) in of_kind(LeftoverKind::Client) {
+            match api.delete_client(&client_id).await {
+                Ok(()) => summary.deleted_clients += 1,
+                Err(error) => summary
+                    .leftovers
+                    .push(format!("client {client_id}: {error}")),
+            }
+        }
+        for (video_id, _) in of_kind(LeftoverKind::Video) {
+            match api.delete_video(&video_id).await {
+                Ok(()) => summary.deleted_videos += 1,
+                Err(error) => summary.leftovers.push(format!("video {video_id}: {error}")),
+            }
+        }
+        summary
+    }
+
+    /// Asks the service about every open row; a 404 (or a video missing from its
+    /// portrait's list) crosses it off, a failed question marks it unverified.
+    async fn verify(&self, api: &mut VertexClient<'_>) {
+        let open: Vec<((LeftoverKind, String), Entry)> =
+            self.with(|s| s.open.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+        for ((kind, id), entry) in open {
+            let exists: Result<bool, ApiError> = match kind {
+                LeftoverKind::Client => present(api.get_client(&id).await.map(|_| ())),
+                LeftoverKind::Portrait => present(api.portrait_details(&id).await.map(|_| ())),
+                LeftoverKind::Video => match entry.parent.as_deref() {
+                    Some(portrait) => api
+                        .list_videos(portrait)
+                        .await
+                        .map(|videos| videos.iter().any(|v| v.id == id)),
+                    None => Ok(true),
+                },
+                LeftoverKind::Object | LeftoverKind::File => Ok(true),
+            };
+            self.with(|s| match exists {
+                Ok(false) => {
+                    s.open.remove(&(kind, id));
+                }
+                Ok(true) => {}
+                Err(error) => {
+                    if let Some(entry) = s.open.get_mut(&(kind, id)) {
+                        entry.reason = format!("{}; unverified: {error}", entry.reason);
+                    }
+                }
+            });
+        }
+    }
+
+    /// What is still open, as leftovers (`keep`: left on purpose).
+    pub fn remaining(&self, keep: bool) -> Vec<Leftover> {
+        self.with(|s| {
+            s.open
+                .iter()
+                .map(|((kind, id), entry)| Leftover {
+                    kind: *kind,
+                    id: id.clone(),
+                    place: s.place.clone(),
+                    reason: if keep {
+                        Leftover::KEPT.to_owned()
+                    } else {
+                        entry.reason.clone()
+                    },
+                })
+                .collect()
+        })
+    }
+}
+
+/// `Ok(true)` when the row answered, `Ok(false)` on 404, the error otherwise.
+fn present(result: Result<(), ApiError>) -> Result<bool, ApiError> {
+    match result {
+        Ok(()) => Ok(true),
+        Err(error) if error.status() == Some(404) => Ok(false),
+        Err(error) => Err(error),
+    }
+}
