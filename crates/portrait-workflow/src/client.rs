@@ -148,6 +148,8 @@ pub struct VertexClient<'a> {
     base_url: String,
     token: Option<String>,
     ledger: Option<Ledger>,
+    /// Extra attempts of a GET or DELETE that got no answer (cut, reset, timed out).
+    retries: u32,
 }
 
 impl<'a> VertexClient<'a> {
@@ -158,7 +160,16 @@ impl<'a> VertexClient<'a> {
             base_url: base_url.trim_end_matches('/').to_owned(),
             token: None,
             ledger: None,
+            retries: 0,
         }
+    }
+
+    /// Sends a GET or DELETE that got no answer up to `retries` more times (cleanup and
+    /// verification, where an answer matters more than a measurement).
+    #[must_use]
+    pub fn with_retries(mut self, retries: u32) -> VertexClient<'a> {
+        self.retries = retries;
+        self
     }
 
     /// Records every row this client creates or deletes in `ledger`.
@@ -210,6 +221,12 @@ impl<'a> VertexClient<'a> {
         check: &Check,
     ) -> Result<Response, ApiError> {
         let call = format!("{method} {path}");
+        // Only reads and deletions are idempotent enough to send again.
+        let attempts = if method == Method::GET || method == Method::DELETE {
+            1 + self.retries
+        } else {
+            1
+        };
         let mut builder = Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.base_url));
@@ -232,15 +249,24 @@ impl<'a> VertexClient<'a> {
             call: call.clone(),
             message: err.to_string(),
         })?;
-        let response = self
-            .client
-            .send_checked(label, request, check)
-            .await
-            .map_err(|failure| ApiError::Transport {
-                call: call.clone(),
-                class: failure.class,
-                message: failure.message,
-            })?;
+        let mut attempt = 1;
+        let response = loop {
+            match self
+                .client
+                .send_checked(label, request.clone(), check)
+                .await
+            {
+                Ok(response) => break response,
+                Err(_) if attempt < attempts => attempt += 1,
+                Err(failure) => {
+                    return Err(ApiError::Transport {
+                        call: call.clone(),
+                        class: failure.class,
+                        message: failure.message,
+                    });
+                }
+            }
+        };
         if response.status >= 400 {
             let content_type = response.content_type().to_owned();
             let detail = serde_json::from_slice::<Value>(&response.body)

@@ -38,6 +38,13 @@ struct Entry {
 
 const NOT_DELETED: &str = "not deleted";
 
+/// The reason of a row the ledger learnt of from the server.
+const FOUND: &str = "found on the server: its creation's answer was lost";
+
+/// Extra attempts of each unanswered read or deletion while settling: an answer cut by a
+/// flaky network must not turn into a wrong list.
+const SETTLE_RETRIES: u32 = 4;
+
 impl Ledger {
     /// An empty ledger for the service at `base_url`.
     pub fn new(base_url: &str) -> Ledger {
@@ -137,12 +144,18 @@ impl Ledger {
             Box::pin(async move {
                 let mut api = VertexClient::new(client, &base_url)
                     .with_token(Some(token))
-                    .with_ledger(ledger.clone());
-                ledger.discover(&mut api).await;
+                    .with_ledger(ledger.clone())
+                    .with_retries(SETTLE_RETRIES);
+                ledger.discover_videos(&mut api).await;
+                ledger.discover_clients(&mut api).await;
                 let summary = if keep {
                     CleanupSummary::default()
                 } else {
-                    ledger.delete_open(&mut api).await
+                    let summary = ledger.delete_open(&mut api).await;
+                    // The deletions may have added rows of their own (a throwaway video
+                    // whose answer was lost): look again before checking.
+                    ledger.discover_videos(&mut api).await;
+                    summary
                 };
                 ledger.verify(&mut api).await;
                 (ledger.remaining(keep), summary)
@@ -152,14 +165,39 @@ impl Ledger {
         Ok(output.unwrap_or_else(|| (self.remaining(keep), CleanupSummary::default())))
     }
 
-    /// Adds this run's clients (by phone tag), their portraits and videos that the ledger
-    /// did not know of.
-    async fn discover(&self, api: &mut VertexClient<'_>) {
-        const FOUND: &str = "found on the server: its creation's answer was lost";
+    /// Adds the videos of the open portraits that the ledger did not know of.
+    async fn discover_videos(&self, api: &mut VertexClient<'_>) {
+        let known_portraits: Vec<String> = self.with(|s| {
+            s.open
+                .keys()
+                .filter(|(kind, _)| *kind == LeftoverKind::Portrait)
+                .map(|(_, id)| id.clone())
+                .collect()
+        });
+        for portrait in known_portraits {
+            for video in api.list_videos(&portrait).await.unwrap_or_default() {
+                self.open_entry(LeftoverKind::Video, &video.id, Some(&portrait), FOUND);
+            }
+        }
+    }
+
+    /// Adds this run's clients (by phone tag), their portraits and their videos that the
+    /// ledger did not know of.
+    async fn discover_clients(&self, api: &mut VertexClient<'_>) {
         let tags: Vec<String> = self.with(|s| s.phone_tags.iter().cloned().collect());
         for tag in tags {
-            let Ok(clients) = api.search_clients(&tag).await else {
-                continue;
+            let clients = match api.search_clients(&tag).await {
+                Ok(clients) => clients,
+                Err(error) => {
+                    // Rows of this run may be there unseen: say so rather than list less.
+                    self.open_entry(
+                        LeftoverKind::Client,
+                        &format!("{tag}*"),
+                        None,
+                        &format!("unverified: cannot search this run's clients: {error}"),
+                    );
+                    continue;
+                }
             };
             for client in clients {
                 self.open_entry(LeftoverKind::Client, &client.id, None, FOUND);
@@ -195,11 +233,20 @@ impl Ledger {
                     .collect()
             })
         };
-        for (portrait_id, _) in of_kind(LeftoverKind::Portrait) {
-            crate::workflow::delete_portrait_and_videos(api, &portrait_id, &data, &mut summary)
-                .await;
+        let mut kept_clients = BTreeSet::new();
+        for (portrait_id, client_id) in of_kind(LeftoverKind::Portrait) {
+            let gone =
+                crate::workflow::delete_portrait_and_videos(api, &portrait_id, &data, &mut summary)
+                    .await;
+            if !gone && let Some(client_id) = client_id {
+                // Its client stays, so the portrait can still be found by it.
+                kept_clients.insert(client_id);
+            }
         }
         for (client_id, _) in of_kind(LeftoverKind::Client) {
+            if kept_clients.contains(&client_id) || client_id.ends_with('*') {
+                continue;
+            }
             match api.delete_client(&client_id).await {
                 Ok(()) => summary.deleted_clients += 1,
                 Err(error) => summary
@@ -223,8 +270,13 @@ impl Ledger {
             self.with(|s| s.open.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
         for ((kind, id), entry) in open {
             let exists: Result<bool, ApiError> = match kind {
+                LeftoverKind::Client if id.ends_with('*') => Ok(true),
                 LeftoverKind::Client => present(api.get_client(&id).await.map(|_| ())),
-                LeftoverKind::Portrait => present(api.portrait_details(&id).await.map(|_| ())),
+                // Not `/details`: it answers 404 for a portrait whose client is gone.
+                LeftoverKind::Portrait => api
+                    .list_portraits(entry.parent.as_deref())
+                    .await
+                    .map(|portraits| portraits.iter().any(|p| p.id == id)),
                 LeftoverKind::Video => match entry.parent.as_deref() {
                     Some(portrait) => api
                         .list_videos(portrait)

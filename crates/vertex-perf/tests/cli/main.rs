@@ -2,6 +2,7 @@
 //! and files.
 
 mod compare;
+mod faults;
 mod http_server;
 mod load;
 mod monitor;
