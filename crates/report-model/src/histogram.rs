@@ -160,14 +160,26 @@ impl LatencyHistogram {
 
     /// Decodes the output of [`LatencyHistogram::to_base64`] (or of any HdrHistogram V2
     /// encoder). Values recorded by a foreign encoder outside 1 µs – 1 h are rejected.
+    ///
+    /// Memory is bounded whatever the input claims: an encoding longer than
+    /// [`MAX_ENCODED_BYTES`], a payload that inflates beyond [`MAX_PAYLOAD_BYTES`] or a
+    /// header that announces more, or a precision above 4 significant digits, is refused
+    /// before anything of that size is allocated.
     pub fn from_base64(encoded: &str) -> Result<Self, ReportError> {
+        let invalid = |message: String| ReportError::Histogram { message };
+        let encoded = encoded.trim();
+        if encoded.len() > MAX_ENCODED_BYTES {
+            return Err(invalid(format!(
+                "the encoding is {} bytes, more than the {MAX_ENCODED_BYTES} a histogram needs",
+                encoded.len()
+            )));
+        }
         let bytes = BASE64
-            .decode(encoded.trim())
-            .map_err(|err| ReportError::Histogram {
-                message: format!("not base64: {err}"),
-            })?;
+            .decode(encoded)
+            .map_err(|err| invalid(format!("not base64: {err}")))?;
+        let plain = bounded_v2(&bytes)?;
         let decoded: Histogram<u64> = Deserializer::new()
-            .deserialize(&mut bytes.as_slice())
+            .deserialize(&mut plain.as_slice())
             .map_err(|err| ReportError::Histogram {
                 message: format!("not an HdrHistogram V2 encoding: {err:?}"),
             })?;
@@ -180,6 +192,71 @@ impl LatencyHistogram {
             })?;
         Ok(histogram)
     }
+}
+
+/// The longest base64 encoding [`LatencyHistogram::from_base64`] reads: 1 MiB (a full
+/// 1 µs – 1 h histogram at 3 digits encodes in a few KiB).
+pub const MAX_ENCODED_BYTES: usize = 1 << 20;
+/// The largest uncompressed V2 payload [`LatencyHistogram::from_base64`] accepts: 8 MiB.
+pub const MAX_PAYLOAD_BYTES: u64 = 8 << 20;
+
+// The base cookies with the word-size bits (0x10) that every V2 encoder sets.
+const V2_COOKIE: u32 = 0x1c84_9313;
+const V2_COMPRESSED_COOKIE: u32 = 0x1c84_9314;
+/// Cookie, payload length, normalizing offset, digits, lowest, highest, conversion ratio.
+const V2_HEADER_BYTES: usize = 40;
+
+/// The uncompressed V2 encoding of `bytes` (compressed or not), checked against the caps
+/// before the HdrHistogram decoder allocates what its header claims.
+fn bounded_v2(bytes: &[u8]) -> Result<Vec<u8>, ReportError> {
+    use std::io::Read as _;
+    let invalid = |message: String| ReportError::Histogram { message };
+    let word = |at: usize, from: &[u8]| -> Option<u32> {
+        Some(u32::from_be_bytes(from.get(at..at + 4)?.try_into().ok()?))
+    };
+    let cookie = word(0, bytes).ok_or_else(|| invalid("too short for a histogram".to_owned()))?;
+    let plain = match cookie {
+        V2_COOKIE => bytes.to_vec(),
+        V2_COMPRESSED_COOKIE => {
+            let mut plain = Vec::new();
+            let limit = MAX_PAYLOAD_BYTES + V2_HEADER_BYTES as u64 + 1;
+            flate2::read::ZlibDecoder::new(bytes.get(8..).unwrap_or_default())
+                .take(limit)
+                .read_to_end(&mut plain)
+                .map_err(|err| invalid(format!("the payload does not inflate: {err}")))?;
+            if plain.len() as u64 >= limit {
+                return Err(invalid(format!(
+                    "the payload inflates beyond {MAX_PAYLOAD_BYTES} bytes"
+                )));
+            }
+            plain
+        }
+        other => {
+            return Err(invalid(format!(
+                "not an HdrHistogram V2 encoding (cookie {other:#x})"
+            )));
+        }
+    };
+    let header = |at| word(at, &plain).ok_or_else(|| invalid("the header is cut".to_owned()));
+    if header(0)? != V2_COOKIE {
+        return Err(invalid("the inflated payload is not V2".to_owned()));
+    }
+    let payload = u64::from(header(4)?);
+    if payload > MAX_PAYLOAD_BYTES
+        || payload > (plain.len() - V2_HEADER_BYTES.min(plain.len())) as u64
+    {
+        return Err(invalid(format!(
+            "the header announces {payload} payload bytes, more than the {} present (at most {MAX_PAYLOAD_BYTES})",
+            plain.len().saturating_sub(V2_HEADER_BYTES)
+        )));
+    }
+    let digits = header(12)?;
+    // The decoder allocates its counts from the precision and range in the header; at
+    // 4 digits that is at most 6 MiB whatever the range (5 digits: about 50 MiB).
+    if digits > 4 {
+        return Err(invalid(format!("{digits} significant digits (at most 4)")));
+    }
+    Ok(plain)
 }
 
 impl Default for LatencyHistogram {
@@ -236,5 +313,65 @@ mod tests {
     fn rejects_garbage() {
         assert!(LatencyHistogram::from_base64("not base64!").is_err());
         assert!(LatencyHistogram::from_base64("aGVsbG8=").is_err());
+    }
+
+    /// A V2 header (uncompressed, then compressed) claiming `payload` bytes.
+    fn crafted(payload: u32, digits: u32, compressed: bool) -> String {
+        use std::io::Write as _;
+        let mut plain = Vec::new();
+        plain.extend_from_slice(&V2_COOKIE.to_be_bytes());
+        plain.extend_from_slice(&payload.to_be_bytes());
+        plain.extend_from_slice(&0u32.to_be_bytes());
+        plain.extend_from_slice(&digits.to_be_bytes());
+        plain.extend_from_slice(&1u64.to_be_bytes());
+        plain.extend_from_slice(&3_600_000_000u64.to_be_bytes());
+        plain.extend_from_slice(&1f64.to_bits().to_be_bytes());
+        plain.extend_from_slice(&[0u8; 16]);
+        if !compressed {
+            return BASE64.encode(plain);
+        }
+        let mut deflated =
+            flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        deflated.write_all(&plain).unwrap();
+        let deflated = deflated.finish().unwrap();
+        let mut bytes = V2_COMPRESSED_COOKIE.to_be_bytes().to_vec();
+        bytes.extend_from_slice(&u32::try_from(deflated.len()).unwrap().to_be_bytes());
+        bytes.extend_from_slice(&deflated);
+        BASE64.encode(bytes)
+    }
+
+    #[test]
+    fn a_header_claiming_gigabytes_is_refused_before_allocating() {
+        for compressed in [false, true] {
+            let error = LatencyHistogram::from_base64(&crafted(0xFFFF_FFF0, 3, compressed))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains("announces 4294967280 payload bytes"),
+                "{error}"
+            );
+            let error = LatencyHistogram::from_base64(&crafted(16, 5, compressed))
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains("significant digits"), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_payload_that_inflates_without_end_is_cut_at_the_cap() {
+        use std::io::Write as _;
+        // 64 MiB of zeros deflate to a few KiB.
+        let mut deflated = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        deflated.write_all(&vec![0u8; 64 << 20]).unwrap();
+        let deflated = deflated.finish().unwrap();
+        let mut bytes = V2_COMPRESSED_COOKIE.to_be_bytes().to_vec();
+        bytes.extend_from_slice(&u32::try_from(deflated.len()).unwrap().to_be_bytes());
+        bytes.extend_from_slice(&deflated);
+        let error = LatencyHistogram::from_base64(&BASE64.encode(bytes))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("inflates beyond"), "{error}");
+        let long = "A".repeat(MAX_ENCODED_BYTES + 4);
+        assert!(LatencyHistogram::from_base64(&long).is_err());
     }
 }

@@ -827,4 +827,24 @@ mod tests {
         assert_ne!(payload(1000, 1, 0), payload(1000, 1, 1));
         assert_eq!(payload(1 << 20, 7, 3).len(), 1 << 20);
     }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn sizes_parse_within_the_object_cap(
+            number in prop_oneof![
+                any::<u64>().prop_map(|n| n.to_string()),
+                "[0-9]{1,30}",
+            ],
+            unit in prop::sample::select(vec!["", "B", "K", "KiB", "KB", "M", "MiB", "MB", "G", "GiB", "GB", "TiB", " MiB"]),
+            more in ".{0,6}",
+        ) {
+            for text in [format!("{number}{unit}"), format!("{number}{unit},{more}")] {
+                if let Ok(sizes) = parse_sizes(&text) {
+                    prop_assert!(sizes.iter().all(|&s| (1..=Plan::MAX_OBJECT_SIZE).contains(&s)), "{text}");
+                }
+            }
+        }
+    }
 }

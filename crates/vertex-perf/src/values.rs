@@ -109,4 +109,30 @@ mod tests {
         assert!(count_up_to(10)("0").is_err());
         assert_eq!(count_up_to(10)("10").unwrap(), 10);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn every_parser_fails_cleanly_or_stays_in_bounds(text in ".{0,30}", number in proptest::prelude::any::<u64>(), unit in proptest::sample::select(vec!["", "ms", "s", "m", "h", "d", "/s", "MiB", "GiB"])) {
+            for text in [text.clone(), format!("{number}{unit}")] {
+                let _ = run_duration(&text);
+                let _ = think_time(&text);
+                let _ = timeout(&text);
+                if let Ok(interval) = sample_interval(&text) {
+                    proptest::prop_assert!(interval >= SamplerConfig::MIN_INTERVAL && interval <= SamplerConfig::MAX_INTERVAL);
+                }
+                if let Ok(watch) = watch_duration(&text) {
+                    proptest::prop_assert!(watch <= SamplerConfig::MAX_DURATION);
+                }
+                let _ = users(&text);
+                let _ = iterations(&text);
+                let _ = rate(&text);
+                if let Ok(size) = size(&text) {
+                    proptest::prop_assert!((1..=storage_bench::Plan::MAX_OBJECT_SIZE).contains(&size));
+                }
+                if let Ok(count) = count_up_to(256)(&text) {
+                    proptest::prop_assert!((1..=256).contains(&count));
+                }
+            }
+        }
+    }
 }

@@ -1,4 +1,5 @@
 //! Integration tests of load-engine against an in-process hyper server with fault knobs.
 
 mod fault_server;
+mod limits;
 mod runs;

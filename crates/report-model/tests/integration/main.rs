@@ -5,5 +5,6 @@ mod compare;
 mod fixtures;
 mod histogram;
 mod judging;
+mod properties;
 mod renderers;
 mod sample;

@@ -3,8 +3,10 @@
 //! subset, and unknown keys are errors (a typo must not silently change a run).
 
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
+use load_engine::limits::DurationKind;
 use report_model::Threshold;
 use serde::{Deserialize, Serialize};
 
@@ -56,6 +58,9 @@ pub struct TargetConfig {
     /// Register the user first (a fresh service has no admin).
     pub register_admin: bool,
 }
+
+/// The most requests or orders one phase may count.
+const MAX_PHASE_COUNT: u64 = 10_000_000;
 
 /// How big each phase is.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -276,13 +281,72 @@ impl SuiteConfig {
                 p.sample_interval_ms
             );
         }
-        if p.memory_cycles < 4 {
-            bail!("phases.memory_cycles must be at least 4 (a trend needs points)");
+        if p.sample_interval_ms > 3_600_000 {
+            bail!("phases.sample_interval_ms must be at most 3600000 (1 h)");
         }
-        if p.memory_growth_target_mib > p.memory_growth_acceptable_mib
+        if !(4..=1000).contains(&p.memory_cycles) {
+            bail!("phases.memory_cycles must be 4 to 1000 (a trend needs points)");
+        }
+        if !(p.memory_growth_target_mib.is_finite() && p.memory_growth_acceptable_mib.is_finite())
+            || p.memory_growth_target_mib > p.memory_growth_acceptable_mib
             || p.memory_growth_target_mib < 0.0
         {
             bail!("memory growth levels must satisfy 0 <= target <= acceptable");
+        }
+        let limit = |name: &str, error: load_engine::LoadError| {
+            anyhow::anyhow!(
+                "phases.{name}: {}",
+                error
+                    .to_string()
+                    .trim_start_matches("invalid load configuration: ")
+            )
+        };
+        DurationKind::Timeout
+            .check(Duration::from_secs(p.request_timeout_s))
+            .map_err(|e| limit("request_timeout_s", e))?;
+        DurationKind::Run
+            .check(Duration::from_secs(p.stress_seconds))
+            .map_err(|e| limit("stress_seconds", e))?;
+        DurationKind::Think
+            .check(Duration::from_millis(p.stress_think_ms))
+            .map_err(|e| limit("stress_think_ms", e))?;
+        for (name, workers) in [
+            ("concurrent_upload_workers", p.concurrent_upload_workers),
+            ("db_read_workers", p.db_read_workers),
+            ("order_workers", p.order_workers),
+            ("read_mix_workers", p.read_mix_workers),
+            ("stress_workers", p.stress_workers),
+        ] {
+            load_engine::limits::check_users(u64::from(workers), "the number of workers")
+                .map_err(|e| limit(name, e))?;
+        }
+        for (name, count) in [
+            ("concurrent_uploads", p.concurrent_uploads),
+            ("db_reads", p.db_reads),
+            ("orders", p.orders),
+            ("read_mix_requests", p.read_mix_requests),
+            ("memory_requests_per_cycle", p.memory_requests_per_cycle),
+            ("memory_orders_per_cycle", p.memory_orders_per_cycle),
+        ] {
+            if !(1..=MAX_PHASE_COUNT).contains(&count) {
+                bail!("phases.{name} must be 1 to {MAX_PHASE_COUNT}, got {count}");
+            }
+        }
+        for (name, mib) in [
+            ("large_upload_image_mib", p.large_upload_image_mib),
+            ("large_upload_video_mib", p.large_upload_video_mib),
+        ] {
+            if mib > 1024 {
+                bail!("phases.{name} must be at most 1024 (1 GiB), got {mib}");
+            }
+        }
+        let plan = storage_bench::Plan::MAX_OBJECTS;
+        if !(1..=plan).contains(&p.storage_objects)
+            || !(1..=storage_bench::Plan::MAX_CONCURRENCY).contains(&p.storage_concurrency)
+        {
+            bail!(
+                "phases.storage_objects must be 1 to {plan} and phases.storage_concurrency 1 to 256"
+            );
         }
         storage_bench::parse_sizes(&p.storage_sizes)?;
         Ok(())
@@ -372,6 +436,83 @@ mod tests {
     fn built_in_thresholds_parse() {
         for profile in [Profile::Quick, Profile::Default, Profile::Full] {
             SuiteConfig::built_in(profile).validate().unwrap();
+        }
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        const KEYS: [&str; 22] = [
+            "sample_interval_ms",
+            "request_timeout_s",
+            "large_upload_image_mib",
+            "large_upload_video_mib",
+            "concurrent_uploads",
+            "concurrent_upload_workers",
+            "db_reads",
+            "db_read_workers",
+            "orders",
+            "order_workers",
+            "read_mix_requests",
+            "read_mix_workers",
+            "stress_seconds",
+            "stress_workers",
+            "stress_think_ms",
+            "storage_objects",
+            "storage_concurrency",
+            "memory_cycles",
+            "memory_requests_per_cycle",
+            "memory_orders_per_cycle",
+            "memory_growth_target_mib",
+            "memory_growth_acceptable_mib",
+        ];
+
+        fn value() -> impl Strategy<Value = String> {
+            prop_oneof![
+                any::<i64>().prop_map(|n| n.to_string()),
+                any::<u32>().prop_map(|n| n.to_string()),
+                Just("18446744073709551615".to_owned()),
+                any::<f64>().prop_map(|v| format!("{v:?}")),
+                "\"[0-9a-zA-Z,]{0,12}\"".prop_map(|s| s),
+                Just("nan".to_owned()),
+                Just("inf".to_owned()),
+                Just("true".to_owned()),
+                Just("[]".to_owned()),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn any_phase_values_load_or_fail_cleanly(
+                entries in prop::collection::vec((prop::sample::select(KEYS.to_vec()), value()), 1..6),
+                sizes in "[0-9]{0,22}(B|KiB|MiB|GiB|XB)?",
+                thresholds in prop::collection::vec(".{0,30}", 0..3),
+            ) {
+                use std::fmt::Write as _;
+                let mut text = String::from("thresholds = [");
+                for threshold in &thresholds {
+                    let _ = write!(text, "{threshold:?},");
+                }
+                text.push_str("]\n[profiles.quick]\n");
+                for (key, value) in &entries {
+                    let _ = writeln!(text, "{key} = {value}");
+                }
+                let _ = writeln!(text, "storage_sizes = {sizes:?}");
+                let mut config = SuiteConfig::built_in(Profile::Quick);
+                if config.apply(&text, Profile::Quick).is_ok() {
+                    // What loads is usable: no product of its numbers overflows, and every
+                    // duration and count is within what the runs accept.
+                    let p = &config.phases;
+                    prop_assert!(p.large_upload_image_mib.checked_mul(1024 * 1024).is_some());
+                    prop_assert!(p.large_upload_video_mib.checked_mul(1024 * 1024).is_some());
+                    prop_assert!(p.stress_seconds <= 7 * 24 * 3600);
+                    prop_assert!(p.request_timeout_s >= 1 && p.request_timeout_s <= 3600);
+                    prop_assert!(p.sample_interval_ms >= 10);
+                    prop_assert!(storage_bench::parse_sizes(&p.storage_sizes).is_ok());
+                }
+            }
         }
     }
 }

@@ -112,3 +112,45 @@ fn bad_tolerance_is_a_usage_error() {
         run.stderr
     );
 }
+
+#[test]
+fn a_crafted_histogram_is_refused_within_a_small_memory_limit() {
+    use base64::Engine as _;
+    // An HdrHistogram V2 header whose payload length claims 0xFFFFFFF0 bytes: a decoder
+    // that trusts it allocates 4 GiB. Under a 512 MiB address-space limit, `compare` must
+    // still answer with a clear error.
+    let mut header = Vec::new();
+    header.extend_from_slice(&0x1c84_9313u32.to_be_bytes());
+    header.extend_from_slice(&0xFFFF_FFF0u32.to_be_bytes());
+    header.extend_from_slice(&0u32.to_be_bytes());
+    header.extend_from_slice(&3u32.to_be_bytes());
+    header.extend_from_slice(&1u64.to_be_bytes());
+    header.extend_from_slice(&3_600_000_000u64.to_be_bytes());
+    header.extend_from_slice(&1f64.to_bits().to_be_bytes());
+    let crafted = base64::engine::general_purpose::STANDARD.encode(header);
+    let baseline = fixture("baseline-suite.json");
+    let text = std::fs::read_to_string(&baseline).unwrap();
+    let at = text.find("\"histogram\": \"").unwrap() + "\"histogram\": \"".len();
+    let end = at + text[at..].find('"').unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let current = dir.path().join("crafted-suite.json");
+    std::fs::write(
+        &current,
+        format!("{}{crafted}{}", &text[..at], &text[end..]),
+    )
+    .unwrap();
+    let output = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -v 524288 && exec "$0" compare "$1" "$2""#)
+        .arg(env!("CARGO_BIN_EXE_vertex-perf"))
+        .arg(&baseline)
+        .arg(&current)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("announces 4294967280 payload bytes"),
+        "{stderr}"
+    );
+}

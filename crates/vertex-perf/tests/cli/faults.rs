@@ -18,11 +18,11 @@ use crate::sim::RunningSim;
 use crate::util::Run;
 
 /// The longest any child run may take before the test calls it a hang.
-const HANG: Duration = Duration::from_secs(240);
+const HANG: Duration = Duration::from_mins(4);
 
 /// A `vertex-perf` child whose stderr is collected as it runs.
 struct Child {
-    child: std::process::Child,
+    process: std::process::Child,
     stderr: Arc<Mutex<String>>,
     stdout: std::thread::JoinHandle<String>,
     reader: std::thread::JoinHandle<()>,
@@ -55,7 +55,7 @@ fn spawn(args: &[&str], env: &[(&str, &str)]) -> Child {
         text
     });
     Child {
-        child,
+        process: child,
         stderr,
         stdout,
         reader,
@@ -70,7 +70,7 @@ impl Child {
             if self.stderr.lock().unwrap().contains(needle) {
                 return true;
             }
-            if self.child.try_wait().unwrap().is_some() {
+            if self.process.try_wait().unwrap().is_some() {
                 return self.stderr.lock().unwrap().contains(needle);
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -81,7 +81,7 @@ impl Child {
     /// Sends SIGINT, as Ctrl-C does.
     fn interrupt(&self) {
         let status = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
+            .args(["-INT", &self.process.id().to_string()])
             .status()
             .unwrap();
         assert!(status.success());
@@ -91,11 +91,11 @@ impl Child {
     fn finish(mut self) -> Run {
         let deadline = Instant::now() + HANG;
         let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
+            if let Some(status) = self.process.try_wait().unwrap() {
                 break status;
             }
             if Instant::now() > deadline {
-                let _ = self.child.kill();
+                let _ = self.process.kill();
                 panic!(
                     "vertex-perf hung; stderr so far:\n{}",
                     self.stderr.lock().unwrap()
@@ -128,13 +128,17 @@ fn reports(dir: &Path) -> Option<Value> {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         assert!(!name.starts_with('.'), "a temporary file was left: {name}");
         let text = std::fs::read_to_string(&path).unwrap();
-        if name.ends_with(".json") {
+        let extension = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default();
+        if extension == "json" {
             let value: Value = serde_json::from_str(&text)
                 .unwrap_or_else(|e| panic!("{name} does not parse: {e}"));
             if name == "suite.json" {
                 suite = Some(value);
             }
-        } else if name.ends_with(".xml") {
+        } else if extension == "xml" {
             let mut reader = quick_xml::Reader::from_str(&text);
             loop {
                 match reader.read_event() {
@@ -686,7 +690,7 @@ fn a_second_sigint_exits_at_once() {
     let sim = RunningSim::with_admin(|c| c.faults.latency_ms = 300);
     let (_dir, out) = out_dir();
     let mut child = spawn(&["workflow", "--url", &sim.url(), "--out", &out], &[]);
-    assert!(child.wait_for("") && child.child.try_wait().unwrap().is_none());
+    assert!(child.wait_for("") && child.process.try_wait().unwrap().is_none());
     std::thread::sleep(Duration::from_millis(300));
     child.interrupt();
     assert!(child.wait_for("interrupt again to exit at once"));
