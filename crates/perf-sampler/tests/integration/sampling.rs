@@ -46,9 +46,10 @@ fn a_busy_helper_reads_what_the_kernel_charged_it() {
         "sampler mean {:.1}% vs the kernel's {kernel_percent:.1}% over the window",
         cpu.mean
     );
+    // About 30 ticks; a starved sampler thread skips late ones (counted, not bunched).
     assert!(
-        cpu.count >= 20,
-        "the priming reading is not counted: {}",
+        cpu.count >= 10,
+        "about 30 readings: {}",
         cpu.count
     );
     assert!(cpu.min > 0.0, "no meaningless first 0% reading: {cpu:?}");
