@@ -47,11 +47,7 @@ fn a_busy_helper_reads_what_the_kernel_charged_it() {
         cpu.mean
     );
     // About 30 ticks; a starved sampler thread skips late ones (counted, not bunched).
-    assert!(
-        cpu.count >= 10,
-        "about 30 readings: {}",
-        cpu.count
-    );
+    assert!(cpu.count >= 10, "about 30 readings: {}", cpu.count);
     assert!(cpu.min > 0.0, "no meaningless first 0% reading: {cpu:?}");
 }
 

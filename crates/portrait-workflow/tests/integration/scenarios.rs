@@ -93,3 +93,43 @@ async fn orders_read_mix_and_stress_run_bounded() {
         open.total_requests
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttled_login_waits_out_retry_after_once() {
+    use std::time::Duration;
+    use vertex_sim::RateLimit;
+    // One login a second: the second login in a row gets 429 with `Retry-After: 1`,
+    // waits it out and succeeds.
+    let sim = TestSim::start(|config| {
+        config.auth_rate_limit = RateLimit {
+            requests: 1,
+            window: Duration::from_secs(1),
+        };
+    })
+    .await;
+    let options = load_engine::LoadOptions::default();
+    for _ in 0..2 {
+        let token =
+            portrait_workflow::scenarios::login(&sim.url(), "admin", "admin", false, &options)
+                .await
+                .unwrap();
+        assert!(token.is_ok(), "{token:?}");
+    }
+    // A Retry-After beyond the cap is not waited for: a clear error at once.
+    let sim = TestSim::start(|config| {
+        config.auth_rate_limit = RateLimit {
+            requests: 1,
+            window: Duration::from_secs(3600),
+        };
+    })
+    .await;
+    let first = portrait_workflow::scenarios::login(&sim.url(), "admin", "admin", false, &options)
+        .await
+        .unwrap();
+    assert!(first.is_ok());
+    let second = portrait_workflow::scenarios::login(&sim.url(), "admin", "admin", false, &options)
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(second.status(), Some(429), "{second}");
+}

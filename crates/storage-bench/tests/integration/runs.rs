@@ -61,6 +61,28 @@ fn check_round_trips(report: &StorageReport, backend: &str) {
     }
 }
 
+/// Every file and folder below `root`, relative, sorted.
+fn files_under(root: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut pending = vec![root.to_owned()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            found.push(
+                path.strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+            );
+            if path.is_dir() {
+                pending.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
 async fn is_empty(backend: &Backend) -> bool {
     use futures::TryStreamExt as _;
     let objects: Vec<_> = backend.store.list(None).try_collect().await.unwrap();
@@ -95,6 +117,13 @@ async fn memory_file_and_embedded_s3_round_trip_and_clean_up() {
             backend.name
         );
     }
+    // Nothing on disk either: no empty run tree, no s3s-fs sidecar of a deleted object.
+    assert_eq!(files_under(&dir.path().join("local")), Vec::<String>::new());
+    assert_eq!(
+        files_under(&dir.path().join("s3")),
+        vec!["vertex-perf".to_owned()],
+        "only the bucket folder stays"
+    );
     let ratio = report
         .ratios
         .iter()
