@@ -119,7 +119,7 @@ async fn a_throttled_login_waits_out_retry_after_once() {
     let sim = TestSim::start(|config| {
         config.auth_rate_limit = RateLimit {
             requests: 1,
-            window: Duration::from_secs(3600),
+            window: Duration::from_hours(1),
         };
     })
     .await;
