@@ -70,6 +70,30 @@ impl std::fmt::Display for Leftover {
     }
 }
 
+impl crate::SuiteReport {
+    /// What the run left behind and how the service's storage grew, one line each:
+    /// `warn: left behind: …` (or `info:` for data kept on request) and
+    /// `info: the service's storage grew by …`. The summary and JUnit print these.
+    pub fn cleanup_lines(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .leftovers
+            .iter()
+            .map(|leftover| {
+                let mark = if leftover.is_kept() { "info" } else { "warn" };
+                format!("{mark}: left behind: {leftover}")
+            })
+            .collect();
+        if let Some(growth) = &self.storage_growth {
+            lines.push(format!(
+                "info: the service's storage grew by {} files, {} (it keeps uploaded files after their rows are deleted)",
+                growth.files_added(),
+                crate::MetricUnit::Bytes.format(growth.bytes_added() as f64)
+            ));
+        }
+        lines
+    }
+}
+
 /// The service's storage before and after the run, from its `/admin/storage-info`. The
 /// service keeps every uploaded file after its rows are deleted, so a run that cleaned up
 /// every row still grows the storage; this says by how much.

@@ -16,29 +16,9 @@ pub fn finish(report: &SuiteReport, mut lines: Vec<String>) -> String {
     }
     lines.extend(comparison_lines(report));
     lines.extend(outcome_lines(report));
-    lines.extend(leftover_lines(report));
+    lines.extend(report.cleanup_lines());
     lines.push(format!("verdict: {}", report.verdict));
     lines.join("\n") + "\n"
-}
-
-/// One line per thing the run left behind, and the service's storage growth.
-pub fn leftover_lines(report: &SuiteReport) -> Vec<String> {
-    let mut lines: Vec<String> = report
-        .leftovers
-        .iter()
-        .map(|leftover| {
-            let mark = if leftover.is_kept() { "info" } else { "warn" };
-            format!("{mark}: left behind: {leftover}")
-        })
-        .collect();
-    if let Some(growth) = &report.storage_growth {
-        lines.push(format!(
-            "info: the service's storage grew by {} files, {} (it keeps uploaded files after their rows are deleted)",
-            growth.files_added(),
-            report_model::MetricUnit::Bytes.format(growth.bytes_added() as f64)
-        ));
-    }
-    lines
 }
 
 /// One line per gap and one for an outcome other than completed.

@@ -104,21 +104,7 @@ pub fn render_junit(report: &SuiteReport) -> Result<String, ReportError> {
         // JUnit has no warning: a passing testcase whose output starts with `warning:`
         // (GitLab shows it), so what was left behind never fails a pipeline by itself.
         let mut suite = TestSuite::new("cleanup");
-        let mut lines: Vec<String> = report
-            .leftovers
-            .iter()
-            .map(|l| {
-                let mark = if l.is_kept() { "kept" } else { "warning" };
-                format!("{mark}: left behind: {l}")
-            })
-            .collect();
-        if let Some(growth) = &report.storage_growth {
-            lines.push(format!(
-                "info: the service's storage grew by {} files, {} bytes",
-                growth.files_added(),
-                growth.bytes_added()
-            ));
-        }
+        let lines = report.cleanup_lines();
         let left = report.leftovers.iter().filter(|l| !l.is_kept()).count();
         let mut test_case = case(
             "vertex-perf.cleanup",
@@ -126,7 +112,8 @@ pub fn render_junit(report: &SuiteReport) -> Result<String, ReportError> {
             TestCaseStatus::success(),
             Duration::ZERO,
         );
-        test_case.set_system_out(lines.join("\n"));
+        let warning = if left > 0 { "warning: " } else { "" };
+        test_case.set_system_out(format!("{warning}{}", lines.join("\n")));
         suite.add_test_case(test_case);
         junit.add_test_suite(suite);
     }

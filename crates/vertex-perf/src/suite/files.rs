@@ -74,7 +74,7 @@ pub fn summary_table(report: &SuiteReport) -> String {
     }
     lines.extend(crate::summary::comparison_lines(report));
     lines.extend(crate::summary::outcome_lines(report));
-    lines.extend(crate::summary::leftover_lines(report));
+    lines.extend(report.cleanup_lines());
     lines.push(format!("verdict: {}", report.verdict));
     lines.join("\n") + "\n"
 }

@@ -331,43 +331,22 @@ fn too_many_requests_with_retry_after() {
     assert!(sim.rows().is_empty());
 
     // Reads throttled: counted as rate limited, not a pass.
-    let sim = RunningSim::with_admin(|c| {
-        c.faults = Faults {
-            throttle_rate: 1.0,
-            route: Some("/clients".to_owned()),
-            ..Faults::default()
-        };
+    let scenario = read_mix_under(Faults {
+        throttle_rate: 1.0,
+        route: Some("/clients".to_owned()),
+        ..Faults::default()
     });
-    let (_dir, out) = out_dir();
-    let result = run(&[
-        "load",
-        "--url",
-        &sim.url(),
-        "--scenario",
-        "read-mix",
-        "-n",
-        "50",
-        "--out",
-        &out,
-    ]);
-    result.assert_exit(1);
-    let suite = reports(Path::new(&out)).unwrap();
-    let errors = suite["load"]["scenarios"][0]["errors"].as_array().unwrap();
+    let errors = scenario["errors"].as_array().unwrap();
     assert!(
         errors.iter().any(|e| e["class"] == "rate_limited"),
         "{errors:?}"
     );
 }
 
-#[test]
-fn html_instead_of_json() {
-    let sim = RunningSim::with_admin(|c| {
-        c.faults = Faults {
-            html_rate: 1.0,
-            route: Some("/clients".to_owned()),
-            ..Faults::default()
-        };
-    });
+/// The read mix (50 GETs) against a sim with `faults`: it must fail (exit 1) with reports
+/// that parse; returns its scenario from `suite.json`.
+fn read_mix_under(faults: Faults) -> Value {
+    let sim = RunningSim::with_admin(|c| c.faults = faults);
     let (_dir, out) = out_dir();
     let result = run(&[
         "load",
@@ -382,7 +361,16 @@ fn html_instead_of_json() {
     ]);
     result.assert_exit(1);
     let suite = reports(Path::new(&out)).unwrap();
-    let scenario = &suite["load"]["scenarios"][0];
+    suite["load"]["scenarios"][0].clone()
+}
+
+#[test]
+fn html_instead_of_json() {
+    let scenario = read_mix_under(Faults {
+        html_rate: 1.0,
+        route: Some("/clients".to_owned()),
+        ..Faults::default()
+    });
     assert!(scenario["successful_requests"].as_u64().unwrap() < 50);
     let errors = scenario["errors"].as_array().unwrap();
     assert!(
