@@ -29,12 +29,24 @@ pub const MAD_FACTOR: f64 = 4.0;
 #[derive(Debug, Clone, Default)]
 pub struct History {
     runs: Vec<SuiteReport>,
+    /// Files written with another schema version, left out (`path`, version found).
+    other_versions: Vec<(std::path::PathBuf, String)>,
 }
 
 impl History {
     /// A history of `runs` (oldest first).
     pub fn new(runs: Vec<SuiteReport>) -> History {
-        History { runs }
+        History {
+            runs,
+            other_versions: Vec::new(),
+        }
+    }
+
+    /// The files left out because another vertex-perf version wrote them (their schema
+    /// version differs): path and the version found. Such runs are not comparable; they
+    /// age out of a history as new runs are recorded.
+    pub fn other_versions(&self) -> &[(std::path::PathBuf, String)] {
+        &self.other_versions
     }
 
     /// The runs.
@@ -54,17 +66,30 @@ impl History {
 
     /// Reads the passing runs at `path`, oldest first: a history folder (`<run id>/suite.json`
     /// each), a run folder, or one `suite.json`. Unreadable files are errors; a missing
-    /// folder is an empty history. Runs that failed or did not complete are left out.
+    /// folder is an empty history. Runs that failed or did not complete are left out, and so
+    /// are runs of another schema version (see [`History::other_versions`]): a history
+    /// kept by CI across upgrades must not stop the job.
     pub fn read(path: &Path) -> Result<History, ReportError> {
         let mut runs = Vec::new();
+        let mut other_versions = Vec::new();
         for file in suite_files(path)? {
-            let report = SuiteReport::read(&file)?;
+            let report = match SuiteReport::read(&file) {
+                Ok(report) => report,
+                Err(ReportError::SchemaVersion { path, found, .. }) => {
+                    other_versions.push((path, found));
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
             if passed(&report) {
                 runs.push(report);
             }
         }
         runs.sort_by_key(|r| r.meta.started_at);
-        Ok(History { runs })
+        Ok(History {
+            runs,
+            other_versions,
+        })
     }
 
     /// Splits the history into the runs comparable with `identity` and the others, each
@@ -82,7 +107,13 @@ impl History {
                 None => comparable.push(run),
             }
         }
-        (History { runs: comparable }, unlike)
+        (
+            History {
+                runs: comparable,
+                other_versions: self.other_versions,
+            },
+            unlike,
+        )
     }
 
     /// The newest `count` runs.

@@ -42,6 +42,14 @@ impl<'a> Baseline<'a> {
             return None;
         };
         let limit = usize::try_from(self.args.history_runs).unwrap_or(usize::MAX);
+        if let Some((file, version)) = history.other_versions().first() {
+            output.note(&format!(
+                "baseline: {} run(s) of another vertex-perf version left out (schema version `{version}` in {}, this build writes `{}`); they age out as new runs are recorded",
+                history.other_versions().len(),
+                file.display(),
+                report_model::SCHEMA_VERSION
+            ));
+        }
         let found = history.len();
         let history = match (&report.meta.identity, self.args.force_baseline) {
             (Some(identity), false) => {

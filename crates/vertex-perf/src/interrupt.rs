@@ -13,18 +13,21 @@ use crate::PerfExitCode;
 /// Signals received so far.
 static SIGNALS: AtomicU32 = AtomicU32::new(0);
 
-/// Installs the process-wide handler (once, from `main`).
-pub fn install() -> Result<(), ctrlc::Error> {
-    ctrlc::set_handler(|| {
+/// Installs the process-wide handler (once, from `main`). With `announce`, the first signal
+/// says what happens next (a server stopped by a signal, `s3-server`, needs no word).
+pub fn install(announce: bool) -> Result<(), ctrlc::Error> {
+    ctrlc::set_handler(move || {
         if SIGNALS.fetch_add(1, Ordering::SeqCst) >= 1 {
             // Async-signal context is not involved (ctrlc runs this on its own
             // thread), so writing and exiting here is sound.
             eprintln!("vertex-perf: interrupted again: exiting without cleanup");
             std::process::exit(i32::from(PerfExitCode::INTERRUPTED));
         }
-        eprintln!(
-            "vertex-perf: interrupted: finishing what is in flight, cleaning up and writing the reports (interrupt again to exit at once)"
-        );
+        if announce {
+            eprintln!(
+                "vertex-perf: interrupted: finishing what is in flight, cleaning up and writing the reports (interrupt again to exit at once)"
+            );
+        }
     })
 }
 

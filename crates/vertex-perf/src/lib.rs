@@ -29,7 +29,8 @@ use crate::output::{BrokenPipe, Output};
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut output = Output::new();
-    if let Err(error) = interrupt::install() {
+    let announce = !matches!(cli.command, Command::S3Server(_));
+    if let Err(error) = interrupt::install(announce) {
         output.note(&format!(
             "Ctrl-C will stop at once, without cleanup or reports: {error}"
         ));

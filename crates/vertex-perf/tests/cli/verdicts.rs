@@ -308,3 +308,41 @@ fn a_history_run_says_when_it_has_no_comparable_baseline_and_refuses_an_unlike_o
     );
     forced.assert_exit(0);
 }
+
+#[test]
+fn a_history_written_by_another_version_is_left_out_not_fatal() {
+    // A CI cache or a checkout kept across an upgrade holds runs of an older schema: the
+    // run says so and is judged by thresholds alone, it does not fail.
+    let sim = sim_with_admin();
+    let dir = out_dir();
+    let history = dir.path().join("history");
+    let old = history.join("20250101T000000Z-old");
+    std::fs::create_dir_all(&old).unwrap();
+    let fixture = std::fs::read_to_string(crate::util::fixture("baseline-suite.json")).unwrap();
+    let older = fixture.replacen(
+        &format!("\"schema_version\": {}", report_model::SCHEMA_VERSION),
+        "\"schema_version\": 2",
+        1,
+    );
+    assert_ne!(older, fixture);
+    std::fs::write(old.join("suite.json"), older).unwrap();
+    let out = dir.path().join("run");
+    let run = vertex_perf(&[
+        "load",
+        "--url",
+        &sim.url(),
+        "--scenario",
+        "read-mix",
+        "-n",
+        "20",
+        "--baseline",
+        history.to_str().unwrap(),
+        "--record-history",
+        history.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    run.assert_exit(0);
+    assert_says(&run, "of another vertex-perf version left out");
+    assert_says(&run, "recorded in the history");
+}
