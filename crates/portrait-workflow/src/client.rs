@@ -148,7 +148,8 @@ pub struct VertexClient<'a> {
     base_url: String,
     token: Option<String>,
     ledger: Option<Ledger>,
-    /// Extra attempts of a GET or DELETE that got no answer (cut, reset, timed out).
+    /// Extra attempts of a GET or DELETE that got no answer (cut, reset, timed out), a 5xx
+    /// or a 429.
     retries: u32,
 }
 
@@ -164,8 +165,8 @@ impl<'a> VertexClient<'a> {
         }
     }
 
-    /// Sends a GET or DELETE that got no answer up to `retries` more times (cleanup and
-    /// verification, where an answer matters more than a measurement).
+    /// Sends a GET or DELETE that got no answer, a 5xx or a 429 up to `retries` more times
+    /// (cleanup and verification, where an answer matters more than a measurement).
     #[must_use]
     pub fn with_retries(mut self, retries: u32) -> VertexClient<'a> {
         self.retries = retries;
@@ -256,6 +257,12 @@ impl<'a> VertexClient<'a> {
                 .send_checked(label, request.clone(), check)
                 .await
             {
+                // A server error or throttling is as passing as a lost answer.
+                Ok(response)
+                    if attempt < attempts && (response.status >= 500 || response.status == 429) =>
+                {
+                    attempt += 1;
+                }
                 Ok(response) => break response,
                 Err(_) if attempt < attempts => attempt += 1,
                 Err(failure) => {
