@@ -489,6 +489,18 @@ fn s3_down_wrong_keys_and_missing_bucket() {
             "bucket",
         ),
     ];
+    let mut cases = cases.to_vec();
+    // A second, independent S3 (moto, started by .ci/run): a missing bucket there too.
+    let moto = std::env::var("VERTEX_PERF_MOTO_ENDPOINT").ok();
+    if let Some(moto) = &moto {
+        cases.push((
+            format!("s3://vertex-perf-no-such-bucket?endpoint={moto}"),
+            ("testing", "testing-secret-value"),
+            "bucket",
+        ));
+    } else {
+        eprintln!("VERTEX_PERF_MOTO_ENDPOINT not set: the moto row is not run here");
+    }
     for (url, (key, secret), reason) in cases {
         let (_dir, out) = out_dir();
         let result = spawn(
