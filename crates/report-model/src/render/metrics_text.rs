@@ -1,101 +1,152 @@
-//! `metrics.txt` for GitLab's metrics report: one `name value` per line, names
-//! `[a-z0-9_]`, the scenario as a label, no `#` anywhere (GitLab would read it as a
-//! comment).
+//! `metrics.txt` for GitLab's metrics report, as OpenMetrics text written by
+//! `prometheus-client`: one family per metric (`# HELP`, `# TYPE gauge`, `# UNIT`), the
+//! scenario or backend as a label (`scenario="api_endpoints"`), `# EOF` at the end.
+//!
+//! Only what a merge request should look at: the gated metrics, a few headline figures
+//! and the verdicts, each rounded to three significant digits (finer digits are noise
+//! between two runs, and would make GitLab list every metric as changed on every run).
 
-use std::fmt::Write as _;
+use std::collections::BTreeMap;
+use std::sync::atomic::AtomicU64;
+
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::{Registry, Unit};
 
 use crate::metrics::{self, MetricUnit};
 use crate::{SuiteReport, Verdict};
 
-/// Renders every metric of the run, the overall verdict and each threshold's verdict
+type Labels = Vec<(String, String)>;
+type Series = Family<Labels, Gauge<f64, AtomicU64>>;
+/// One family before encoding: help text, unit, samples.
+type Pending = (String, Option<Unit>, Vec<(Labels, f64)>);
+
+/// Families shown beside the gated ones (see [`crate::is_gated`]).
+const HEADLINE: [&str; 8] = [
+    "http.p95",
+    "load.success_rate",
+    "load.rps",
+    "server.rss_max",
+    "storage.upload_mibps",
+    "storage.download_mibps",
+    "storage.integrity_failures",
+    "workflow.failed_steps",
+];
+
+/// Renders the gated and headline metrics, each threshold's verdict and the run's verdict
 /// (0 pass, 1 warn, 2 fail).
 pub fn render_metrics_text(report: &SuiteReport) -> String {
-    let mut out = String::new();
+    // Family name → (help, unit, samples), in name order so each family is written once.
+    let mut families: BTreeMap<String, Pending> = BTreeMap::new();
     for (name, value) in report.metrics().iter() {
         let Some(def) = metrics::lookup(name) else {
             continue;
         };
-        let (family, scenario) = match name.split_once('[') {
+        let (family, qualifier) = match name.split_once('[') {
             Some((family, rest)) => (family, Some(rest.trim_end_matches(']'))),
             None => (name, None),
         };
-        let (suffix, shown) = match def.unit {
-            MetricUnit::Duration => ("_ms", value.value / 1000.0),
-            MetricUnit::Percent => ("_percent", value.value),
-            MetricUnit::Bytes => ("_bytes", value.value),
-            MetricUnit::MibPerSec => ("", value.value),
-            MetricUnit::PerSecond => ("_per_second", value.value),
-            MetricUnit::Count => ("", value.value),
+        if !(crate::is_gated(name) || HEADLINE.contains(&family)) {
+            continue;
+        }
+        let (unit, shown) = match def.unit {
+            MetricUnit::Duration => (Some(Unit::Seconds), value.value / 1e6),
+            MetricUnit::Percent => (Some(Unit::Ratios), value.value / 100.0),
+            MetricUnit::Bytes => (Some(Unit::Bytes), value.value),
+            MetricUnit::MibPerSec => (
+                Some(Unit::Other("bytes_per_second".to_owned())),
+                value.value * 1024.0 * 1024.0,
+            ),
+            MetricUnit::PerSecond | MetricUnit::Count => (None, value.value),
         };
-        let metric_name = format!("vertex_perf_{}{suffix}", sanitize_name(family));
-        match scenario {
-            Some(scenario) => {
-                let _ = writeln!(
-                    out,
-                    "{metric_name}{{scenario=\"{}\"}} {}",
-                    sanitize_label(scenario),
-                    number(shown)
-                );
+        let labels = match qualifier {
+            Some(qualifier) if family.starts_with("storage.") => {
+                vec![("backend".to_owned(), qualifier.to_owned())]
             }
-            None => {
-                let _ = writeln!(out, "{metric_name} {}", number(shown));
+            Some(qualifier) => vec![("scenario".to_owned(), qualifier.to_owned())],
+            None => Vec::new(),
+        };
+        // `storage.upload_mibps` is written in bytes per second: the unit goes in the suffix.
+        let base = family.strip_suffix("_mibps").unwrap_or(family);
+        let help = if def.unit == MetricUnit::Percent {
+            format!("{} (written as a ratio: 1 is 100 %)", def.description)
+        } else {
+            def.description.to_owned()
+        };
+        families
+            .entry(format!("vertex_perf_{}", base.replace('.', "_")))
+            .or_insert_with(|| (help, unit, Vec::new()))
+            .2
+            .push((labels, rounded(shown)));
+    }
+    let threshold_verdicts: Vec<(Labels, f64)> = report
+        .thresholds
+        .iter()
+        .filter_map(|t| {
+            t.verdict.map(|verdict| {
+                (
+                    vec![("metric".to_owned(), t.metric.clone())],
+                    verdict_code(verdict),
+                )
+            })
+        })
+        .collect();
+    if !threshold_verdicts.is_empty() {
+        families.insert(
+            "vertex_perf_threshold_verdict".to_owned(),
+            (
+                "verdict of each threshold: 0 pass, 1 warn, 2 fail".to_owned(),
+                None,
+                threshold_verdicts,
+            ),
+        );
+    }
+    families.insert(
+        "vertex_perf_verdict".to_owned(),
+        (
+            "verdict of the run: 0 pass, 1 warn, 2 fail".to_owned(),
+            None,
+            vec![(Vec::new(), verdict_code(report.verdict))],
+        ),
+    );
+
+    let mut registry = Registry::default();
+    for (name, (help, unit, samples)) in families {
+        let series = Series::default();
+        for (labels, value) in samples {
+            series.get_or_create(&labels).set(value);
+        }
+        match unit {
+            Some(unit) => {
+                // The encoder appends the unit to the name.
+                registry.register_with_unit(name, help, unit, series);
             }
+            None => registry.register(name, help, series),
         }
     }
-    for threshold in &report.thresholds {
-        if let Some(verdict) = threshold.verdict {
-            let _ = writeln!(
-                out,
-                "vertex_perf_threshold_verdict{{metric=\"{}\"}} {}",
-                sanitize_label(&threshold.metric),
-                verdict_code(verdict)
-            );
-        }
-    }
-    let _ = writeln!(out, "vertex_perf_verdict {}", verdict_code(report.verdict));
+    let mut out = String::new();
+    // Writing to a String cannot fail.
+    let _ = encode(&mut out, &registry);
     out
 }
 
-fn verdict_code(verdict: Verdict) -> u8 {
+fn verdict_code(verdict: Verdict) -> f64 {
     match verdict {
-        Verdict::Pass => 0,
-        Verdict::Warn => 1,
-        Verdict::Fail => 2,
+        Verdict::Pass => 0.0,
+        Verdict::Warn => 1.0,
+        Verdict::Fail => 2.0,
     }
 }
 
-fn sanitize_name(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
-fn sanitize_label(value: &str) -> String {
-    value
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | ' ') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
-fn number(value: f64) -> String {
-    if value.is_finite() {
-        let text = format!("{value:.3}");
-        text.trim_end_matches('0').trim_end_matches('.').to_owned()
-    } else {
-        "0".to_owned()
+/// `value` to three significant digits (0 for what is not a number).
+fn rounded(value: f64) -> f64 {
+    if !value.is_finite() || value == 0.0 {
+        return 0.0;
     }
+    let magnitude = value.abs().log10().floor();
+    let scale = 10f64.powf(2.0 - magnitude);
+    (value * scale).round() / scale
 }
 
 #[cfg(test)]
@@ -103,16 +154,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn numbers_are_compact() {
-        assert_eq!(number(12.0), "12");
-        assert_eq!(number(12.3456), "12.346");
-        assert_eq!(number(0.5), "0.5");
-        assert_eq!(number(f64::NAN), "0");
-    }
-
-    #[test]
-    fn labels_never_carry_hash_or_quotes() {
-        assert_eq!(sanitize_label("a#b\"c"), "a_b_c");
-        assert_eq!(sanitize_name("http.p95"), "http_p95");
+    fn values_keep_three_significant_digits() {
+        assert_eq!(rounded(12.3456), 12.3);
+        assert_eq!(rounded(0.001_234_5), 0.001_23);
+        assert_eq!(rounded(98_765.0), 98_800.0);
+        assert_eq!(rounded(f64::NAN), 0.0);
+        assert_eq!(rounded(0.0), 0.0);
     }
 }

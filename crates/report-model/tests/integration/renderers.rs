@@ -233,39 +233,81 @@ fn k6_summary_has_the_fields_gitlab_reads() {
 }
 
 #[test]
-fn metrics_text_is_one_name_value_per_line() {
+fn metrics_text_is_openmetrics_with_each_family_once() {
     let report = failing_suite();
     let text = render_metrics_text(&report);
-    let mut names = Vec::new();
+    assert!(text.ends_with("# EOF\n"), "{text}");
+    let mut families = Vec::new();
+    let mut samples = Vec::new();
     for line in text.lines() {
-        assert!(!line.contains('#'), "{line}");
-        let (name, value) = line
-            .rsplit_once(' ')
-            .unwrap_or_else(|| panic!("no value: {line}"));
-        value
-            .parse::<f64>()
-            .unwrap_or_else(|_| panic!("not a number: {line}"));
-        let bare = name.split('{').next().unwrap();
-        assert!(
-            bare.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
-            "{line}"
-        );
-        names.push(name.to_owned());
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let (family, kind) = rest.split_once(' ').unwrap();
+            assert_eq!(kind, "gauge", "{line}");
+            families.push(family.to_owned());
+        } else if !line.starts_with('#') {
+            let (name, value) = line.rsplit_once(' ').unwrap();
+            value.parse::<f64>().unwrap();
+            let bare = name.split('{').next().unwrap();
+            assert!(
+                bare.starts_with(families.last().unwrap()),
+                "a sample outside its family: {line}"
+            );
+            samples.push(name.to_owned());
+        }
     }
-    assert!(
-        names.contains(&"vertex_perf_http_p95_ms".to_owned()),
-        "{text}"
-    );
-    assert!(
-        names.contains(&"vertex_perf_http_p95_ms{scenario=\"read_mix\"}".to_owned()),
-        "{text}"
-    );
-    assert!(text.ends_with("vertex_perf_verdict 2\n"), "{text}");
-    let mut unique = names.clone();
-    unique.sort();
+    let mut unique = families.clone();
     unique.dedup();
-    assert_eq!(unique.len(), names.len(), "no duplicate series");
+    assert_eq!(unique, families, "each family is written once, together");
+    assert!(
+        samples.contains(&"vertex_perf_http_p95_seconds{scenario=\"read_mix\"}".to_owned()),
+        "{text}"
+    );
+    assert!(text.contains("vertex_perf_verdict{} 2"), "{text}");
+    assert!(
+        samples.len() < 80,
+        "only what an MR should look at: {}",
+        samples.len()
+    );
+}
+
+#[test]
+fn metrics_text_passes_the_python_openmetrics_parser() {
+    // `.ci/run` installs prometheus_client and names its Python here.
+    let Ok(python) = std::env::var("VERTEX_PERF_OPENMETRICS_PYTHON") else {
+        eprintln!("VERTEX_PERF_OPENMETRICS_PYTHON not set: the OpenMetrics parser is not run here");
+        return;
+    };
+    let text = render_metrics_text(&failing_suite());
+    let mut child = std::process::Command::new(python)
+        .args([
+            "-c",
+            "import sys\nfrom prometheus_client.openmetrics.parser import text_string_to_metric_families as parse\nprint(len(list(parse(sys.stdin.read()))))",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write as _;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}\n{text}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let families: usize = String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(families > 5, "{families} families");
 }
 
 #[test]

@@ -30,8 +30,15 @@ fn renders_every_format_to_stdout() {
     assert!(value["metrics"]["http_req_waiting"]["p(95)"].is_number());
 
     let metrics = vertex_perf(&["report", &run_json, "--format", "metrics"]);
+    assert!(metrics.stdout.ends_with("# EOF\n"), "{}", metrics.stdout);
     assert!(
-        metrics.stdout.lines().all(|l| l.split(' ').count() == 2),
+        metrics
+            .stdout
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .all(|l| l
+                .rsplit_once(' ')
+                .is_some_and(|(_, v)| v.parse::<f64>().is_ok())),
         "{}",
         metrics.stdout
     );
