@@ -69,8 +69,12 @@ pub fn render_k6_summary(report: &SuiteReport) -> Result<String, ReportError> {
     crate::render::to_json(&summary, true)
 }
 
-/// k6 trend fields in milliseconds.
+/// k6 trend fields in milliseconds; none when nothing was measured, so a run where every
+/// request failed shows no latency in the widget instead of a 0 ms "improvement".
 fn trend_ms(histogram: &LatencyHistogram) -> Value {
+    if histogram.len() == 0 {
+        return json!({});
+    }
     let ms = |us: u64| us as f64 / 1000.0;
     json!({
         "avg": histogram.mean_us() / 1000.0,

@@ -233,6 +233,18 @@ fn k6_summary_has_the_fields_gitlab_reads() {
 }
 
 #[test]
+fn k6_summary_without_measurements_has_no_percentiles() {
+    // No load at all (or nothing measured): the widget must not read 0 ms as a latency.
+    let mut report = sample_suite(1.0);
+    report.load = None;
+    let value: serde_json::Value =
+        serde_json::from_str(&render_k6_summary(&report).unwrap()).unwrap();
+    for trend in ["http_req_duration", "http_req_waiting"] {
+        assert_eq!(value["metrics"][trend], serde_json::json!({}), "{trend}");
+    }
+}
+
+#[test]
 fn metrics_text_is_openmetrics_with_each_family_once() {
     let report = failing_suite();
     let text = render_metrics_text(&report);
