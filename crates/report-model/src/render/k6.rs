@@ -72,7 +72,7 @@ pub fn render_k6_summary(report: &SuiteReport) -> Result<String, ReportError> {
 /// k6 trend fields in milliseconds; none when nothing was measured, so a run where every
 /// request failed shows no latency in the widget instead of a 0 ms "improvement".
 fn trend_ms(histogram: &LatencyHistogram) -> Value {
-    if histogram.len() == 0 {
+    if histogram.is_empty() {
         return json!({});
     }
     let ms = |us: u64| us as f64 / 1000.0;
