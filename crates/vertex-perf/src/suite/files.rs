@@ -28,39 +28,39 @@ pub const SUITE_FILES: [ReportFile; 11] = [
     ReportFile::Rendered(RenderFormat::Html),
 ];
 
-/// The verdict table: one line per threshold and check, then the run's verdict.
+/// The verdict table: one line per threshold and check, then the run's verdict. Columns
+/// are as wide as their longest cell, so a long check never runs into its value.
 pub fn summary_table(report: &SuiteReport) -> String {
-    let mut lines = vec![format!("{:<6} {:<48} {}", "", "check", "value")];
+    let mut rows: Vec<(String, String, String)> = Vec::new();
     for threshold in &report.thresholds {
-        lines.push(format!(
-            "{:<6} {:<48} {}",
-            threshold.verdict.map_or("skip", Verdict::as_str),
-            threshold.expression,
-            threshold.message
+        rows.push((
+            threshold.verdict.map_or("skip", Verdict::as_str).to_owned(),
+            threshold.expression.clone(),
+            threshold.message.clone(),
         ));
     }
     if let Some(workflow) = &report.workflow {
-        lines.push(format!(
-            "{:<6} {:<48} {} of {} steps passed",
-            if workflow.passed() { "pass" } else { "fail" },
-            "workflow",
-            workflow.passed_steps(),
-            workflow.steps.len()
+        rows.push((
+            if workflow.passed() { "pass" } else { "fail" }.to_owned(),
+            "workflow".to_owned(),
+            format!(
+                "{} of {} steps passed",
+                workflow.passed_steps(),
+                workflow.steps.len()
+            ),
         ));
     }
     for (name, leak) in report.leak_checks() {
-        lines.push(format!(
-            "{:<6} {:<48} {}",
-            leak.verdict_label(),
+        rows.push((
+            leak.verdict_label().to_owned(),
             format!("leak check ({name})"),
-            leak.reason
+            leak.reason.clone(),
         ));
     }
     if let Some(storage) = &report.storage {
         for ratio in &storage.ratios {
-            lines.push(format!(
-                "{:<6} {:<48} {:.2}x",
-                "info",
+            rows.push((
+                "info".to_owned(),
                 format!(
                     "storage {} {} {}/{}",
                     ratio.operation,
@@ -68,10 +68,22 @@ pub fn summary_table(report: &SuiteReport) -> String {
                     ratio.numerator,
                     ratio.denominator
                 ),
-                ratio.ratio
+                format!("{:.2}x", ratio.ratio),
             ));
         }
     }
+    let mark = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max(6);
+    let check = rows
+        .iter()
+        .map(|r| r.1.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    let mut lines = vec![format!("{:<mark$} {:<check$} value", "", "check")];
+    lines.extend(
+        rows.iter()
+            .map(|(m, c, v)| format!("{m:<mark$} {c:<check$} {v}")),
+    );
     lines.extend(crate::summary::comparison_lines(report));
     lines.extend(crate::summary::outcome_lines(report));
     lines.extend(report.cleanup_lines());
