@@ -92,7 +92,7 @@ impl fmt::Display for Tolerance {
 }
 
 /// Direction of a change, judged by the metric's [`Better`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
     /// Improved beyond the tolerance (and significantly, when tested).
@@ -104,7 +104,7 @@ pub enum Change {
 }
 
 /// The comparison of one metric.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MetricDelta {
     /// Metric name.
     pub metric: String,
@@ -151,7 +151,9 @@ impl MetricDelta {
 }
 
 /// How the baseline side was formed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ComparisonMethod {
     /// One earlier run, metric by metric (`vertex-perf compare`): information for people,
@@ -166,7 +168,7 @@ pub enum ComparisonMethod {
 }
 
 /// The comparison of two runs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Comparison {
     /// How the baseline side was formed.
     #[serde(default)]

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::{LatencyDistribution, LatencyHistogram};
 
 /// Direct, read-only query timings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DbQueriesReport {
     /// Schema version of this section, [`crate::SCHEMA_VERSION`].
     pub schema_version: u32,
@@ -17,7 +17,7 @@ pub struct DbQueriesReport {
 }
 
 /// One query, run repeatedly.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DbQueryStats {
     /// What it stands for, e.g. `GET /clients/list`.
     pub label: String,

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::{Comparison, MetricSet, RunOutcome, SuiteReport, Threshold, evaluate_all};
 
 /// Which command produced a run; each has its own built-in thresholds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum RunKind {

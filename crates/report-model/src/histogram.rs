@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::ReportError;
 
 /// Summary statistics of a latency distribution, all in microseconds.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LatencySummary {
     /// Number of recorded values.
     pub count: u64,
@@ -272,6 +272,20 @@ impl fmt::Debug for LatencyHistogram {
             .field("p50_us", &self.value_at_quantile_us(0.5))
             .field("max_us", &self.max_us())
             .finish()
+    }
+}
+
+impl schemars::JsonSchema for LatencyHistogram {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "LatencyHistogram".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "HdrHistogram V2 + deflate, base64 (`HISTF...`), values in microseconds from 1 µs to 1 h at 3 significant digits",
+            "maxLength": MAX_ENCODED_BYTES,
+        })
     }
 }
 

@@ -8,7 +8,7 @@ use crate::HostInfo;
 /// What a run measured. Two runs are comparable only when every field matches
 /// ([`RunIdentity::differences`]); a baseline of another target, workload or machine class
 /// is refused rather than compared.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RunIdentity {
     /// The target: `vertex-sim (embedded)` for the stand-in the main job starts, otherwise
     /// the name the user gave or the URL's `host:port`.

@@ -4,7 +4,19 @@
 use serde::{Deserialize, Serialize};
 
 /// What kind of thing was left behind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum LeftoverKind {
     /// A `clients` row of the service.
@@ -34,7 +46,9 @@ impl LeftoverKind {
 
 /// One thing the run created that was still there at its end, as far as the run could
 /// find out by asking the server (or listing the bucket) after its cleanup.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct Leftover {
     /// What it is.
     pub kind: LeftoverKind,
@@ -97,7 +111,7 @@ impl crate::SuiteReport {
 /// The service's storage before and after the run, from its `/admin/storage-info`. The
 /// service keeps every uploaded file after its rows are deleted, so a run that cleaned up
 /// every row still grows the storage; this says by how much.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StorageGrowth {
     /// `storage_file_count` before the run.
     pub files_before: u64,

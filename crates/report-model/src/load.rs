@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::{LatencyHistogram, LatencySummary};
 
 /// Results of one or more load scenarios.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LoadReport {
     /// Schema version of this section, [`crate::SCHEMA_VERSION`].
     pub schema_version: u32,
@@ -108,7 +108,7 @@ pub fn percent(part: u64, whole: u64) -> f64 {
 ///
 /// The first block of fields are the old suite's `LoadTestMetrics` (with units in the
 /// names); the rest is what it lacked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ScenarioReport {
     /// Scenario name, e.g. `concurrent_orders`.
     pub name: String,
@@ -156,7 +156,7 @@ pub struct ScenarioReport {
 }
 
 /// How load was generated.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ExecutorSummary {
     /// Executor kind.
     pub kind: ExecutorKind,
@@ -169,7 +169,7 @@ pub struct ExecutorSummary {
 }
 
 /// The executor families.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ExecutorKind {
@@ -184,7 +184,7 @@ pub enum ExecutorKind {
 }
 
 /// A latency distribution: summary for readers, lossless histogram for merging.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LatencyDistribution {
     /// Percentiles and moments, derived from `histogram`.
     #[serde(flatten)]
@@ -203,7 +203,19 @@ impl From<LatencyHistogram> for LatencyDistribution {
 }
 
 /// The classes every failure is sorted into.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(tag = "class", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ErrorClass {
@@ -268,7 +280,7 @@ impl fmt::Display for ErrorClass {
 }
 
 /// How often one error class occurred.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ErrorCount {
     /// The class.
     #[serde(flatten)]
@@ -280,7 +292,9 @@ pub struct ErrorCount {
 }
 
 /// Passed and failed user checks.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct CheckCounts {
     /// Checks that passed.
     pub passes: u64,
@@ -289,7 +303,7 @@ pub struct CheckCounts {
 }
 
 /// Statistics of one request label.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EndpointReport {
     /// The label, e.g. `GET /clients/list`.
     pub label: String,
@@ -306,7 +320,7 @@ pub struct EndpointReport {
 }
 
 /// One second of a run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SecondStats {
     /// Seconds since the scenario started.
     pub second: u64,
@@ -324,7 +338,7 @@ pub struct SecondStats {
 
 /// The load generator's own health: a report from a saturated generator measures the
 /// generator, not the server.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GeneratorHealth {
     /// Requested arrival rate (open model), per second.
     pub requested_rate_per_sec: Option<f64>,

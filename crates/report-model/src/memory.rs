@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::LeakAnalysis;
 
 /// Memory snapshots and the leak verdict.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MemoryReport {
     /// Schema version of this section, [`crate::SCHEMA_VERSION`].
     pub schema_version: u32,
@@ -37,7 +37,7 @@ impl MemoryReport {
 }
 
 /// One labelled snapshot of the server process.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MemorySnapshot {
     /// Label, e.g. `before_load`.
     pub label: String,
@@ -58,7 +58,7 @@ pub struct MemorySnapshot {
 }
 
 /// One workload cycle of the leak check.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MemoryCycle {
     /// 1-based cycle number.
     pub index: u32,

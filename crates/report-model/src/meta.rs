@@ -5,7 +5,7 @@ pub type Timestamp = chrono::DateTime<chrono::Utc>;
 use serde::{Deserialize, Serialize};
 
 /// The machine a run happened on.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct HostInfo {
     /// Host name, when known.
     pub hostname: Option<String>,
@@ -26,7 +26,7 @@ pub struct HostInfo {
 }
 
 /// Metadata of one run: tool, host, target and time span.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RunMeta {
     /// Unique id of the run, also the suffix of its report folder.
     pub run_id: String,

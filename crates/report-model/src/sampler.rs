@@ -9,7 +9,7 @@ use crate::{CounterDelta, Stat, Verdict};
 ///
 /// CPU figures never include the first reading of a process: a CPU percentage needs two
 /// readings, and the first one alone is meaningless (the old suite reported it as 0 %).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SamplerReport {
     /// Schema version of this section, [`crate::SCHEMA_VERSION`].
     pub schema_version: u32,
@@ -40,7 +40,7 @@ pub struct SamplerReport {
 }
 
 /// Description of the sampled target.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SamplerTarget {
     /// How the target was chosen, e.g. `pid 1234 with children`, `port 8000`.
     pub description: String,
@@ -53,7 +53,7 @@ pub struct SamplerTarget {
 }
 
 /// Process-level figures, summed over the target's processes at each sample.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProcessStats {
     /// CPU use, 100 = one core fully busy.
     pub cpu_percent: Stat,
@@ -92,7 +92,7 @@ pub struct ProcessStats {
 }
 
 /// One process of the target, when descendants are included.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProcessSummary {
     /// Process id.
     pub pid: u32,
@@ -111,7 +111,7 @@ pub struct ProcessSummary {
 }
 
 /// Host-wide figures.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SystemStats {
     /// Total CPU busy, 100 = every core busy.
     pub cpu_percent: Stat,
@@ -136,7 +136,7 @@ pub struct SystemStats {
 }
 
 /// Network traffic of one interface.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NetworkInterfaceStats {
     /// Interface name.
     pub name: String,
@@ -154,7 +154,7 @@ pub struct NetworkInterfaceStats {
 
 /// One point of the bounded series. Once the series is full, neighbouring points merge:
 /// gauges keep their mean (CPU) or maximum (memory, fds, threads).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SamplePoint {
     /// Microseconds since sampling started (start of the bucket).
     pub t_us: u64,
@@ -179,7 +179,7 @@ pub struct SamplePoint {
 }
 
 /// Which memory figure a leak analysis used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LeakMetric {
     /// Unique set size (preferred: not inflated by shared libraries).
@@ -189,7 +189,7 @@ pub enum LeakMetric {
 }
 
 /// Trend analysis of memory, fds and threads after a warm-up window.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LeakAnalysis {
     /// The memory figure analysed.
     pub metric: LeakMetric,
@@ -238,7 +238,7 @@ impl LeakAnalysis {
 }
 
 /// The target process went away during sampling.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TargetExit {
     /// The process that exited.
     pub pid: u32,

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Summary of a gauge over a run (CPU %, RSS, fds, ...).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Stat {
     /// Number of readings the summary is computed from.
     pub count: u64,
@@ -59,7 +59,7 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
 }
 
 /// How a cumulative counter (bytes read, context switches, ...) moved during a run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CounterDelta {
     /// Value at the first reading.
     pub first: u64,

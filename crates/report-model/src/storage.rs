@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::{ErrorCount, LatencyDistribution};
 
 /// Results of a storage benchmark plan.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StorageReport {
     /// Schema version of this section, [`crate::SCHEMA_VERSION`].
     pub schema_version: u32,
@@ -28,7 +28,7 @@ pub struct StorageReport {
 }
 
 /// A backend of the plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BackendSummary {
     /// Short name, e.g. `local`, `s3`, `service`.
     pub name: String,
@@ -39,7 +39,19 @@ pub struct BackendSummary {
 }
 
 /// Storage operations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum StorageOperation {
@@ -71,7 +83,7 @@ impl fmt::Display for StorageOperation {
 }
 
 /// Figures for one backend × operation × object size.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StorageResult {
     /// Backend name (see [`BackendSummary::name`]).
     pub backend: String,
@@ -104,7 +116,7 @@ pub struct StorageResult {
 }
 
 /// Integrity verification results.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct IntegrityResult {
     /// Objects whose SHA-256 matched.
     pub verified: u64,
@@ -113,7 +125,7 @@ pub struct IntegrityResult {
 }
 
 /// One object that came back different.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct IntegrityMismatch {
     /// Object key.
     pub key: String,
@@ -124,7 +136,7 @@ pub struct IntegrityMismatch {
 }
 
 /// `numerator / denominator` throughput at equal operation and size, e.g. S3 vs local.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BackendRatio {
     /// The operation.
     pub operation: StorageOperation,

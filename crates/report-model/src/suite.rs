@@ -22,7 +22,7 @@ pub const SCHEMA_VERSION: u32 = 3;
 /// fills `load`, a `monitor` run fills `sampler`, the suite fills all of them. Units are in
 /// the field names (`_us`, `_bytes`, `_percent`); latency histograms are HdrHistogram V2
 /// (deflate, base64) strings and merge exactly across runs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SuiteReport {
     /// Always [`SCHEMA_VERSION`] when written by this build.
     pub schema_version: u32,
@@ -70,7 +70,7 @@ pub struct SuiteReport {
 }
 
 /// How a run ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum RunOutcome {
     /// Every phase ran to its bound.
@@ -91,6 +91,12 @@ pub enum RunOutcome {
 }
 
 impl SuiteReport {
+    /// The JSON Schema (draft 2020-12) of `suite.json`, generated from these types; the
+    /// committed copy is `docs/schema/suite.schema.json`.
+    pub fn json_schema() -> serde_json::Value {
+        serde_json::to_value(schemars::schema_for!(SuiteReport)).unwrap_or_default()
+    }
+
     /// An empty report for a run described by `meta`.
     pub fn new(meta: RunMeta) -> SuiteReport {
         SuiteReport {

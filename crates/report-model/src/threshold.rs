@@ -21,7 +21,7 @@ use crate::metrics::{self, MetricDef, MetricSet, MetricUnit};
 use crate::{ReportError, Verdict};
 
 /// How a measured value is compared with a level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum Comparator {
     /// `<`
     #[serde(rename = "<")]
@@ -172,6 +172,19 @@ impl FromStr for Threshold {
     }
 }
 
+impl schemars::JsonSchema for Threshold {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Threshold".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "a threshold expression such as `http.p95[api_endpoints] < 500ms acceptable 2s`",
+        })
+    }
+}
+
 impl Serialize for Threshold {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.expression)
@@ -186,7 +199,7 @@ impl<'de> Deserialize<'de> for Threshold {
 }
 
 /// A threshold evaluated against one run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ThresholdResult {
     /// The expression as written.
     pub expression: String,

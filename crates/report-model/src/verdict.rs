@@ -7,7 +7,19 @@ use serde::{Deserialize, Serialize};
 /// The outcome of a check against a target and an acceptable level.
 ///
 /// Ordered from best to worst, so the verdict of a whole run is the `max` of its parts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// The target was met.

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The steps of one workflow run and what its cleanup left behind.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct WorkflowReport {
     /// Schema version of this section, [`crate::SCHEMA_VERSION`].
     pub schema_version: u32,
@@ -54,7 +54,7 @@ impl WorkflowReport {
 }
 
 /// One step of the workflow.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct WorkflowStep {
     /// Step name, e.g. `Client Search`.
     pub name: String,
@@ -69,7 +69,7 @@ pub struct WorkflowStep {
 }
 
 /// Step outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StepStatus {
     /// Every rule of the step held.
@@ -81,7 +81,7 @@ pub enum StepStatus {
 }
 
 /// Why a step failed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StepFailure {
     /// One sentence.
     pub reason: String,
@@ -96,7 +96,7 @@ pub struct StepFailure {
 }
 
 /// Cleanup results.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CleanupSummary {
     /// Videos deleted.
     pub deleted_videos: u64,

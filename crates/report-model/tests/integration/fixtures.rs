@@ -86,3 +86,54 @@ fn good_fixtures_parse_and_bad_ones_fail_with_their_reason() {
         "{no_version}"
     );
 }
+
+fn committed_schema_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/schema/suite.schema.json")
+}
+
+#[test]
+fn the_committed_json_schema_is_the_generated_one() {
+    let generated = serde_json::to_string_pretty(&SuiteReport::json_schema()).unwrap() + "\n";
+    let path = committed_schema_path();
+    if std::env::var_os("UPDATE_FIXTURES").is_some() {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        report_model::write_atomic(&path, generated.as_bytes()).unwrap();
+        return;
+    }
+    let committed = fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_FIXTURES=1)", path.display()));
+    assert!(
+        committed == generated,
+        "{} is stale: run `UPDATE_FIXTURES=1 cargo test -p report-model`",
+        path.display()
+    );
+}
+
+#[test]
+fn every_good_fixture_and_rendering_validates_against_the_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(committed_schema_path()).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let dir = fixtures_dir();
+    for name in [
+        "baseline-suite.json",
+        "current-same-suite.json",
+        "current-regressed-suite.json",
+    ] {
+        let value: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(dir.join(name)).unwrap()).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{name}: {errors:?}");
+    }
+    // And the schema is not vacuous: a report missing a required field fails it.
+    let mut broken: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("baseline-suite.json")).unwrap())
+            .unwrap();
+    broken.as_object_mut().unwrap().remove("meta");
+    assert!(!validator.is_valid(&broken));
+    broken = serde_json::json!({"schema_version": SCHEMA_VERSION, "verdict": "maybe"});
+    assert!(!validator.is_valid(&broken));
+}

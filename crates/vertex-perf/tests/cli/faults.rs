@@ -154,8 +154,21 @@ fn reports(dir: &Path) -> Option<Value> {
     let suite = suite.expect("every run folder holds suite.json");
     report_model::SuiteReport::read(&dir.join("suite.json"))
         .unwrap_or_else(|e| panic!("suite.json does not read back: {e}"));
+    let errors: Vec<String> = SCHEMA.iter_errors(&suite).map(|e| e.to_string()).collect();
+    assert!(
+        errors.is_empty(),
+        "suite.json against docs/schema: {errors:?}"
+    );
     Some(suite)
 }
+
+/// The committed JSON Schema of `suite.json`: every run of the matrix must satisfy it.
+static SCHEMA: std::sync::LazyLock<jsonschema::Validator> = std::sync::LazyLock::new(|| {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/schema/suite.schema.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    jsonschema::validator_for(&schema).unwrap()
+});
 
 /// The client, portrait and video rows `suite.json` says were left behind.
 fn reported_rows(suite: &Value) -> BTreeSet<(String, String)> {
