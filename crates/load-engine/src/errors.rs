@@ -32,3 +32,14 @@ pub enum LoadError {
         message: String,
     },
 }
+
+impl LoadError {
+    /// What is wrong, without the kind of error in front: for a message that names the
+    /// value itself (`--rate: …`, `stage 2: …`, `phases.orders: …`).
+    pub fn reason(&self) -> String {
+        match self {
+            LoadError::InvalidConfig { message } => message.clone(),
+            other => other.to_string(),
+        }
+    }
+}

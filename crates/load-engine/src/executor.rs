@@ -10,14 +10,6 @@ use crate::limits::{
     DurationKind, MAX_STAGES, check_rate, check_schedule, check_stage_target, check_users,
 };
 
-/// The message of an invalid configuration, without its prefix, to nest in another.
-fn reason(error: &LoadError) -> String {
-    match error {
-        LoadError::InvalidConfig { message } => message.clone(),
-        other => other.to_string(),
-    }
-}
-
 /// When a run stops starting iterations.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Bound {
@@ -94,7 +86,7 @@ impl FromStr for Stages {
             }
             let duration = DurationKind::Stage
                 .parse(duration)
-                .map_err(|e| invalid(format!("stage {}: {}", index + 1, reason(&e))))?;
+                .map_err(|e| invalid(format!("stage {}: {}", index + 1, e.reason())))?;
             let (number, is_rate) = match target.trim().strip_suffix("/s") {
                 Some(number) => (number, true),
                 None => (target.trim(), false),
@@ -107,7 +99,7 @@ impl FromStr for Stages {
                 .parse()
                 .map_err(|_| invalid(format!("stage {}: `{number}` is not a number", index + 1)))?;
             check_stage_target(target, is_rate)
-                .map_err(|e| invalid(format!("stage {}: {}", index + 1, reason(&e))))?;
+                .map_err(|e| invalid(format!("stage {}: {}", index + 1, e.reason())))?;
             stages.push(Stage { duration, target });
         }
         if stages.iter().all(|s| s.duration.is_zero()) {
@@ -116,7 +108,7 @@ impl FromStr for Stages {
         let total = stages.iter().map(|s| s.duration).sum::<Duration>();
         DurationKind::Run
             .check(total)
-            .map_err(|e| invalid(format!("in total: {}", reason(&e))))?;
+            .map_err(|e| invalid(format!("in total: {}", e.reason())))?;
         Ok(Stages {
             stages,
             rate: rate.unwrap_or(false),

@@ -180,10 +180,22 @@ impl<'a> VertexClient<'a> {
         self
     }
 
-    fn record_deletion(&self, kind: LeftoverKind, id: &str, result: &Result<(), ApiError>) {
+    /// `DELETE path` of the row `id`, its outcome told to the ledger.
+    async fn delete(
+        &mut self,
+        kind: LeftoverKind,
+        id: &str,
+        path: &str,
+        label: &str,
+    ) -> Result<(), ApiError> {
+        let result = self
+            .call(Method::DELETE, path, label, Body::Empty, true)
+            .await
+            .map(|_| ());
         if let Some(ledger) = &self.ledger {
-            ledger.deletion(kind, id, result);
+            ledger.deletion(kind, id, &result);
         }
+        result
     }
 
     /// Uses an existing token (log in once, share the token).
@@ -250,29 +262,34 @@ impl<'a> VertexClient<'a> {
             call: call.clone(),
             message: err.to_string(),
         })?;
-        let mut attempt = 1;
-        let response = loop {
+        // Earlier attempts send a copy and are retried on a lost answer, a 5xx or a 429
+        // (as passing as a lost answer); the last one sends the request itself.
+        let mut answered = None;
+        for _ in 1..attempts {
             match self
                 .client
                 .send_checked(label, request.clone(), check)
                 .await
             {
-                // A server error or throttling is as passing as a lost answer.
-                Ok(response)
-                    if attempt < attempts && (response.status >= 500 || response.status == 429) =>
-                {
-                    attempt += 1;
+                Ok(response) if response.status >= 500 || response.status == 429 => {}
+                Ok(response) => {
+                    answered = Some(response);
+                    break;
                 }
-                Ok(response) => break response,
-                Err(_) if attempt < attempts => attempt += 1,
-                Err(failure) => {
-                    return Err(ApiError::Transport {
-                        call: call.clone(),
-                        class: failure.class,
-                        message: failure.message,
-                    });
-                }
+                Err(_) => {}
             }
+        }
+        let response = match answered {
+            Some(response) => response,
+            None => self
+                .client
+                .send_checked(label, request, check)
+                .await
+                .map_err(|failure| ApiError::Transport {
+                    call: call.clone(),
+                    class: failure.class,
+                    message: failure.message,
+                })?,
         };
         if response.status >= 400 {
             let content_type = response.content_type().to_owned();
@@ -484,18 +501,9 @@ impl<'a> VertexClient<'a> {
 
     /// `DELETE /videos/{id}`.
     pub async fn delete_video(&mut self, video_id: &str) -> Result<(), ApiError> {
-        let result = self
-            .call(
-                Method::DELETE,
-                &format!("/videos/{}", segment(video_id)),
-                "DELETE /videos/{id}",
-                Body::Empty,
-                true,
-            )
+        let path = format!("/videos/{}", segment(video_id));
+        self.delete(LeftoverKind::Video, video_id, &path, "DELETE /videos/{id}")
             .await
-            .map(|_| ());
-        self.record_deletion(LeftoverKind::Video, video_id, &result);
-        result
     }
 
     /// `GET /clients/search?phone=...` (the value is percent-encoded, `+` included).
@@ -552,18 +560,14 @@ impl<'a> VertexClient<'a> {
 
     /// `DELETE /clients/{id}` (portraits are not deleted with it).
     pub async fn delete_client(&mut self, client_id: &str) -> Result<(), ApiError> {
-        let result = self
-            .call(
-                Method::DELETE,
-                &format!("/clients/{}", segment(client_id)),
-                "DELETE /clients/{id}",
-                Body::Empty,
-                true,
-            )
-            .await
-            .map(|_| ());
-        self.record_deletion(LeftoverKind::Client, client_id, &result);
-        result
+        let path = format!("/clients/{}", segment(client_id));
+        self.delete(
+            LeftoverKind::Client,
+            client_id,
+            &path,
+            "DELETE /clients/{id}",
+        )
+        .await
     }
 
     /// `GET /portraits/list[?client_id=...]`.
@@ -601,18 +605,14 @@ impl<'a> VertexClient<'a> {
 
     /// `DELETE /portraits/{id}` (videos are not deleted with it).
     pub async fn delete_portrait(&mut self, portrait_id: &str) -> Result<(), ApiError> {
-        let result = self
-            .call(
-                Method::DELETE,
-                &format!("/portraits/{}", segment(portrait_id)),
-                "DELETE /portraits/{id}",
-                Body::Empty,
-                true,
-            )
-            .await
-            .map(|_| ());
-        self.record_deletion(LeftoverKind::Portrait, portrait_id, &result);
-        result
+        let path = format!("/portraits/{}", segment(portrait_id));
+        self.delete(
+            LeftoverKind::Portrait,
+            portrait_id,
+            &path,
+            "DELETE /portraits/{id}",
+        )
+        .await
     }
 
     /// `GET /portrait/{id}` without a token: `(status, content type)` of the public page.

@@ -26,6 +26,9 @@ struct State {
     place: String,
     open: BTreeMap<(LeftoverKind, String), Entry>,
     phone_tags: BTreeSet<String>,
+    /// Phone tags whose clients could not be searched, with the error: rows of this run
+    /// may be on the server unseen.
+    unsearched: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -53,6 +56,7 @@ impl Ledger {
                 place: redact_url(base_url.trim_end_matches('/')),
                 open: BTreeMap::new(),
                 phone_tags: BTreeSet::new(),
+                unsearched: BTreeMap::new(),
             })),
         }
     }
@@ -109,23 +113,15 @@ impl Ledger {
     /// gone, 404); otherwise the error is kept as the reason.
     pub(crate) fn deletion(&self, kind: LeftoverKind, id: &str, result: &Result<(), ApiError>) {
         self.with(|s| match result {
-            Ok(()) => {
-                s.open.remove(&(kind, id.to_owned()));
-            }
-            Err(error) if error.status() == Some(404) => {
-                s.open.remove(&(kind, id.to_owned()));
-            }
-            Err(error) => {
+            Err(error) if error.status() != Some(404) => {
                 if let Some(entry) = s.open.get_mut(&(kind, id.to_owned())) {
                     entry.reason = format!("deletion failed: {error}");
                 }
             }
+            _ => {
+                s.open.remove(&(kind, id.to_owned()));
+            }
         });
-    }
-
-    /// Rows still open, by kind.
-    pub fn open(&self) -> Vec<(LeftoverKind, String)> {
-        self.with(|s| s.open.keys().cloned().collect())
     }
 
     /// Asks the service what is left after the cleanup: finds this run's rows it did not
@@ -187,15 +183,14 @@ impl Ledger {
         let tags: Vec<String> = self.with(|s| s.phone_tags.iter().cloned().collect());
         for tag in tags {
             let clients = match api.search_clients(&tag).await {
-                Ok(clients) => clients,
+                Ok(clients) => {
+                    self.with(|s| s.unsearched.remove(&tag));
+                    clients
+                }
                 Err(error) => {
                     // Rows of this run may be there unseen: say so rather than list less.
-                    self.open_entry(
-                        LeftoverKind::Client,
-                        &format!("{tag}*"),
-                        None,
-                        &format!("unverified: cannot search this run's clients: {error}"),
-                    );
+                    let reason = format!("unverified: cannot search this run's clients: {error}");
+                    self.with(|s| s.unsearched.insert(tag, reason));
                     continue;
                 }
             };
@@ -244,7 +239,7 @@ impl Ledger {
             }
         }
         for (client_id, _) in of_kind(LeftoverKind::Client) {
-            if kept_clients.contains(&client_id) || client_id.ends_with('*') {
+            if kept_clients.contains(&client_id) {
                 continue;
             }
             match api.delete_client(&client_id).await {
@@ -270,7 +265,6 @@ impl Ledger {
             self.with(|s| s.open.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
         for ((kind, id), entry) in open {
             let exists: Result<bool, ApiError> = match kind {
-                LeftoverKind::Client if id.ends_with('*') => Ok(true),
                 LeftoverKind::Client => present(api.get_client(&id).await.map(|_| ())),
                 // Not `/details`: it answers 404 for a portrait whose client is gone.
                 LeftoverKind::Portrait => api
@@ -300,22 +294,27 @@ impl Ledger {
         }
     }
 
-    /// What is still open, as leftovers (`keep`: left on purpose).
+    /// What is still open, as leftovers (`keep`: left on purpose), and one
+    /// `<phone tag>*` client entry per tag that could not be searched.
     pub fn remaining(&self, keep: bool) -> Vec<Leftover> {
         self.with(|s| {
-            s.open
-                .iter()
-                .map(|((kind, id), entry)| Leftover {
-                    kind: *kind,
-                    id: id.clone(),
-                    place: s.place.clone(),
-                    reason: if keep {
-                        Leftover::KEPT.to_owned()
-                    } else {
-                        entry.reason.clone()
-                    },
-                })
-                .collect()
+            let open = s.open.iter().map(|((kind, id), entry)| Leftover {
+                kind: *kind,
+                id: id.clone(),
+                place: s.place.clone(),
+                reason: if keep {
+                    Leftover::KEPT.to_owned()
+                } else {
+                    entry.reason.clone()
+                },
+            });
+            let unsearched = s.unsearched.iter().map(|(tag, reason)| Leftover {
+                kind: LeftoverKind::Client,
+                id: format!("{tag}*"),
+                place: s.place.clone(),
+                reason: reason.clone(),
+            });
+            open.chain(unsearched).collect()
         })
     }
 }

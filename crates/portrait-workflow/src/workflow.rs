@@ -113,21 +113,14 @@ pub async fn run_workflow(config: WorkflowConfig) -> Result<WorkflowOutcome, Loa
     let mut storage_growth = None;
     let leftovers = match token {
         Some(token) => {
-            let (leftovers, settled) = config
-                .ledger
-                .settle(&config.base_url, &token, &config.options, config.keep_data)
-                .await?;
-            let cleanup = &mut report.cleanup;
-            cleanup.deleted_videos += settled.deleted_videos;
-            cleanup.deleted_portraits += settled.deleted_portraits;
-            cleanup.deleted_clients += settled.deleted_clients;
-            cleanup.leftovers.extend(settled.leftovers);
+            let target = crate::scenarios::Target {
+                base_url: config.base_url.clone(),
+                token,
+                ledger: config.ledger.clone(),
+            };
+            let (leftovers, settled) = target.settle(&config.options, config.keep_data).await?;
+            report.cleanup.add(settled);
             if let Some(before) = storage_before {
-                let target = crate::scenarios::Target {
-                    base_url: config.base_url.clone(),
-                    token,
-                    ledger: config.ledger.clone(),
-                };
                 storage_growth = target
                     .storage_usage(&config.options)
                     .await
@@ -299,8 +292,9 @@ impl<'c> Walk<'c> {
 
         let started = Instant::now();
         let result = self.authenticate(&mut api).await;
+        let after_login = || std::iter::once("Test Data Creation").chain(AFTER_DATA);
         if !self.record("Authentication", started, result) {
-            for name in std::iter::once("Test Data Creation").chain(AFTER_DATA) {
+            for name in after_login() {
                 self.skip(name, "Authentication");
             }
             return self.finish(CleanupSummary::default(), None, None);
@@ -308,7 +302,7 @@ impl<'c> Walk<'c> {
         let token = api.token().map(str::to_owned);
         let storage_before = api.storage_usage().await.ok();
         if self.config.cancel.is_cancelled() {
-            for name in std::iter::once("Test Data Creation").chain(AFTER_DATA) {
+            for name in after_login() {
                 self.skip(name, INTERRUPTED);
             }
             return self.finish(CleanupSummary::default(), token, storage_before);

@@ -178,11 +178,12 @@ impl LatencyHistogram {
             .decode(encoded)
             .map_err(|err| invalid(format!("not base64: {err}")))?;
         let plain = bounded_v2(&bytes)?;
-        let decoded: Histogram<u64> = Deserializer::new()
-            .deserialize(&mut plain.as_slice())
-            .map_err(|err| ReportError::Histogram {
-                message: format!("not an HdrHistogram V2 encoding: {err:?}"),
-            })?;
+        let decoded: Histogram<u64> =
+            Deserializer::new()
+                .deserialize(&mut &plain[..])
+                .map_err(|err| ReportError::Histogram {
+                    message: format!("not an HdrHistogram V2 encoding: {err:?}"),
+                })?;
         let mut histogram = Self::new();
         histogram
             .inner
@@ -208,7 +209,7 @@ const V2_HEADER_BYTES: usize = 40;
 
 /// The uncompressed V2 encoding of `bytes` (compressed or not), checked against the caps
 /// before the HdrHistogram decoder allocates what its header claims.
-fn bounded_v2(bytes: &[u8]) -> Result<Vec<u8>, ReportError> {
+fn bounded_v2(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, ReportError> {
     use std::io::Read as _;
     let invalid = |message: String| ReportError::Histogram { message };
     let word = |at: usize, from: &[u8]| -> Option<u32> {
@@ -216,7 +217,7 @@ fn bounded_v2(bytes: &[u8]) -> Result<Vec<u8>, ReportError> {
     };
     let cookie = word(0, bytes).ok_or_else(|| invalid("too short for a histogram".to_owned()))?;
     let plain = match cookie {
-        V2_COOKIE => bytes.to_vec(),
+        V2_COOKIE => std::borrow::Cow::Borrowed(bytes),
         V2_COMPRESSED_COOKIE => {
             let mut plain = Vec::new();
             let limit = MAX_PAYLOAD_BYTES + V2_HEADER_BYTES as u64 + 1;
@@ -229,7 +230,7 @@ fn bounded_v2(bytes: &[u8]) -> Result<Vec<u8>, ReportError> {
                     "the payload inflates beyond {MAX_PAYLOAD_BYTES} bytes"
                 )));
             }
-            plain
+            std::borrow::Cow::Owned(plain)
         }
         other => {
             return Err(invalid(format!(
@@ -242,12 +243,10 @@ fn bounded_v2(bytes: &[u8]) -> Result<Vec<u8>, ReportError> {
         return Err(invalid("the inflated payload is not V2".to_owned()));
     }
     let payload = u64::from(header(4)?);
-    if payload > MAX_PAYLOAD_BYTES
-        || payload > (plain.len() - V2_HEADER_BYTES.min(plain.len())) as u64
-    {
+    let present = plain.len().saturating_sub(V2_HEADER_BYTES);
+    if payload > MAX_PAYLOAD_BYTES || payload > present as u64 {
         return Err(invalid(format!(
-            "the header announces {payload} payload bytes, more than the {} present (at most {MAX_PAYLOAD_BYTES})",
-            plain.len().saturating_sub(V2_HEADER_BYTES)
+            "the header announces {payload} payload bytes, more than the {present} present (at most {MAX_PAYLOAD_BYTES})"
         )));
     }
     let digits = header(12)?;

@@ -107,3 +107,13 @@ pub struct CleanupSummary {
     /// What could not be deleted, with the reason.
     pub leftovers: Vec<String>,
 }
+
+impl CleanupSummary {
+    /// Adds the counts and failures of a later cleanup pass.
+    pub fn add(&mut self, later: CleanupSummary) {
+        self.deleted_videos += later.deleted_videos;
+        self.deleted_portraits += later.deleted_portraits;
+        self.deleted_clients += later.deleted_clients;
+        self.leftovers.extend(later.leftovers);
+    }
+}

@@ -36,8 +36,22 @@ pub fn is_set() -> bool {
     SIGNALS.load(Ordering::SeqCst) > 0
 }
 
+/// Runs `work` to its end, cancelling `token` (which `work` watches) once the user
+/// interrupts; returns `work`'s output.
+pub async fn cancelling_on_signal<T>(token: CancellationToken, work: impl Future<Output = T>) -> T {
+    let watch = cancel_on_signal(token);
+    tokio::pin!(work, watch);
+    let mut watching = true;
+    loop {
+        tokio::select! {
+            output = &mut work => return output,
+            () = &mut watch, if watching => watching = false,
+        }
+    }
+}
+
 /// Cancels `token` once the user interrupts; returns when `token` is cancelled (by this or
-/// by anyone else). Run it beside the work it stops.
+/// by anyone else).
 pub async fn cancel_on_signal(token: CancellationToken) {
     let mut watch = tokio::time::interval(Duration::from_millis(100));
     loop {

@@ -74,19 +74,18 @@ where
     });
     tokio::pin!(work);
     let mut line = Progress::new();
-    let watch = crate::interrupt::cancel_on_signal(cancel.clone());
-    tokio::pin!(watch);
-    let mut watching = true;
-    let output = loop {
-        tokio::select! {
-            output = &mut work => break output,
-            Some(progress) = progress_rx.recv() => line.update(&match label {
-                Some(label) => format!("{label}: {}", describe(&progress)),
-                None => describe(&progress),
-            }),
-            () = &mut watch, if watching => watching = false,
+    let output = crate::interrupt::cancelling_on_signal(cancel.clone(), async {
+        loop {
+            tokio::select! {
+                output = &mut work => break output,
+                Some(progress) = progress_rx.recv() => line.update(&match label {
+                    Some(label) => format!("{label}: {}", describe(&progress)),
+                    None => describe(&progress),
+                }),
+            }
         }
-    };
+    })
+    .await;
     line.finish();
     (output, cancel.is_cancelled())
 }

@@ -8,26 +8,19 @@ use std::time::Duration;
 use load_engine::limits::{self, DurationKind};
 use perf_sampler::SamplerConfig;
 
-fn message(error: &load_engine::LoadError) -> String {
-    match error {
-        load_engine::LoadError::InvalidConfig { message } => message.clone(),
-        other => other.to_string(),
-    }
-}
-
 /// The length of a run (`-d`): above zero, at most 7 days.
 pub fn run_duration(text: &str) -> Result<Duration, String> {
-    DurationKind::Run.parse(text).map_err(|e| message(&e))
+    DurationKind::Run.parse(text).map_err(|e| e.reason())
 }
 
 /// A pause after each iteration (`--think`): at most 1 hour.
 pub fn think_time(text: &str) -> Result<Duration, String> {
-    DurationKind::Think.parse(text).map_err(|e| message(&e))
+    DurationKind::Think.parse(text).map_err(|e| e.reason())
 }
 
 /// A request timeout (`--timeout`): 1 ms to 1 hour.
 pub fn timeout(text: &str) -> Result<Duration, String> {
-    DurationKind::Timeout.parse(text).map_err(|e| message(&e))
+    DurationKind::Timeout.parse(text).map_err(|e| e.reason())
 }
 
 /// A sampler interval (`--interval`): 10 ms to 1 hour.
@@ -54,17 +47,17 @@ pub fn watch_duration(text: &str) -> Result<Duration, String> {
 
 /// Virtual users or connections (`-c`, `--sweep` levels, `--max-in-flight`): 1 to 100 000.
 pub fn users(text: &str) -> Result<u32, String> {
-    limits::parse_users(text, "a number of users").map_err(|e| message(&e))
+    limits::parse_users(text, "a number of users").map_err(|e| e.reason())
 }
 
 /// An iteration count (`-n`): at least 1.
 pub fn iterations(text: &str) -> Result<u64, String> {
-    limits::parse_iterations(text).map_err(|e| message(&e))
+    limits::parse_iterations(text).map_err(|e| e.reason())
 }
 
 /// An arrival rate (`--rate 500/s`): 0.001/s to 1 000 000/s.
 pub fn rate(text: &str) -> Result<f64, String> {
-    limits::parse_rate(text).map_err(|e| message(&e))
+    limits::parse_rate(text).map_err(|e| e.reason())
 }
 
 /// One object size (`--sizes 1MiB,20MiB` takes a list): 1 B to 1 GiB.

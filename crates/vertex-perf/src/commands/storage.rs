@@ -66,26 +66,25 @@ pub fn run(args: &StorageArgs, output: &mut Output) -> Result<u8> {
         args.backends.clone()
     };
     let runtime = crate::runtime::new()?;
-    let cancel = plan.cancel.clone();
-    let storage = runtime.block_on(async {
-        let watch = tokio::spawn(crate::interrupt::cancel_on_signal(cancel.clone()));
-        let embedded = if urls.iter().any(|u| u == "s3+embedded://") {
-            Some(EmbeddedS3::start(&scratch.path().join("embedded-s3")).await?)
-        } else {
-            None
-        };
-        let backends = open_all(&urls, output, async |url| {
-            if let Some(base_url) = url.strip_prefix("vertex+") {
-                service_backend(url, base_url, args).await
+    let storage = runtime.block_on(crate::interrupt::cancelling_on_signal(
+        plan.cancel.clone(),
+        async {
+            let embedded = if urls.iter().any(|u| u == "s3+embedded://") {
+                Some(EmbeddedS3::start(&scratch.path().join("embedded-s3")).await?)
             } else {
-                Backend::open(url, embedded.as_ref(), None, args.create_bucket).await
-            }
-        })
-        .await;
-        let storage = run_with_progress(&plan, backends).await;
-        watch.abort();
-        storage
-    })?;
+                None
+            };
+            let backends = open_all(&urls, output, async |url| {
+                if let Some(base_url) = url.strip_prefix("vertex+") {
+                    service_backend(url, base_url, args).await
+                } else {
+                    Backend::open(url, embedded.as_ref(), None, args.create_bucket).await
+                }
+            })
+            .await;
+            run_with_progress(&plan, backends).await
+        },
+    ))?;
     meta.finish();
 
     let mut report = SuiteReport::new(meta);

@@ -35,12 +35,10 @@ pub fn run(args: &WorkflowArgs, output: &mut Output) -> Result<u8> {
     };
     let runtime = crate::runtime::new()?;
     let cancel = config.cancel.clone();
-    let outcome = runtime.block_on(async {
-        let watch = tokio::spawn(crate::interrupt::cancel_on_signal(cancel.clone()));
-        let outcome = run_workflow(config).await;
-        watch.abort();
-        outcome
-    })?;
+    let outcome = runtime.block_on(crate::interrupt::cancelling_on_signal(
+        cancel,
+        run_workflow(config),
+    ))?;
     meta.finish();
 
     let mut report = SuiteReport::new(meta);

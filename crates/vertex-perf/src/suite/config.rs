@@ -294,12 +294,7 @@ impl SuiteConfig {
             bail!("memory growth levels must satisfy 0 <= target <= acceptable");
         }
         let limit = |name: &str, error: load_engine::LoadError| {
-            anyhow::anyhow!(
-                "phases.{name}: {}",
-                error
-                    .to_string()
-                    .trim_start_matches("invalid load configuration: ")
-            )
+            anyhow::anyhow!("phases.{name}: {}", error.reason())
         };
         DurationKind::Timeout
             .check(Duration::from_secs(p.request_timeout_s))
@@ -340,12 +335,15 @@ impl SuiteConfig {
                 bail!("phases.{name} must be at most 1024 (1 GiB), got {mib}");
             }
         }
-        let plan = storage_bench::Plan::MAX_OBJECTS;
-        if !(1..=plan).contains(&p.storage_objects)
-            || !(1..=storage_bench::Plan::MAX_CONCURRENCY).contains(&p.storage_concurrency)
+        let (objects, concurrency) = (
+            storage_bench::Plan::MAX_OBJECTS,
+            storage_bench::Plan::MAX_CONCURRENCY,
+        );
+        if !(1..=objects).contains(&p.storage_objects)
+            || !(1..=concurrency).contains(&p.storage_concurrency)
         {
             bail!(
-                "phases.storage_objects must be 1 to {plan} and phases.storage_concurrency 1 to 256"
+                "phases.storage_objects must be 1 to {objects} and phases.storage_concurrency 1 to {concurrency}"
             );
         }
         storage_bench::parse_sizes(&p.storage_sizes)?;

@@ -350,10 +350,7 @@ impl Suite<'_> {
         config.options = self.options();
         config.ledger = target.ledger.clone();
         let cancel = config.cancel.clone();
-        let watch = tokio::spawn(crate::interrupt::cancel_on_signal(cancel));
-        let outcome = run_workflow(config).await;
-        watch.abort();
-        let outcome = outcome?;
+        let outcome = crate::interrupt::cancelling_on_signal(cancel, run_workflow(config)).await?;
         let failed = outcome.report.failed_steps();
         self.output.note(&format!(
             "  workflow: {} steps, {failed} failed",
@@ -440,10 +437,12 @@ impl Suite<'_> {
         backends.push(
             Backend::service(&service_url, Arc::new(store)).map_err(|e| (service_url.clone(), e)),
         );
-        let watch = tokio::spawn(crate::interrupt::cancel_on_signal(plan.cancel.clone()));
-        let storage = run_with_progress(&plan, backends).await;
-        watch.abort();
-        let storage = storage.map_err(|e| Stop::Setup(e.to_string()))?;
+        let storage = crate::interrupt::cancelling_on_signal(
+            plan.cancel.clone(),
+            run_with_progress(&plan, backends),
+        )
+        .await
+        .map_err(|e| Stop::Setup(e.to_string()))?;
         let interrupted = storage.interrupted;
         for ratio in &storage.ratios {
             self.output.note(&format!(

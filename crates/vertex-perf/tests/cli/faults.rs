@@ -289,23 +289,11 @@ fn one_second_stall() {
 #[test]
 fn server_error_storm() {
     let sim = RunningSim::with_admin(|c| c.faults.error_rate = 0.5);
-    let (_dir, out) = out_dir();
     // The read mix after the login (which the storm may hit too: then exit 2).
-    let result = run(&[
-        "load",
-        "--url",
-        &sim.url(),
-        "--scenario",
-        "read-mix",
-        "-n",
-        "200",
-        "--out",
-        &out,
-    ]);
+    let (result, scenario) = read_mix(&sim, 200);
     assert!([1, 2].contains(&result.code), "{}", result.stderr);
     if result.code == 1 {
-        let suite = reports(Path::new(&out)).unwrap();
-        let scenario = &suite["load"]["scenarios"][0];
+        let scenario = scenario.expect("a run that measured writes its reports");
         assert_eq!(scenario["total_requests"], 200);
         // Each 500 closes the connection (as uvicorn does); the next request reconnects
         // and every request is still classified by its status, never as a reset.
@@ -358,11 +346,11 @@ fn too_many_requests_with_retry_after() {
     );
 }
 
-/// The read mix (50 GETs) against a sim with `faults`: it must fail (exit 1) with reports
-/// that parse; returns its scenario from `suite.json`.
-fn read_mix_under(faults: Faults) -> Value {
-    let sim = RunningSim::with_admin(|c| c.faults = faults);
+/// The read mix (`requests` GETs) against `sim`: the run, and its scenario from
+/// `suite.json` when it wrote reports (which must all parse).
+fn read_mix(sim: &RunningSim, requests: u32) -> (Run, Option<Value>) {
     let (_dir, out) = out_dir();
+    let requests = requests.to_string();
     let result = run(&[
         "load",
         "--url",
@@ -370,13 +358,21 @@ fn read_mix_under(faults: Faults) -> Value {
         "--scenario",
         "read-mix",
         "-n",
-        "50",
+        &requests,
         "--out",
         &out,
     ]);
+    let scenario = reports(Path::new(&out)).map(|suite| suite["load"]["scenarios"][0].clone());
+    (result, scenario)
+}
+
+/// The read mix (50 GETs) against a sim with `faults`: it must fail (exit 1) with reports
+/// that parse; returns its scenario from `suite.json`.
+fn read_mix_under(faults: Faults) -> Value {
+    let sim = RunningSim::with_admin(|c| c.faults = faults);
+    let (result, scenario) = read_mix(&sim, 50);
     result.assert_exit(1);
-    let suite = reports(Path::new(&out)).unwrap();
-    suite["load"]["scenarios"][0].clone()
+    scenario.expect("a failed run writes its reports")
 }
 
 #[test]
@@ -705,8 +701,11 @@ fn a_second_sigint_exits_at_once() {
     let sim = RunningSim::with_admin(|c| c.faults.latency_ms = 300);
     let (_dir, out) = out_dir();
     let mut child = spawn(&["workflow", "--url", &sim.url(), "--out", &out], &[]);
-    assert!(child.wait_for("") && child.process.try_wait().unwrap().is_none());
-    std::thread::sleep(Duration::from_millis(300));
+    // Rows on the server: the walk is under way, so the handler is installed.
+    let deadline = Instant::now() + HANG;
+    while sim.rows().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     child.interrupt();
     assert!(child.wait_for("interrupt again to exit at once"));
     child.interrupt();
