@@ -2,6 +2,7 @@
 //! through. Each request is timed (response time from the intended start, service time and
 //! TTFB from the actual send), classified, and recorded into the worker's local batch.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -58,6 +59,30 @@ pub(crate) struct ClientShared {
     pub started: Instant,
     pub in_flight: AtomicU64,
     pub max_in_flight: AtomicU64,
+    /// Requests recorded so far, and how many of them failed: live progress reads these.
+    pub completed: AtomicU64,
+    pub failed: AtomicU64,
+    /// Answers by status, 100 to 599 (index `status - 100`), for live progress.
+    pub statuses: Box<[AtomicU64]>,
+}
+
+impl ClientShared {
+    /// One slot per HTTP status 100–599.
+    pub(crate) fn status_slots() -> Box<[AtomicU64]> {
+        (100..600).map(|_| AtomicU64::new(0)).collect()
+    }
+
+    /// The answers so far by status.
+    pub(crate) fn status_counts(&self) -> BTreeMap<u16, u64> {
+        self.statuses
+            .iter()
+            .zip(100u16..)
+            .filter_map(|(count, status)| {
+                let count = count.load(Ordering::Relaxed);
+                (count > 0).then_some((status, count))
+            })
+            .collect()
+    }
 }
 
 /// The instrumented client of one worker.
@@ -193,6 +218,28 @@ impl Client {
         self.batcher.flush().await;
     }
 
+    /// Waits until `until` or a cancel, handing the batch on when it comes due meanwhile:
+    /// a worker that waits never sits on events the live progress should count. Returns
+    /// false when cancelled.
+    pub(crate) async fn wait_until(
+        &mut self,
+        until: Instant,
+        cancel: &tokio_util::sync::CancellationToken,
+    ) -> bool {
+        loop {
+            let due = self.batcher.flush_due().filter(|due| *due < until);
+            let wake = due.unwrap_or(until);
+            tokio::select! {
+                () = tokio::time::sleep_until(tokio::time::Instant::from_std(wake)) => {}
+                () = cancel.cancelled() => return false,
+            }
+            if due.is_none() {
+                return true;
+            }
+            self.batcher.flush().await;
+        }
+    }
+
     /// Connects if needed, sends, reads the body, classifies and records.
     async fn execute(
         &mut self,
@@ -298,11 +345,30 @@ impl Client {
         let micros = |d: Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
         let (ttfb_us, bytes_received) = match &result {
             Ok(sent) => (
-                Some(micros(sent.head_at.saturating_duration_since(sent_at))),
+                // Waiting, as k6's `http_req_waiting`: from the end of sending (an upload's
+                // body included) to the first byte of the answer.
+                Some(micros(sent.head_at.saturating_duration_since(sent.sent_at))),
                 sent.bytes_received,
             ),
             Err(_) => (None, 0),
         };
+        self.shared.completed.fetch_add(1, Ordering::Relaxed);
+        let status = match &outcome {
+            Outcome::Success { status }
+            | Outcome::Failure {
+                status: Some(status),
+                ..
+            } => Some(*status),
+            Outcome::Failure { status: None, .. } => None,
+        };
+        if let Some(slot) =
+            status.and_then(|s| self.shared.statuses.get(usize::from(s).wrapping_sub(100)))
+        {
+            slot.fetch_add(1, Ordering::Relaxed);
+        }
+        if matches!(outcome, Outcome::Failure { .. }) {
+            self.shared.failed.fetch_add(1, Ordering::Relaxed);
+        }
         self.batcher
             .push(
                 Event::Request(RequestEvent {

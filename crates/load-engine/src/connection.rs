@@ -78,6 +78,9 @@ pub(crate) struct Exchange {
     pub body: Option<Bytes>,
     /// Body bytes.
     pub bytes_received: u64,
+    /// When the request was written to its end (HTTP/1.1), or handed to hyper (HTTP/2,
+    /// which writes it in its own task).
+    pub sent_at: Instant,
     /// When the response head was complete.
     pub head_at: Instant,
     /// When the body was complete.
@@ -133,11 +136,12 @@ impl Connection {
                 *http2_request.method_mut() = request.method.clone();
                 *http2_request.uri_mut() = request.absolute_form.clone();
                 *http2_request.headers_mut() = request.headers.clone();
+                let sent_at = Instant::now();
                 let response = sender
                     .send_request(http2_request)
                     .await
                     .map_err(|e| classify_hyper(&e))?;
-                read_http2_body(response, Instant::now(), keep_body).await
+                read_http2_body(response, sent_at, Instant::now(), keep_body).await
             }
         }
     }
@@ -145,6 +149,7 @@ impl Connection {
 
 async fn read_http2_body(
     response: http::Response<hyper::body::Incoming>,
+    sent_at: Instant,
     head_at: Instant,
     keep_body: bool,
 ) -> Result<Exchange, Failure> {
@@ -166,6 +171,7 @@ async fn read_http2_body(
         headers: parts.headers,
         body: collected.map(BytesMut::freeze),
         bytes_received,
+        sent_at,
         head_at,
         finished_at: Instant::now(),
     })

@@ -217,6 +217,7 @@ impl Http1Connection {
         self.spent = true;
         self.buffer.clear();
         let request_complete = self.write(request).await?;
+        let sent_at = Instant::now();
         let head = self.read_head(keep_headers).await?;
         let head_at = Instant::now();
         let reads_at_head = self.reads;
@@ -248,6 +249,7 @@ impl Http1Connection {
             headers: head.headers,
             body,
             bytes_received,
+            sent_at,
             head_at,
             finished_at,
         })

@@ -16,8 +16,9 @@ use tokio::sync::mpsc;
 
 /// Events per batch before it is sent.
 const BATCH_EVENTS: usize = 256;
-/// A worker's batch is flushed at least this often, so progress stays live at low rates.
-const BATCH_MAX_AGE: Duration = Duration::from_millis(200);
+/// A worker's batch is handed on at least this often, also while the worker waits (think
+/// time, the next arrival of an open model), so live progress counts what happened.
+pub(crate) const BATCH_MAX_AGE: Duration = Duration::from_millis(250);
 /// Seconds kept open for late batches before they are summarised.
 const OPEN_SECONDS: u64 = 3;
 
@@ -108,6 +109,11 @@ impl Batcher {
         }
     }
 
+    /// When the batch must be handed on: `None` while it is empty.
+    pub(crate) fn flush_due(&self) -> Option<Instant> {
+        (!self.events.is_empty()).then(|| self.last_flush + BATCH_MAX_AGE)
+    }
+
     pub(crate) async fn flush(&mut self) {
         self.last_flush = Instant::now();
         if self.events.is_empty() {
@@ -129,7 +135,8 @@ pub struct Progress {
     pub requests: u64,
     /// Requests failed so far.
     pub errors: u64,
-    /// Requests completed in the last full second.
+    /// Requests completed per second since the previous progress report (the achieved
+    /// rate now, from the exact counters).
     pub requests_last_second: u64,
     /// Median response time of the last full second, microseconds.
     pub p50_us: u64,
@@ -137,7 +144,22 @@ pub struct Progress {
     pub p99_us: u64,
     /// Requests in flight now.
     pub in_flight: u64,
+    /// How much of the run's bound (its iterations or its duration) is done, 0 to 1.
+    pub done: Option<f64>,
+    /// Time left to the bound: exact for a duration, extrapolated for a count.
+    pub eta: Option<Duration>,
+    /// The arrival rate asked for now (open and ramping-rate runs).
+    pub target_rate_per_sec: Option<f64>,
+    /// The users asked for now (ramping-users runs).
+    pub target_users: Option<f64>,
+    /// Answers so far by HTTP status.
+    pub status_codes: BTreeMap<u16, u64>,
 }
+
+/// Reads what live progress takes from outside the batches at an elapsed time: the exact
+/// counters the workers bump as they record, and the bound. The aggregator adds the
+/// latency of the last second and the rate.
+pub(crate) type LiveSource = Box<dyn Fn(Duration) -> Progress + Send>;
 
 #[derive(Default)]
 struct LabelAggregate {
@@ -219,13 +241,14 @@ impl Aggregator {
         mut receiver: mpsc::Receiver<Vec<Event>>,
         started: Instant,
         progress: Option<mpsc::Sender<Progress>>,
-        in_flight: Arc<std::sync::atomic::AtomicU64>,
+        live: LiveSource,
     ) -> Aggregate {
         let mut ticker = tokio::time::interval_at(
             tokio::time::Instant::from_std(started) + Duration::from_secs(1),
             Duration::from_secs(1),
         );
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut previous = (Duration::ZERO, 0u64);
         loop {
             tokio::select! {
                 batch = receiver.recv() => match batch {
@@ -236,7 +259,17 @@ impl Aggregator {
                     let elapsed = started.elapsed();
                     self.close_seconds_before(elapsed.as_secs().saturating_sub(OPEN_SECONDS));
                     if let Some(progress) = &progress {
-                        let _ = progress.try_send(self.progress(elapsed, in_flight.load(std::sync::atomic::Ordering::Relaxed)));
+                        let figures = live(elapsed);
+                        let span = elapsed.saturating_sub(previous.0).as_secs_f64();
+                        let rate = if span > 0.0 {
+                            (figures.requests.saturating_sub(previous.1) as f64 / span).round() as u64
+                        } else {
+                            0
+                        };
+                        previous = (elapsed, figures.requests);
+                        let mut report = self.progress(elapsed, figures);
+                        report.requests_last_second = rate;
+                        let _ = progress.try_send(report);
                     }
                 }
             }
@@ -245,9 +278,9 @@ impl Aggregator {
         self.finish()
     }
 
-    fn progress(&self, elapsed: Duration, in_flight: u64) -> Progress {
+    fn progress(&self, elapsed: Duration, live: Progress) -> Progress {
         let last_full = elapsed.as_secs().checked_sub(1);
-        let (requests_last_second, p50_us, p99_us) = last_full
+        let (_, p50_us, p99_us) = last_full
             .and_then(|second| {
                 self.open_seconds
                     .get(&second)
@@ -268,13 +301,12 @@ impl Aggregator {
             })
             .unwrap_or_default();
         Progress {
-            elapsed,
-            requests: self.requests,
-            errors: self.failures,
-            requests_last_second,
+            // The exact counters, never behind what the batches carried.
+            requests: live.requests.max(self.requests),
+            errors: live.errors.max(self.failures),
             p50_us,
             p99_us,
-            in_flight,
+            ..live
         }
     }
 
@@ -318,6 +350,7 @@ impl Aggregator {
             .entry(second)
             .or_insert_with(SecondHistogram::new);
         bucket.requests += 1;
+        bucket.busy_us = bucket.busy_us.saturating_add(request.response_us);
         let label = self.labels.entry(request.label).or_default();
         label.requests += 1;
         match request.outcome {
@@ -365,6 +398,7 @@ impl Aggregator {
                 p50_us: histogram.value_at_quantile(0.5),
                 p95_us: histogram.value_at_quantile(0.95),
                 p99_us: histogram.value_at_quantile(0.99),
+                busy_us: histogram.busy_us,
             });
         }
     }
@@ -445,6 +479,7 @@ mod hdr_second {
         histogram: Histogram<u32>,
         pub requests: u64,
         pub errors: u64,
+        pub busy_us: u64,
     }
 
     impl SecondHistogram {
@@ -453,6 +488,7 @@ mod hdr_second {
                 histogram: Histogram::new_with_bounds(1, 3_600_000_000, 2).expect("valid bounds"),
                 requests: 0,
                 errors: 0,
+                busy_us: 0,
             }
         }
 

@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use crate::client::ClientShared;
 use crate::connection::Connector;
 use crate::executor::{ArrivalSchedule, ConstantRate, RampingRate};
-use crate::recorder::{Aggregator, Batcher, Event, Progress};
+use crate::recorder::{Aggregator, Batcher, Event, LiveSource, Progress};
 use crate::{Bound, Client, Executor, LoadError, Scenario, ScenarioKind, TlsOptions};
 
 /// Options that apply to every request of a run.
@@ -101,17 +101,15 @@ impl RunContext {
         })
     }
 
-    /// Sleeps for `duration`, but not past the instant starts stop, nor after a cancel.
-    async fn pause(&self, duration: Duration) {
+    /// Sleeps for `duration`, but not past the instant starts stop, nor after a cancel;
+    /// `client`'s batch is handed on meanwhile when it comes due.
+    async fn pause(&self, client: &mut Client, duration: Duration) {
         if !duration.is_zero() {
             let mut until = Instant::now() + duration;
             if let Some(stop) = self.stop_starting {
                 until = until.min(stop);
             }
-            tokio::select! {
-                () = tokio::time::sleep_until(tokio::time::Instant::from_std(until)) => {}
-                () = self.cancel.cancelled() => {}
-            }
+            client.wait_until(until, &self.cancel).await;
         }
     }
 
@@ -267,31 +265,59 @@ pub async fn run(
         started,
         in_flight: AtomicU64::new(0),
         max_in_flight: AtomicU64::new(0),
+        completed: AtomicU64::new(0),
+        failed: AtomicU64::new(0),
+        statuses: ClientShared::status_slots(),
     });
-    let in_flight_view = Arc::new(AtomicU64::new(0));
     let (batch_tx, batch_rx) = mpsc::channel(workers as usize * 2 + 16);
-    let aggregator = tokio::spawn(Aggregator::new().run(
-        batch_rx,
-        started,
-        control.progress.clone(),
-        Arc::clone(&in_flight_view),
-    ));
-    let in_flight_mirror = {
+    let live: LiveSource = {
         let shared = Arc::clone(&shared);
-        let view = Arc::clone(&in_flight_view);
-        let cancel = control.cancel.child_token();
-        let mirror_cancel = cancel.clone();
-        tokio::spawn(async move {
-            loop {
-                view.store(shared.in_flight.load(Ordering::Relaxed), Ordering::Relaxed);
-                tokio::select! {
-                    () = tokio::time::sleep(Duration::from_millis(250)) => {}
-                    () = mirror_cancel.cancelled() => break,
+        let context = Arc::clone(&context);
+        let stages = match executor {
+            Executor::Ramping { stages, .. } => Some(stages.clone()),
+            _ => None,
+        };
+        let bound_length = duration_bound;
+        Box::new(move |elapsed: Duration| {
+            let requests = shared.completed.load(Ordering::Relaxed);
+            let done = match (iterations, bound_length) {
+                (Some(total), _) if total > 0 => {
+                    let left = context
+                        .remaining
+                        .as_ref()
+                        .map_or(0, |r| r.load(Ordering::Relaxed));
+                    Some((total - left.min(total)) as f64 / total as f64)
                 }
+                (_, Some(length)) if !length.is_zero() => {
+                    Some((elapsed.as_secs_f64() / length.as_secs_f64()).min(1.0))
+                }
+                _ => None,
+            };
+            let eta = match (iterations, bound_length) {
+                (_, Some(length)) => Some(length.saturating_sub(elapsed)),
+                (Some(_), None) => done
+                    .filter(|d| *d > 0.0)
+                    .map(|d| Duration::from_secs_f64(elapsed.as_secs_f64() * (1.0 - d) / d)),
+                _ => None,
+            };
+            let stage_target = stages.as_ref().map(|s| (s.rate, s.target_at(elapsed)));
+            Progress {
+                elapsed,
+                requests,
+                errors: shared.failed.load(Ordering::Relaxed),
+                in_flight: shared.in_flight.load(Ordering::Relaxed),
+                done,
+                eta,
+                target_rate_per_sec: requested_rate
+                    .or(stage_target.and_then(|(rate, t)| rate.then_some(t))),
+                target_users: stage_target.and_then(|(rate, t)| (!rate).then_some(t)),
+                status_codes: shared.status_counts(),
+                ..Progress::default()
             }
-        });
-        cancel
+        })
     };
+    let aggregator =
+        tokio::spawn(Aggregator::new().run(batch_rx, started, control.progress.clone(), live));
 
     let mut set = JoinSet::new();
     for worker_idx in 0..workers {
@@ -320,7 +346,6 @@ pub async fn run(
         set.abort_all();
         while set.join_next().await.is_some() {}
     }
-    in_flight_mirror.cancel();
     let aggregate = aggregator.await.map_err(|err| LoadError::InvalidConfig {
         message: format!("aggregator failed: {err}"),
     })?;
@@ -431,7 +456,7 @@ async fn closed_user(context: &RunContext, client: &mut Client, worker_idx: u32)
                 if elapsed >= stages.total() {
                     return;
                 }
-                context.pause(Duration::from_millis(10)).await;
+                context.pause(client, Duration::from_millis(10)).await;
                 continue;
             }
         }
@@ -439,7 +464,7 @@ async fn closed_user(context: &RunContext, client: &mut Client, worker_idx: u32)
             return;
         }
         context.iteration(client, None).await;
-        context.pause(context.think_time).await;
+        context.pause(client, context.think_time).await;
     }
 }
 
@@ -470,9 +495,8 @@ async fn open_lane(context: &RunContext, client: &mut Client) {
         }
         let now = Instant::now();
         if intended > now {
-            tokio::select! {
-                () = tokio::time::sleep_until(tokio::time::Instant::from_std(intended)) => {}
-                () = context.cancel.cancelled() => return,
+            if !client.wait_until(intended, &context.cancel).await {
+                return;
             }
         } else if now - intended > context.request_timeout {
             client.record(Event::Dropped).await;

@@ -111,20 +111,34 @@ impl UserScenario for OrderCreation {
 
 struct Rotation {
     target: Target,
-    /// Each path with the check its contract promises.
-    paths: Vec<(String, Check)>,
+    /// Each path with the label it is recorded under (`GET /clients/{id}`: one per endpoint,
+    /// not per row) and the check its contract promises.
+    paths: Vec<(String, String, Check)>,
     next: AtomicUsize,
 }
 
 impl Rotation {
+    /// Paths recorded under `GET <path>`.
     fn new(target: &Target, paths: Vec<String>) -> Rotation {
+        let labelled = paths
+            .into_iter()
+            .map(|path| {
+                let label = format!("GET {path}");
+                (path, label)
+            })
+            .collect();
+        Rotation::labelled(target, labelled)
+    }
+
+    /// `(path, label)` pairs.
+    fn labelled(target: &Target, paths: Vec<(String, String)>) -> Rotation {
         Rotation {
             target: target.clone(),
             paths: paths
                 .into_iter()
-                .map(|path| {
+                .map(|(path, label)| {
                     let check = contract_check(&path);
-                    (path, check)
+                    (path, label, check)
                 })
                 .collect(),
             next: AtomicUsize::new(0),
@@ -153,7 +167,7 @@ pub fn contract_check(path: &str) -> Check {
 impl UserScenario for Rotation {
     fn iteration<'a>(&'a self, client: &'a mut Client) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
-            let (path, check) =
+            let (path, label, check) =
                 &self.paths[self.next.fetch_add(1, Ordering::Relaxed) % self.paths.len()];
             let request = http::Request::get(format!("{}{path}", self.target.base_url))
                 .header(
@@ -163,7 +177,7 @@ impl UserScenario for Rotation {
                 .body(bytes::Bytes::new())
                 .map_err(|e| e.to_string())?;
             let response = client
-                .send_checked(&format!("GET {path}"), request, check)
+                .send_checked(label, request, check)
                 .await
                 .map_err(|e| e.to_string())?;
             if response.status == 200 {
@@ -226,12 +240,19 @@ pub fn stress(target: &Target) -> Scenario {
 /// The DB-backed reads of the comprehensive test, named [`DB_READS_SCENARIO`]: the list
 /// endpoints plus the detail endpoints of `orders` (client and portrait by id), round-robin.
 pub fn db_reads(target: &Target, orders: &[Order]) -> Scenario {
-    let mut paths = vec!["/clients/list".to_owned(), "/portraits/list".to_owned()];
+    let listed = |path: &str| (path.to_owned(), format!("GET {path}"));
+    let mut paths = vec![listed("/clients/list"), listed("/portraits/list")];
     for order in orders {
-        paths.push(format!("/clients/{}", order.client.id));
-        paths.push(format!("/portraits/{}/details", order.portrait.id));
+        paths.push((
+            format!("/clients/{}", order.client.id),
+            "GET /clients/{id}".to_owned(),
+        ));
+        paths.push((
+            format!("/portraits/{}/details", order.portrait.id),
+            "GET /portraits/{id}/details".to_owned(),
+        ));
     }
-    Scenario::user(DB_READS_SCENARIO, Rotation::new(target, paths))
+    Scenario::user(DB_READS_SCENARIO, Rotation::labelled(target, paths))
 }
 
 /// The old stress loop: 5 workers with 10 ms think time for `duration` (30 s in the old

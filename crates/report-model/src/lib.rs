@@ -54,6 +54,7 @@ mod significance;
 mod stat;
 mod storage;
 mod suite;
+mod table;
 mod threshold;
 mod verdict;
 mod workflow;
@@ -80,7 +81,7 @@ pub use legacy::{
 pub use load::{
     CheckCounts, EndpointReport, ErrorClass, ErrorCount, ExecutorKind, ExecutorSummary,
     GeneratorHealth, LatencyDistribution, LoadReport, LoadTotals, ScenarioReport, SecondStats,
-    per_second, percent,
+    Traffic, per_second, percent,
 };
 pub use memory::{MemoryAnalysis, MemoryCycle, MemoryReport, MemorySnapshot};
 pub use meta::{HostInfo, RunMeta, Timestamp, new_run_id, redact_url};
@@ -102,6 +103,7 @@ pub use storage::{
     StorageReport, StorageResult,
 };
 pub use suite::{RunOutcome, SCHEMA_VERSION, SuiteReport};
+pub use table::{Align, Row, Table};
 pub use threshold::{Comparator, Threshold, ThresholdResult, evaluate_all};
 pub use verdict::Verdict;
 pub use workflow::{CleanupSummary, StepFailure, StepStatus, WorkflowReport, WorkflowStep};

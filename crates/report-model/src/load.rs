@@ -23,7 +23,12 @@ impl LoadReport {
         merge_all(self.scenarios.iter().map(|s| &s.response_time.histogram))
     }
 
-    /// The time-to-first-byte distribution of all scenarios merged.
+    /// The service-time distribution (send to end of body) of all scenarios merged.
+    pub fn merged_service_time(&self) -> LatencyHistogram {
+        merge_all(self.scenarios.iter().map(|s| &s.service_time.histogram))
+    }
+
+    /// The waiting-time distribution (end of sending to first byte) of all scenarios merged.
     pub fn merged_ttfb(&self) -> LatencyHistogram {
         merge_all(self.scenarios.iter().map(|s| &s.ttfb.histogram))
     }
@@ -137,7 +142,8 @@ pub struct ScenarioReport {
     pub response_time: LatencyDistribution,
     /// Service time of successful requests: from the actual send to the end of the body.
     pub service_time: LatencyDistribution,
-    /// Time to the first response byte, from the actual send.
+    /// Waiting time (k6's `http_req_waiting`): from the end of sending the request, its
+    /// body included, to the first response byte.
     pub ttfb: LatencyDistribution,
     /// Responses by HTTP status code.
     pub status_codes: BTreeMap<u16, u64>,
@@ -319,6 +325,32 @@ pub struct EndpointReport {
     pub errors: Vec<ErrorCount>,
 }
 
+/// A run's traffic over time without its histograms: what the time charts draw of runs
+/// that are not scenarios of their own (the memory cycles' reads and orders).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Traffic {
+    /// What ran (`memory_cycle_3 read_mix`).
+    pub name: String,
+    /// Start, UTC.
+    pub started_at: Timestamp,
+    /// Length, microseconds.
+    pub duration_us: u64,
+    /// Requests per second of the run.
+    pub series: Vec<SecondStats>,
+}
+
+impl ScenarioReport {
+    /// This scenario's traffic over time.
+    pub fn traffic(&self) -> Traffic {
+        Traffic {
+            name: self.name.clone(),
+            started_at: self.started_at,
+            duration_us: self.duration_us,
+            series: self.series.clone(),
+        }
+    }
+}
+
 /// One second of a run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SecondStats {
@@ -334,6 +366,11 @@ pub struct SecondStats {
     pub p95_us: u64,
     /// 99th percentile of this second.
     pub p99_us: u64,
+    /// Response time of every request that ended in this second, summed (successes and
+    /// failures): divided by the second's length it is the mean number of requests in
+    /// flight (Little's law).
+    #[serde(default)]
+    pub busy_us: u64,
 }
 
 /// The load generator's own health: a report from a saturated generator measures the

@@ -17,6 +17,9 @@ pub struct MemoryReport {
     pub cycles: Vec<MemoryCycle>,
     /// Trend analysis over the cycles.
     pub leak: Option<LeakAnalysis>,
+    /// The cycles' requests over time, for the time charts.
+    #[serde(default)]
+    pub traffic: Vec<crate::Traffic>,
 }
 
 impl MemoryReport {

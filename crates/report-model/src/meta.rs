@@ -32,7 +32,7 @@ pub struct RunMeta {
     pub run_id: String,
     /// Version of the tool that produced the report.
     pub tool_version: String,
-    /// Git commit of the tool, when known.
+    /// Git commit the tool was built from, when it was built in a git checkout.
     pub git_sha: Option<String>,
     /// The machine.
     pub host: HostInfo,
@@ -46,6 +46,9 @@ pub struct RunMeta {
     /// different profiles are not compared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
+    /// The command line that started the run, with secrets and URL credentials removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command_line: Option<String>,
     /// What the run measured; a baseline must match it (see [`crate::RunIdentity`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<crate::RunIdentity>,
@@ -65,6 +68,7 @@ impl RunMeta {
             started_at,
             finished_at: started_at,
             profile: None,
+            command_line: None,
             identity: None,
         }
     }

@@ -17,6 +17,10 @@ pub struct Cli {
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
+    /// How often a progress line is printed when stderr is no terminal or `CI` is set
+    /// (CI logs); a terminal gets a live line.
+    #[arg(long, global = true, value_name = "DURATION", value_parser = values::progress_interval, default_value = "5s")]
+    pub progress_interval: std::time::Duration,
 }
 
 /// Subcommands.

@@ -10,6 +10,7 @@ mod exit_codes;
 mod interrupt;
 mod output;
 mod progress;
+mod provenance;
 mod run_folder;
 mod runtime;
 mod suite;
@@ -28,6 +29,7 @@ use crate::output::{BrokenPipe, Output};
 /// Runs the CLI with the process arguments and returns its exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    progress::set_plain_interval(cli.progress_interval);
     let mut output = Output::new();
     let announce = !matches!(cli.command, Command::S3Server(_));
     if let Err(error) = interrupt::install(announce) {

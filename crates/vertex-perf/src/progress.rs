@@ -10,8 +10,17 @@ use report_model::MetricUnit;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-/// How often a plain line is printed.
-const PLAIN_EVERY: Duration = Duration::from_secs(5);
+/// How often a plain line is printed, `--progress-interval` (5 s unless set).
+static PLAIN_EVERY: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+
+/// Sets how often plain lines are printed; the first call wins.
+pub fn set_plain_interval(interval: Duration) {
+    let _ = PLAIN_EVERY.set(interval);
+}
+
+fn plain_every() -> Duration {
+    PLAIN_EVERY.get().copied().unwrap_or(Duration::from_secs(5))
+}
 
 /// A one-line progress display.
 pub enum Progress {
@@ -27,10 +36,7 @@ impl Progress {
         let interactive = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
         if interactive {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            bar.set_style(
-                ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
-                    .expect("valid template"),
-            );
+            bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("valid template"));
             bar.enable_steady_tick(Duration::from_millis(200));
             Progress::Live(bar)
         } else {
@@ -43,7 +49,7 @@ impl Progress {
         match self {
             Progress::Live(bar) => bar.set_message(message.to_owned()),
             Progress::Plain { last } => {
-                if last.is_none_or(|at| at.elapsed() >= PLAIN_EVERY) {
+                if last.is_none_or(|at| at.elapsed() >= plain_every()) {
                     *last = Some(Instant::now());
                     let _ = writeln!(std::io::stderr(), "vertex-perf: {message}");
                 }
@@ -90,17 +96,78 @@ where
     (output, cancel.is_cancelled())
 }
 
-/// One progress line of a load run.
-fn describe(progress: &load_engine::Progress) -> String {
+/// One progress line of a load run, k6-like: how far through the bound, elapsed and what
+/// is left, the requests with achieved and target rate, latency of the last second,
+/// statuses so far and what is in flight.
+pub fn describe(progress: &load_engine::Progress) -> String {
+    use std::fmt::Write as _;
     let duration = |us: u64| MetricUnit::Duration.format(us as f64);
-    format!(
-        "{:.0}s {} requests ({}/s) p50 {} p99 {} errors {} in flight {}",
-        progress.elapsed.as_secs_f64(),
-        progress.requests,
-        progress.requests_last_second,
-        duration(progress.p50_us),
-        duration(progress.p99_us),
-        progress.errors,
-        progress.in_flight
-    )
+    let clock = |d: Duration| format!("{:.0}s", d.as_secs_f64());
+    let mut parts = Vec::new();
+    let mut head = String::new();
+    if let Some(done) = progress.done {
+        let _ = write!(head, "[{:>3.0}%] ", done * 100.0);
+    }
+    head.push_str(&clock(progress.elapsed));
+    if let Some(eta) = progress.eta {
+        let _ = write!(head, ", {} left", clock(eta));
+    }
+    parts.push(head);
+    let mut requests = format!(
+        "{} requests ({}/s",
+        progress.requests, progress.requests_last_second
+    );
+    if let Some(target) = progress.target_rate_per_sec {
+        let _ = write!(requests, " of {target:.0}/s asked");
+    }
+    requests.push(')');
+    if let Some(users) = progress.target_users {
+        let _ = write!(requests, ", {users:.0} users");
+    }
+    parts.push(requests);
+    if progress.requests > progress.errors {
+        parts.push(format!(
+            "p50 {} p99 {}",
+            duration(progress.p50_us),
+            duration(progress.p99_us)
+        ));
+    }
+    parts.push(format!("{} errors", progress.errors));
+    if !progress.status_codes.is_empty() {
+        let statuses: Vec<String> = progress
+            .status_codes
+            .iter()
+            .map(|(status, count)| format!("{status}×{count}"))
+            .collect();
+        parts.push(statuses.join(" "));
+    }
+    parts.push(format!("{} in flight", progress.in_flight));
+    parts.join(" · ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_has_percent_eta_rates_and_statuses_once() {
+        let progress = load_engine::Progress {
+            elapsed: Duration::from_secs(3),
+            requests: 300,
+            errors: 2,
+            requests_last_second: 100,
+            p50_us: 1200,
+            p99_us: 5000,
+            in_flight: 1,
+            done: Some(0.375),
+            eta: Some(Duration::from_secs(5)),
+            target_rate_per_sec: Some(100.0),
+            target_users: None,
+            status_codes: [(200, 298), (500, 2)].into_iter().collect(),
+        };
+        assert_eq!(
+            describe(&progress),
+            "[ 38%] 3s, 5s left · 300 requests (100/s of 100/s asked) · p50 1.2ms p99 5.0ms · 2 errors · 200×298 500×2 · 1 in flight"
+        );
+    }
 }

@@ -1,7 +1,7 @@
 //! The closing lines every command prints: thresholds, the baseline comparison, gaps, the
 //! outcome when the run did not complete, then the run's verdict.
 
-use report_model::{RunOutcome, SuiteReport, Verdict};
+use report_model::{RunOutcome, SuiteReport, Table, Verdict};
 
 /// Appends `pass|warn|fail|skipped: <expression> (<numbers>)` per threshold, a
 /// `not measured:` line per gap, the outcome when the run did not complete, and
@@ -66,4 +66,15 @@ pub fn comparison_lines(report: &SuiteReport) -> Vec<String> {
         ));
     }
     lines
+}
+
+/// The per-endpoint table and the status-code table of the run's load, as aligned text
+/// (nothing when the run had no load).
+pub fn traffic_tables(report: &SuiteReport) -> String {
+    [Table::endpoints(report), Table::status_codes(report)]
+        .iter()
+        .filter(|table| !table.is_empty())
+        .map(Table::to_text)
+        .collect::<Vec<_>>()
+        .join("\n")
 }

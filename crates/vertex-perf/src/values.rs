@@ -33,6 +33,18 @@ pub fn sample_interval(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// How often a plain progress line is printed (`--progress-interval`): 1 s to 1 hour.
+pub fn progress_interval(text: &str) -> Result<Duration, String> {
+    let interval = limits::parse_duration(text)?;
+    if (Duration::from_secs(1)..=Duration::from_hours(1)).contains(&interval) {
+        Ok(interval)
+    } else {
+        Err(format!(
+            "a progress interval must be 1s to 1h, got `{text}`"
+        ))
+    }
+}
+
 /// How long to watch a process (`monitor --duration`): above zero, at most 30 days.
 pub fn watch_duration(text: &str) -> Result<Duration, String> {
     let duration = limits::parse_duration(text)?;
@@ -101,6 +113,9 @@ mod tests {
         assert!(count_up_to(10)("11").is_err());
         assert!(count_up_to(10)("0").is_err());
         assert_eq!(count_up_to(10)("10").unwrap(), 10);
+        assert!(progress_interval("18446744073709551615s").is_err());
+        assert!(progress_interval("500ms").is_err());
+        assert_eq!(progress_interval("2s").unwrap(), Duration::from_secs(2));
     }
 
     proptest::proptest! {
@@ -112,6 +127,9 @@ mod tests {
                 let _ = timeout(&text);
                 if let Ok(interval) = sample_interval(&text) {
                     proptest::prop_assert!(interval >= SamplerConfig::MIN_INTERVAL && interval <= SamplerConfig::MAX_INTERVAL);
+                }
+                if let Ok(interval) = progress_interval(&text) {
+                    proptest::prop_assert!(interval >= Duration::from_secs(1) && interval <= Duration::from_hours(1));
                 }
                 if let Ok(watch) = watch_duration(&text) {
                     proptest::prop_assert!(watch <= SamplerConfig::MAX_DURATION);

@@ -47,8 +47,14 @@ fn a_busy_helper_reads_what_the_kernel_charged_it() {
         cpu.mean
     );
     // About 30 ticks; a starved sampler thread skips late ones (counted, not bunched).
-    assert!(cpu.count >= 10, "about 30 readings: {}", cpu.count);
-    assert!(cpu.min > 0.0, "no meaningless first 0% reading: {cpu:?}");
+    // The first tick has no interval to measure CPU over and gives no reading (not a 0 %):
+    // 3 s at 100 ms is at most 30 readings. A reading of 0 % later is real on a busy box,
+    // where the helper may get no CPU at all in a 100 ms window.
+    assert!(
+        (10..=30).contains(&cpu.count),
+        "about 30 readings: {}",
+        cpu.count
+    );
 }
 
 #[test]

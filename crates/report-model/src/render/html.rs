@@ -5,8 +5,11 @@
 
 use std::fmt::Write as _;
 
-use super::svg::{Band, BarChart, LineChart, PALETTE, Series, escape};
-use crate::{MetricUnit, RunOutcome, StorageOperation, SuiteReport, Timestamp, Verdict};
+use super::svg::{Band, BarChart, LineChart, PALETTE, Rule, Series, YScale, escape};
+use crate::{
+    Align, MetricUnit, RunOutcome, ScenarioReport, SecondStats, StorageOperation, SuiteReport,
+    Table, Timestamp, Traffic, Verdict,
+};
 
 const MIB: f64 = 1024.0 * 1024.0;
 
@@ -14,7 +17,8 @@ const STYLE: &str = "body{font-family:sans-serif;margin:24px;max-width:940px;col
 h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd}\
 table{border-collapse:collapse;font-size:13px;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left}\
 .pass{background:#e3f4e3}.warn{background:#fff4cc}.fail{background:#fbdada}.skip{color:#888}\
-.empty{color:#888;font-style:italic}.meta{color:#555;font-size:13px}";
+.empty{color:#888;font-style:italic}.meta{color:#555;font-size:13px}\
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}h3{font-size:14px;margin:14px 0 4px}";
 
 /// Renders the page.
 pub fn render_html(report: &SuiteReport) -> String {
@@ -27,27 +31,20 @@ pub fn render_html(report: &SuiteReport) -> String {
         escape(&title),
         verdict_badge(report.verdict)
     );
-    let _ = write!(
-        out,
-        "<p class=\"meta\">target {} · started {} · {:.1} s · vertex-perf {} · {} ({} cores, {})</p>",
-        escape(report.meta.target.as_deref().unwrap_or("-")),
-        report.meta.started_at.to_rfc3339(),
-        (report.meta.finished_at - report.meta.started_at).num_milliseconds() as f64 / 1000.0,
-        escape(&report.meta.tool_version),
-        escape(&report.meta.host.cpu_model),
-        report.meta.host.logical_cores,
-        MetricUnit::Bytes.format(report.meta.host.memory_total_bytes as f64),
-    );
+    meta_line(&mut out, report);
     verdicts(&mut out, report);
     let start = report.meta.started_at;
-    let end = seconds_since(start, report.meta.finished_at).max(1.0);
+    // The run's own length, however short: a 10 ms run is not drawn in the corner of a second.
+    let end = seconds_since(start, report.meta.finished_at).max(0.001);
     let bands = phase_bands(report);
     latency_and_throughput(&mut out, report, (0.0, end), &bands);
     direct_queries(&mut out, report);
     server(&mut out, report, (0.0, end), &bands);
     errors(&mut out, report);
+    workflow(&mut out, report);
     storage(&mut out, report);
     leak(&mut out, report);
+    baseline(&mut out, report);
     out.push_str("</body></html>\n");
     out
 }
@@ -60,6 +57,76 @@ fn verdict_badge(verdict: Verdict) -> String {
     )
 }
 
+/// Who ran what: target, time, profile, tool version and commit, host, command line.
+fn meta_line(out: &mut String, report: &SuiteReport) {
+    let meta = &report.meta;
+    let mut parts = vec![
+        format!("target {}", meta.target.as_deref().unwrap_or("-")),
+        format!("started {}", meta.started_at.to_rfc3339()),
+        format!(
+            "{:.1} s",
+            (meta.finished_at - meta.started_at).num_milliseconds() as f64 / 1000.0
+        ),
+    ];
+    if let Some(profile) = &meta.profile {
+        parts.push(format!("profile {profile}"));
+    }
+    parts.push(format!(
+        "vertex-perf {}{}",
+        meta.tool_version,
+        meta.git_sha
+            .as_deref()
+            .map_or_else(String::new, |sha| format!(
+                " ({})",
+                &sha[..sha.len().min(12)]
+            ))
+    ));
+    parts.push(format!(
+        "{} ({} cores, {})",
+        meta.host.cpu_model,
+        meta.host.logical_cores,
+        MetricUnit::Bytes.format(meta.host.memory_total_bytes as f64)
+    ));
+    let _ = write!(out, "<p class=\"meta\">{}</p>", escape(&parts.join(" · ")));
+    if let Some(command_line) = &meta.command_line {
+        let _ = write!(
+            out,
+            "<p class=\"meta\"><code>{}</code></p>",
+            escape(command_line)
+        );
+    }
+}
+
+/// A [`Table`] under an `h3`, rows coloured by their mark, numbers right-aligned.
+fn table(out: &mut String, table: &Table) {
+    if table.is_empty() {
+        return;
+    }
+    let _ = write!(out, "<h3>{}</h3><table><tr>", escape(table.title));
+    for (name, align) in &table.columns {
+        let class = if *align == Align::Right {
+            " class=\"num\""
+        } else {
+            ""
+        };
+        let _ = write!(out, "<th{class}>{}</th>", escape(name));
+    }
+    out.push_str("</tr>");
+    for row in &table.rows {
+        let _ = write!(out, "<tr class=\"{}\">", row.mark);
+        for (cell, (_, align)) in row.cells.iter().zip(&table.columns) {
+            let class = if *align == Align::Right {
+                " class=\"num\""
+            } else {
+                ""
+            };
+            let _ = write!(out, "<td{class}>{}</td>", escape(cell));
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</table>");
+}
+
 fn row(out: &mut String, class: &str, cells: &[&str]) {
     let _ = write!(out, "<tr class=\"{class}\">");
     for cell in cells {
@@ -70,6 +137,14 @@ fn row(out: &mut String, class: &str, cells: &[&str]) {
 
 fn verdicts(out: &mut String, report: &SuiteReport) {
     out.push_str("<h2>Verdicts</h2><table><tr><th>verdict</th><th>check</th><th>result</th></tr>");
+    // Collected first, written worst first: a failure is the first thing a reader sees.
+    let mut rows: Vec<(String, Vec<String>)> = Vec::new();
+    let mut row = |_: &mut String, class: &str, cells: &[&str]| {
+        rows.push((
+            class.to_owned(),
+            cells.iter().map(|c| (*c).to_owned()).collect(),
+        ));
+    };
     match &report.outcome {
         RunOutcome::Completed => {}
         RunOutcome::Interrupted => row(
@@ -147,17 +222,31 @@ fn verdicts(out: &mut String, report: &SuiteReport) {
         );
     }
     if let Some(comparison) = &report.comparison {
-        for delta in comparison.regressions() {
-            row(
-                out,
+        let regressed: Vec<&str> = comparison
+            .regressions()
+            .map(|d| d.metric.as_str())
+            .collect();
+        let (class, result) = if regressed.is_empty() {
+            ("pass", "no gated metric regressed".to_owned())
+        } else {
+            (
                 "fail",
-                &[
-                    "fail",
-                    &format!("baseline: {}", delta.metric),
-                    &delta.display_cells().join(" "),
-                ],
-            );
-        }
+                format!("regressed: {} (table below)", regressed.join(", ")),
+            )
+        };
+        row(out, class, &[class, "baseline", &result]);
+    }
+    let rank = |class: &str| match class {
+        "fail" => 0,
+        "warn" | "interrupted" => 1,
+        "skip" | "inconclusive" => 2,
+        "info" => 3,
+        _ => 4,
+    };
+    rows.sort_by_key(|(class, _)| rank(class));
+    for (class, cells) in rows {
+        let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
+        self::row(out, &class, &cells);
     }
     out.push_str("</table>");
 }
@@ -207,6 +296,69 @@ fn phase_bands(report: &SuiteReport) -> Vec<Band> {
         .collect()
 }
 
+/// Every run whose requests belong on the time axis: the load scenarios and the memory
+/// cycles' reads and orders.
+fn traffic(report: &SuiteReport) -> Vec<Traffic> {
+    report
+        .load
+        .iter()
+        .flat_map(|l| &l.scenarios)
+        .map(ScenarioReport::traffic)
+        .chain(report.memory.iter().flat_map(|m| m.traffic.iter().cloned()))
+        .collect()
+}
+
+/// Per-second points of one run: `(x, covered seconds, stats)`. The last second of a run
+/// usually covers part of a second; its x is the middle of what it covers and rates are
+/// divided by what it covers, so a partial second is no fake drop. A sliver under a tenth
+/// of a second is left out when the run has whole seconds to show.
+fn seconds_of(run: &Traffic, start: Timestamp) -> impl Iterator<Item = (f64, f64, &SecondStats)> {
+    let offset = seconds_since(start, run.started_at);
+    let length = run.duration_us as f64 / 1e6;
+    let whole = run.series.len() > 1;
+    run.series.iter().filter_map(move |second| {
+        let from = second.second as f64;
+        let covered = (length - from).clamp(0.0, 1.0);
+        let covered = if covered > 0.0 { covered } else { 1.0 };
+        if covered < 0.1 && whole {
+            return None;
+        }
+        Some((offset + from + covered / 2.0, covered, second))
+    })
+}
+
+/// Thresholds on latency families, as lines on the latency chart (ms): one line per level,
+/// labelled with its thresholds (several scenarios often share one level).
+fn latency_rules(report: &SuiteReport) -> Vec<Rule> {
+    let mut levels: Vec<(f64, Vec<&str>)> = Vec::new();
+    for threshold in report.thresholds.iter().filter(|t| {
+        let family = t.metric.split('[').next().unwrap_or_default();
+        ["http.p50", "http.p95", "http.p99", "http.avg", "http.max"].contains(&family)
+    }) {
+        let value = threshold.target / 1000.0;
+        match levels.iter_mut().find(|(level, _)| *level == value) {
+            Some((_, names)) => names.push(&threshold.metric),
+            None => levels.push((value, vec![&threshold.metric])),
+        }
+    }
+    levels
+        .into_iter()
+        .map(|(value, names)| Rule {
+            value,
+            label: format!(
+                "{} < {}",
+                if names.len() > 2 {
+                    format!("{} thresholds", names.len())
+                } else {
+                    names.join(", ")
+                },
+                MetricUnit::Duration.format(value * 1000.0)
+            ),
+            color: PALETTE[1],
+        })
+        .collect()
+}
+
 fn latency_and_throughput(
     out: &mut String,
     report: &SuiteReport,
@@ -220,21 +372,28 @@ fn latency_and_throughput(
     let mut p99 = Vec::new();
     let mut rps = Vec::new();
     let mut errors = Vec::new();
-    for scenario in report.load.iter().flat_map(|l| &l.scenarios) {
-        let offset = seconds_since(start, scenario.started_at);
-        for second in &scenario.series {
-            let x = offset + second.second as f64 + 0.5;
+    let mut in_flight = Vec::new();
+    for run in traffic(report) {
+        for (x, covered, second) in seconds_of(&run, start) {
             if second.requests > second.errors {
                 p50.push((x, second.p50_us as f64 / 1000.0));
                 p95.push((x, second.p95_us as f64 / 1000.0));
                 p99.push((x, second.p99_us as f64 / 1000.0));
             }
-            rps.push((x, second.requests as f64));
-            errors.push((x, second.errors as f64));
+            rps.push((x, second.requests as f64 / covered));
+            errors.push((x, second.errors as f64 / covered));
+            in_flight.push((x, second.busy_us as f64 / 1e6 / covered));
         }
     }
     let sort = |v: &mut Vec<(f64, f64)>| v.sort_by(|a, b| a.0.total_cmp(&b.0));
-    for v in [&mut p50, &mut p95, &mut p99, &mut rps, &mut errors] {
+    for v in [
+        &mut p50,
+        &mut p95,
+        &mut p99,
+        &mut rps,
+        &mut errors,
+        &mut in_flight,
+    ] {
         sort(v);
     }
     let series = |name: &str, color, points| Series {
@@ -246,7 +405,7 @@ fn latency_and_throughput(
     };
     out.push_str(
         &LineChart {
-            title: "Response time percentiles per second",
+            title: "Response time percentiles per second (log scale)",
             x_label: "seconds since the run started",
             y_label: "ms",
             x_domain: Some(domain),
@@ -257,6 +416,8 @@ fn latency_and_throughput(
             ],
             bands,
             break_gap: 1.5,
+            y_scale: YScale::Log,
+            rules: latency_rules(report),
         }
         .render(),
     );
@@ -272,32 +433,28 @@ fn latency_and_throughput(
             ],
             bands,
             break_gap: 1.5,
+            y_scale: YScale::FromZero,
+            rules: Vec::new(),
         }
         .render(),
     );
-    if let Some(load) = &report.load {
-        out.push_str("<table><tr><th>scenario</th><th>requests</th><th>req/s</th><th>ok</th><th>p50</th><th>p95</th><th>p99</th><th>max</th></tr>");
-        let ms = |us: u64| MetricUnit::Duration.format(us as f64);
-        for s in &load.scenarios {
-            let l = &s.response_time.summary;
-            let class = if s.failed_requests == 0 { "" } else { "warn" };
-            row(
-                out,
-                class,
-                &[
-                    &s.name,
-                    &s.total_requests.to_string(),
-                    &format!("{:.1}", s.requests_per_second),
-                    &format!("{:.1}%", s.success_rate_percent),
-                    &ms(l.p50_us),
-                    &ms(l.p95_us),
-                    &ms(l.p99_us),
-                    &ms(l.max_us),
-                ],
-            );
+    out.push_str(
+        &LineChart {
+            title: "Requests in flight (mean per second)",
+            x_label: "seconds since the run started",
+            y_label: "requests",
+            x_domain: Some(domain),
+            series: vec![series("in flight", PALETTE[3], in_flight)],
+            bands,
+            break_gap: 1.5,
+            y_scale: YScale::FromZero,
+            rules: Vec::new(),
         }
-        out.push_str("</table>");
-    }
+        .render(),
+    );
+    table(out, &Table::scenarios(report));
+    table(out, &Table::endpoints(report));
+    table(out, &Table::status_codes(report));
 }
 
 fn direct_queries(out: &mut String, report: &SuiteReport) {
@@ -397,6 +554,8 @@ fn server(out: &mut String, report: &SuiteReport, domain: (f64, f64), bands: &[B
             series: cpu,
             bands,
             break_gap: 5.0,
+            y_scale: YScale::FromZero,
+            rules: Vec::new(),
         }
         .render(),
     );
@@ -409,6 +568,8 @@ fn server(out: &mut String, report: &SuiteReport, domain: (f64, f64), bands: &[B
             series: memory,
             bands,
             break_gap: 5.0,
+            y_scale: YScale::Zoomed,
+            rules: Vec::new(),
         }
         .render(),
     );
@@ -460,22 +621,29 @@ fn errors(out: &mut String, report: &SuiteReport) {
         }
         .render(),
     );
-    out.push_str("<table><tr><th>scenario</th><th>class</th><th>count</th><th>sample</th></tr>");
-    for s in &load.scenarios {
-        for e in &s.errors {
-            row(
-                out,
-                "",
-                &[
-                    &s.name,
-                    &e.class.to_string(),
-                    &e.count.to_string(),
-                    &e.sample_message,
-                ],
-            );
-        }
+    table(out, &Table::errors(report));
+}
+
+fn workflow(out: &mut String, report: &SuiteReport) {
+    if report.workflow.is_none() {
+        return;
     }
-    out.push_str("</table>");
+    out.push_str("<h2>Workflow</h2>");
+    table(out, &Table::workflow_steps(report));
+}
+
+fn baseline(out: &mut String, report: &SuiteReport) {
+    let Some(comparison) = &report.comparison else {
+        return;
+    };
+    let _ = write!(
+        out,
+        "<h2>Baseline comparison</h2><p class=\"meta\">{} baseline, {} runs, tolerance {}%</p>",
+        comparison.method.as_str(),
+        comparison.baseline_runs,
+        comparison.tolerance_percent
+    );
+    table(out, &Table::baseline(report));
 }
 
 fn storage(out: &mut String, report: &SuiteReport) {
@@ -540,6 +708,7 @@ fn storage(out: &mut String, report: &SuiteReport) {
             .render(),
         );
     }
+    table(out, &Table::storage(report));
     for backend in storage.backends.iter().filter(|b| b.skipped.is_some()) {
         let _ = write!(
             out,
@@ -615,6 +784,8 @@ fn leak(out: &mut String, report: &SuiteReport) {
             series,
             bands: &[],
             break_gap: f64::INFINITY,
+            y_scale: YScale::Zoomed,
+            rules: Vec::new(),
         }
         .render(),
     );

@@ -3,8 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::metrics::{self, MetricUnit};
-use crate::workflow::StepStatus;
-use crate::{RunOutcome, SuiteReport, Verdict};
+use crate::{RunOutcome, SuiteReport, Table, Verdict};
 
 /// Renders a Markdown summary for people (MR comments, CI logs, artifacts).
 pub fn render_markdown(report: &SuiteReport) -> String {
@@ -107,65 +106,23 @@ pub fn render_markdown(report: &SuiteReport) -> String {
     }
     out.push('\n');
 
-    if let Some(load) = &report.load {
-        out.push_str("## Load\n\n| Scenario | Requests | Failed | Req/s | Success | p50 | p95 | p99 | max |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-        let ms = |us: u64| MetricUnit::Duration.format(us as f64);
-        for scenario in &load.scenarios {
-            let latency = &scenario.response_time.summary;
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {:.1} | {:.1}% | {} | {} | {} | {} |",
-                escape(&scenario.name),
-                scenario.total_requests,
-                scenario.failed_requests,
-                scenario.requests_per_second,
-                scenario.success_rate_percent,
-                ms(latency.p50_us),
-                ms(latency.p95_us),
-                ms(latency.p99_us),
-                ms(latency.max_us),
-            );
-        }
-        let errors: Vec<_> = load
-            .scenarios
-            .iter()
-            .flat_map(|s| s.errors.iter().map(move |e| (&s.name, e)))
-            .collect();
-        if !errors.is_empty() {
-            out.push_str("\n| Scenario | Error class | Count | Sample |\n|---|---|---:|---|\n");
-            for (scenario, error) in errors {
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} | {} |",
-                    escape(scenario),
-                    error.class,
-                    error.count,
-                    escape(&error.sample_message)
-                );
+    if report.load.is_some() {
+        out.push_str("## Load\n\n");
+        for table in [
+            Table::scenarios(report),
+            Table::endpoints(report),
+            Table::status_codes(report),
+            Table::errors(report),
+        ] {
+            if !table.is_empty() {
+                out.push_str(&table.to_markdown());
             }
         }
-        out.push('\n');
     }
 
-    if let Some(workflow) = &report.workflow {
-        out.push_str("## Workflow\n\n| Step | Status | Time | Reason |\n|---|---|---:|---|\n");
-        for step in &workflow.steps {
-            let status = match step.status {
-                StepStatus::Passed => "passed",
-                StepStatus::Failed => "**failed**",
-                StepStatus::Skipped => "skipped",
-            };
-            let _ = writeln!(
-                out,
-                "| {} | {status} | {} | {} |",
-                escape(&step.name),
-                MetricUnit::Duration.format(step.duration_us as f64),
-                step.failure
-                    .as_ref()
-                    .map_or_else(String::new, |f| escape(&f.reason)),
-            );
-        }
-        out.push('\n');
+    if report.workflow.is_some() {
+        out.push_str("## Workflow\n\n");
+        out.push_str(&Table::workflow_steps(report).to_markdown());
     }
 
     if !report.leftovers.is_empty() {
@@ -192,25 +149,8 @@ pub fn render_markdown(report: &SuiteReport) -> String {
     }
 
     if let Some(storage) = &report.storage {
-        out.push_str("## Storage\n\n| Backend | Operation | Size | Objects | MiB/s | p50 | p99 | Integrity |\n|---|---|---:|---:|---:|---:|---:|---|\n");
-        for result in &storage.results {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {:.1} | {} | {} | {} |",
-                escape(&result.backend),
-                result.operation,
-                MetricUnit::Bytes.format(result.object_size_bytes as f64),
-                result.n_operations,
-                result.bytes_per_sec / (1024.0 * 1024.0),
-                MetricUnit::Duration.format(result.latency.summary.p50_us as f64),
-                MetricUnit::Duration.format(result.latency.summary.p99_us as f64),
-                if result.integrity.mismatches.is_empty() {
-                    format!("{} verified", result.integrity.verified)
-                } else {
-                    format!("**{} mismatched**", result.integrity.mismatches.len())
-                },
-            );
-        }
+        out.push_str("## Storage\n\n");
+        out.push_str(&Table::storage(report).to_markdown());
         for backend in storage.backends.iter().filter(|b| b.skipped.is_some()) {
             let _ = writeln!(
                 out,
@@ -241,25 +181,12 @@ pub fn render_markdown(report: &SuiteReport) -> String {
     if let Some(comparison) = &report.comparison {
         let _ = writeln!(
             out,
-            "## Baseline comparison ({}, {} baseline runs, tolerance {}%)\n\n| Metric | Baseline | Current | Change | p | Regression |\n|---|---:|---:|---:|---:|---|",
+            "## Baseline comparison ({}, {} baseline runs, tolerance {}%)\n",
             comparison.method.as_str(),
             comparison.baseline_runs,
             comparison.tolerance_percent
         );
-        for delta in &comparison.metrics {
-            let [baseline, current, change, p] = delta.display_cells();
-            let regression = match (delta.regression, delta.gated) {
-                (true, _) => "**yes**",
-                (false, true) => "no",
-                (false, false) => "info",
-            };
-            let _ = writeln!(
-                out,
-                "| `{}` | {baseline} | {current} | {change} | {p} | {regression} |",
-                delta.metric
-            );
-        }
-        out.push('\n');
+        out.push_str(&Table::baseline(report).to_markdown());
     }
     out
 }

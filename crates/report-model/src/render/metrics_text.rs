@@ -7,18 +7,18 @@
 //! between two runs, and would make GitLab list every metric as changed on every run).
 
 use std::collections::BTreeMap;
-use std::sync::atomic::AtomicU64;
 
+use prometheus_client::collector::Collector;
 use prometheus_client::encoding::text::encode;
-use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::registry::{Registry, Unit};
 
 use crate::metrics::{self, MetricUnit};
 use crate::{SuiteReport, Verdict};
 
 type Labels = Vec<(String, String)>;
-type Series = Family<Labels, Gauge<f64, AtomicU64>>;
 /// One family before encoding: help text, unit, samples.
 type Pending = (String, Option<Unit>, Vec<(Labels, f64)>);
 
@@ -112,23 +112,45 @@ pub fn render_metrics_text(report: &SuiteReport) -> String {
     );
 
     let mut registry = Registry::default();
-    for (name, (help, unit, samples)) in families {
-        let series = Series::default();
-        for (labels, value) in samples {
-            series.get_or_create(&labels).set(value);
-        }
-        match unit {
-            Some(unit) => {
-                // The encoder appends the unit to the name.
-                registry.register_with_unit(name, help, unit, series);
-            }
-            None => registry.register(name, help, series),
-        }
+    for (name, (help, unit, mut samples)) in families {
+        samples.sort_by(|a, b| a.0.cmp(&b.0));
+        registry.register_collector(Box::new(SortedGauges {
+            name,
+            help,
+            unit,
+            samples,
+        }));
     }
     let mut out = String::new();
     // Writing to a String cannot fail.
     let _ = encode(&mut out, &registry);
     out
+}
+
+/// One gauge family written in label order: `Family` keeps its series in a hash map, and
+/// the order it writes them in would change from run to run, which a diff of two
+/// `metrics.txt` (GitLab's metrics widget) shows as a change.
+#[derive(Debug)]
+struct SortedGauges {
+    name: String,
+    help: String,
+    unit: Option<Unit>,
+    samples: Vec<(Labels, f64)>,
+}
+
+impl Collector for SortedGauges {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let mut family = encoder.encode_descriptor(
+            &self.name,
+            &self.help,
+            self.unit.as_ref(),
+            MetricType::Gauge,
+        )?;
+        for (labels, value) in &self.samples {
+            ConstGauge::new(*value).encode(family.encode_family(labels)?)?;
+        }
+        Ok(())
+    }
 }
 
 fn verdict_code(verdict: Verdict) -> f64 {

@@ -32,6 +32,26 @@ pub struct Band {
     pub to: f64,
 }
 
+/// How the y axis maps values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum YScale {
+    /// Linear from 0 (counts, rates, CPU).
+    FromZero,
+    /// Linear over the data's own range, padded: a level line (memory) is not drawn on
+    /// the frame and its changes are visible.
+    Zoomed,
+    /// Logarithmic: a 1 ms phase and a 300 ms phase are both readable.
+    Log,
+}
+
+/// A labelled horizontal line (a threshold).
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub value: f64,
+    pub label: String,
+    pub color: &'static str,
+}
+
 /// A line chart.
 pub struct LineChart<'a> {
     pub title: &'a str,
@@ -41,8 +61,11 @@ pub struct LineChart<'a> {
     pub x_domain: Option<(f64, f64)>,
     pub series: Vec<Series>,
     pub bands: &'a [Band],
-    /// Lines break where consecutive points are further apart than this.
+    /// Lines break where consecutive points are further apart than this; a point with
+    /// no neighbour within it is drawn as a dot.
     pub break_gap: f64,
+    pub y_scale: YScale,
+    pub rules: Vec<Rule>,
 }
 
 /// Escapes text for HTML and SVG.
@@ -90,16 +113,35 @@ fn frame(out: &mut String, title: &str) {
     );
 }
 
+/// Tick values of a logarithmic axis over `[min, max]` (both > 0): 1, 2, 5 × powers of ten,
+/// thinned to at most about eight.
+fn log_ticks(min: f64, max: f64) -> Vec<f64> {
+    let mut out = Vec::new();
+    let mut decade = 10f64.powf(min.log10().floor());
+    while decade <= max * 1.000_001 {
+        for m in [1.0, 2.0, 5.0] {
+            let tick = decade * m;
+            if tick >= min * 0.999_999 && tick <= max * 1.000_001 {
+                out.push(tick);
+            }
+        }
+        decade *= 10.0;
+    }
+    if out.len() > 8 {
+        out.retain(|t| (t.log10().fract().abs() < 1e-9) || (1.0 - t.log10().fract()).abs() < 1e-9);
+    }
+    out
+}
+
 fn axes(
     out: &mut String,
     (x0, x1): (f64, f64),
-    (y0, y1): (f64, f64),
+    y_ticks: &[(f64, f64)],
     x_label: &str,
     y_label: &str,
 ) {
     let (plot_w, plot_h) = (WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
-    for tick in ticks(y0, y1) {
-        let y = TOP + plot_h - (tick - y0) / (y1 - y0) * plot_h;
+    for &(tick, y) in y_ticks {
         let _ = write!(
             out,
             r##"<line x1="{LEFT}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="#e4e4e4"/><text x="{}" y="{:.1}" text-anchor="end">{}</text>"##,
@@ -165,19 +207,18 @@ impl LineChart<'_> {
             let max = all.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max);
             (min, if max > min { max } else { min + 1.0 })
         });
-        let y_max = all.iter().map(|p| p.1).fold(0.0, f64::max);
-        let y_min = all.iter().map(|p| p.1).fold(0.0, f64::min);
-        let y_top = if y_max > y_min {
-            y_max * 1.08
-        } else {
-            y_min + 1.0
-        };
         let (plot_w, plot_h) = (WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
         let sx = |x: f64| LEFT + (x - x0) / (x1 - x0) * plot_w;
-        let sy = |y: f64| TOP + plot_h - (y - y_min) / (y_top - y_min) * plot_h;
+        let values = all
+            .iter()
+            .map(|p| p.1)
+            .chain(self.rules.iter().map(|r| r.value));
+        let axis = YAxis::fit(self.y_scale, values, plot_h);
+        let sy = |y: f64| axis.map(y);
 
         let mut out = String::new();
         frame(&mut out, self.title);
+        let mut label_rows: Vec<Vec<(f64, f64)>> = Vec::new();
         for (index, band) in self.bands.iter().enumerate() {
             let (from, to) = (band.from.max(x0), band.to.min(x1));
             if to <= from {
@@ -186,39 +227,92 @@ impl LineChart<'_> {
             let fill = if index % 2 == 0 { "#f3f6fa" } else { "#faf6f0" };
             let _ = write!(
                 out,
-                r##"<rect x="{:.1}" y="{TOP}" width="{:.1}" height="{plot_h}" fill="{fill}"/><text x="{:.1}" y="{:.1}" fill="#777" font-size="9">{}</text>"##,
+                r#"<rect x="{:.1}" y="{TOP}" width="{:.1}" height="{plot_h}" fill="{fill}"><title>{}</title></rect>"#,
                 sx(from),
                 sx(to) - sx(from),
-                sx(from) + 2.0,
-                TOP + 10.0 + (index % 3) as f64 * 10.0,
                 escape(&band.label)
             );
+            // A label goes on the first row where it overlaps no other; beyond three rows
+            // it is left to the band's tooltip.
+            let start = sx(from) + 2.0;
+            let end = start + 5.2 * band.label.chars().count() as f64;
+            let row = (0..3).find(|&r| {
+                label_rows
+                    .get(r)
+                    .is_none_or(|taken| taken.iter().all(|&(a, b)| end < a || start > b))
+            });
+            if let Some(row) = row {
+                if label_rows.len() <= row {
+                    label_rows.resize(row + 1, Vec::new());
+                }
+                label_rows[row].push((start, end));
+                let _ = write!(
+                    out,
+                    r##"<text x="{start:.1}" y="{:.1}" fill="#777" font-size="9">{}</text>"##,
+                    TOP + 10.0 + row as f64 * 10.0,
+                    escape(&band.label)
+                );
+            }
         }
         axes(
             &mut out,
             (x0, x1),
-            (y_min, y_top),
+            &axis.ticks(),
             self.x_label,
             self.y_label,
         );
+        // Everything drawn from data stays inside the plot frame.
+        let clip = format!(
+            "clip-{}",
+            self.title
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect::<String>()
+        );
+        let _ = write!(
+            out,
+            r#"<clipPath id="{clip}"><rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}"/></clipPath><g clip-path="url(#{clip})">"#
+        );
+        for rule in &self.rules {
+            let y = sy(rule.value);
+            let _ = write!(
+                out,
+                r#"<line x1="{LEFT}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}" stroke="{}" stroke-dasharray="2 3"/><text x="{:.1}" y="{:.1}" text-anchor="end" fill="{}" font-size="9">{}</text>"#,
+                WIDTH - RIGHT,
+                rule.color,
+                WIDTH - RIGHT - 3.0,
+                y - 3.0,
+                rule.color,
+                escape(&rule.label)
+            );
+        }
         for series in &self.series {
             let dash = if series.dashed {
                 r#" stroke-dasharray="6 4""#
             } else {
                 ""
             };
+            let points: Vec<(f64, f64)> = series
+                .points
+                .iter()
+                .copied()
+                .filter(|(x, y)| x.is_finite() && y.is_finite() && axis.shows(*y))
+                .collect();
             let mut path = String::new();
-            let mut previous: Option<f64> = None;
-            for &(x, y) in &series.points {
-                if !(x.is_finite() && y.is_finite()) {
-                    continue;
-                }
-                let command = match previous {
-                    Some(px) if x - px <= self.break_gap => 'L',
-                    _ => 'M',
-                };
+            for (i, &(x, y)) in points.iter().enumerate() {
+                let joined_before = i > 0 && x - points[i - 1].0 <= self.break_gap;
+                let joined_after = points.get(i + 1).is_some_and(|n| n.0 - x <= self.break_gap);
+                let command = if joined_before { 'L' } else { 'M' };
                 let _ = write!(path, "{command}{:.1} {:.1} ", sx(x), sy(y));
-                previous = Some(x);
+                if series.markers || !(joined_before || joined_after) {
+                    let _ = write!(
+                        out,
+                        r#"<circle cx="{:.1}" cy="{:.1}" r="2.5" fill="{}"/>"#,
+                        sx(x),
+                        sy(y),
+                        series.color
+                    );
+                }
             }
             let _ = write!(
                 out,
@@ -226,18 +320,8 @@ impl LineChart<'_> {
                 path.trim_end(),
                 series.color
             );
-            if series.markers {
-                for &(x, y) in &series.points {
-                    let _ = write!(
-                        out,
-                        r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{}"/>"#,
-                        sx(x),
-                        sy(y),
-                        series.color
-                    );
-                }
-            }
         }
+        out.push_str("</g>");
         let entries: Vec<(&str, &str)> = self
             .series
             .iter()
@@ -246,6 +330,77 @@ impl LineChart<'_> {
         legend(&mut out, &entries);
         out.push_str("</svg>");
         out
+    }
+}
+
+/// The y axis of one chart: its range, scale and ticks.
+struct YAxis {
+    scale: YScale,
+    low: f64,
+    high: f64,
+    plot_h: f64,
+}
+
+impl YAxis {
+    fn fit(scale: YScale, values: impl Iterator<Item = f64>, plot_h: f64) -> YAxis {
+        let values: Vec<f64> = values.filter(|v| v.is_finite()).collect();
+        let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let (low, high) = match scale {
+            YScale::FromZero => {
+                let high = if max > 0.0 { max * 1.08 } else { 1.0 };
+                (min.min(0.0), high)
+            }
+            YScale::Zoomed => {
+                let span = (max - min).max(max.abs() * 0.02).max(1e-9);
+                (
+                    (min - span * 0.15).max(if min >= 0.0 { 0.0 } else { f64::MIN }),
+                    max + span * 0.15,
+                )
+            }
+            YScale::Log => {
+                let positive = values.iter().copied().filter(|v| *v > 0.0);
+                let min = positive.clone().fold(f64::INFINITY, f64::min);
+                let max = positive.fold(f64::NEG_INFINITY, f64::max);
+                if min.is_finite() {
+                    let low = 10f64.powf(min.log10().floor());
+                    let high = 10f64.powf(max.log10().ceil()).max(low * 10.0);
+                    (low, high)
+                } else {
+                    (1.0, 10.0)
+                }
+            }
+        };
+        YAxis {
+            scale,
+            low,
+            high,
+            plot_h,
+        }
+    }
+
+    /// Whether the axis can place `value` (a log axis has no 0).
+    fn shows(&self, value: f64) -> bool {
+        self.scale != YScale::Log || value > 0.0
+    }
+
+    fn map(&self, value: f64) -> f64 {
+        let fraction = match self.scale {
+            YScale::Log => {
+                (value.max(self.low).log10() - self.low.log10())
+                    / (self.high.log10() - self.low.log10())
+            }
+            YScale::FromZero | YScale::Zoomed => (value - self.low) / (self.high - self.low),
+        };
+        TOP + self.plot_h - fraction * self.plot_h
+    }
+
+    fn ticks(&self) -> Vec<(f64, f64)> {
+        let values = match self.scale {
+            YScale::Log => log_ticks(self.low, self.high),
+            YScale::FromZero | YScale::Zoomed => ticks(self.low, self.high),
+        };
+        values.into_iter().map(|t| (t, self.map(t))).collect()
     }
 }
 
@@ -277,7 +432,11 @@ impl BarChart<'_> {
         let (plot_w, plot_h) = (WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
         let mut out = String::new();
         frame(&mut out, self.title);
-        axes(&mut out, (0.0, 0.0), (0.0, y_top), "", self.y_label);
+        let y_ticks: Vec<(f64, f64)> = ticks(0.0, y_top)
+            .into_iter()
+            .map(|t| (t, TOP + plot_h - t / y_top * plot_h))
+            .collect();
+        axes(&mut out, (0.0, 0.0), &y_ticks, "", self.y_label);
         let group_w = plot_w / self.categories.len() as f64;
         let bar_w = (group_w * 0.8) / self.series.len().max(1) as f64;
         for (c, category) in self.categories.iter().enumerate() {
@@ -347,6 +506,8 @@ mod tests {
             }],
             bands: &[],
             break_gap: 1.5,
+            y_scale: YScale::FromZero,
+            rules: Vec::new(),
         };
         let svg = chart.render();
         assert!(svg.contains("t &lt;x&gt;"));

@@ -8,3 +8,4 @@ mod judging;
 mod properties;
 mod renderers;
 mod sample;
+mod snapshots;

@@ -84,7 +84,7 @@ fn element_from(start: &quick_xml::events::BytesStart<'_>) -> Element {
     }
 }
 
-fn failing_suite() -> SuiteReport {
+pub fn failing_suite() -> SuiteReport {
     let mut report = sample_suite(1.0);
     report.thresholds = evaluate_all(
         &[
@@ -108,44 +108,84 @@ fn failing_suite() -> SuiteReport {
     report
 }
 
+/// The failing suite, also interrupted, compared with a faster baseline and leaving rows
+/// behind: every kind of JUnit case at once.
+pub fn regressed_suite() -> SuiteReport {
+    let mut report = failing_suite();
+    let baseline = sample_suite(0.5);
+    report.comparison = Some(compare(
+        &baseline.metrics(),
+        &report.metrics(),
+        Tolerance::from_percent(10.0).unwrap(),
+    ));
+    report.interrupted = true;
+    report.leftovers.push(Leftover {
+        kind: LeftoverKind::Client,
+        id: "42".to_owned(),
+        place: "http://127.0.0.1:8000".to_owned(),
+        reason: "DELETE /clients/42 returned 503".to_owned(),
+    });
+    report.verdict = report.computed_verdict();
+    report
+}
+
+fn junit_cases<'a>(root: &'a Element, suite: &str) -> Vec<&'a Element> {
+    root.children_named("testsuite")
+        .filter(|s| s.attribute("name") == Some(suite))
+        .flat_map(|s| s.children_named("testcase"))
+        .collect()
+}
+
 #[test]
-fn junit_has_the_shape_gitlab_reads_and_failures_carry_numbers() {
+fn junit_has_one_suite_per_phase_and_failures_carry_the_numbers() {
     let report = failing_suite();
     let xml = render_junit(&report).unwrap();
     let root = parse_xml(&xml);
     assert_eq!(root.name, "testsuites");
+    assert_eq!(root.attribute("timestamp"), None, "not in junit-10.xsd");
     let suites: Vec<&Element> = root.children_named("testsuite").collect();
     let names: Vec<&str> = suites.iter().filter_map(|s| s.attribute("name")).collect();
-    assert_eq!(names, ["thresholds", "workflow", "memory", "storage"]);
+    assert_eq!(names, ["load", "workflow", "storage", "server", "db"]);
     for suite in &suites {
-        for case in suite.children_named("testcase") {
+        for attribute in [
+            "tests",
+            "failures",
+            "errors",
+            "skipped",
+            "time",
+            "timestamp",
+            "hostname",
+        ] {
             assert!(
-                case.attribute("classname")
-                    .is_some_and(|c| c.starts_with("vertex-perf.")),
-                "{case:?}"
+                suite.attribute(attribute).is_some(),
+                "{attribute}: {suite:?}"
             );
-            assert!(case.attribute("name").is_some(), "{case:?}");
-            let time: f64 = case
-                .attribute("time")
-                .expect("time")
-                .parse()
-                .expect("numeric time");
+        }
+        assert_eq!(suite.attribute("disabled"), None);
+        let name = suite.attribute("name").unwrap();
+        for case in suite.children_named("testcase") {
+            assert_eq!(
+                case.attribute("classname"),
+                Some(format!("vertex-perf.{name}").as_str())
+            );
+            let time: f64 = case.attribute("time").unwrap().parse().unwrap();
             assert!(time >= 0.0);
         }
     }
-    let thresholds = suites[0];
-    let p95 = thresholds
-        .children_named("testcase")
+    let load = junit_cases(&root, "load");
+    let p95 = load
+        .iter()
         .find(|c| c.attribute("name") == Some("http.p95 < 1ms"))
         .unwrap();
     let failure = p95.children_named("failure").next().expect("p95 fails");
+    assert_eq!(failure.attribute("type"), Some("threshold"));
+    let message = failure.attribute("message").unwrap();
     assert!(
-        failure.text.contains("measured") && failure.text.contains("target < 1.0ms"),
-        "{}",
-        failure.text
+        message.contains("measured") && message.contains("target < 1.0ms"),
+        "the message carries the value and the limit: {message}"
     );
-    let warned = thresholds
-        .children_named("testcase")
+    let warned = load
+        .iter()
         .find(|c| {
             c.attribute("name")
                 .unwrap()
@@ -157,20 +197,27 @@ fn junit_has_the_shape_gitlab_reads_and_failures_carry_numbers() {
         0,
         "a warning is not a failure"
     );
-    let skipped = thresholds
-        .children_named("testcase")
-        .find(|c| c.attribute("name").unwrap().starts_with("db.read_p95"))
-        .unwrap();
+    let shown = warned
+        .children_named("skipped")
+        .next()
+        .expect("a warning is shown");
+    assert!(shown.attribute("message").unwrap().starts_with("warning: "));
+    let unmeasured = junit_cases(&root, "db");
     assert_eq!(
-        skipped.children_named("skipped").count(),
+        unmeasured[0].children_named("skipped").count(),
         1,
-        "unmeasured metrics are skipped"
+        "unmeasured is skipped"
     );
-    let step = suites[1]
-        .children_named("testcase")
+    let step = junit_cases(&root, "workflow")
+        .into_iter()
         .find(|c| c.attribute("name") == Some("Client Search"))
         .unwrap();
     let failure = step.children_named("failure").next().unwrap();
+    assert_eq!(failure.attribute("type"), Some("workflow-step"));
+    assert_eq!(
+        failure.attribute("message"),
+        Some("GET /clients/search returned 500")
+    );
     assert!(
         failure.text.contains("http status: 500"),
         "{}",
@@ -184,21 +231,114 @@ fn junit_has_the_shape_gitlab_reads_and_failures_carry_numbers() {
 }
 
 #[test]
+fn junit_baseline_regressions_are_one_case_per_scenario() {
+    let root = parse_xml(&render_junit(&regressed_suite()).unwrap());
+    let baseline = junit_cases(&root, "baseline");
+    let report = regressed_suite();
+    let comparison = report.comparison.as_ref().unwrap();
+    let scenarios: std::collections::BTreeSet<&str> = comparison
+        .regressions()
+        .filter_map(|d| {
+            d.metric
+                .split_once('[')
+                .map(|(_, s)| s.trim_end_matches(']'))
+        })
+        .collect();
+    assert!(scenarios.len() >= 2, "{scenarios:?}");
+    let failing: Vec<&&Element> = baseline
+        .iter()
+        .filter(|c| c.children_named("failure").next().is_some())
+        .collect();
+    assert_eq!(failing.len(), scenarios.len(), "{baseline:?}");
+    for scenario in scenarios {
+        let case = baseline
+            .iter()
+            .find(|c| c.attribute("name") == Some(format!("no regression ({scenario})").as_str()))
+            .unwrap();
+        let failure = case.children_named("failure").next().unwrap();
+        assert_eq!(failure.attribute("type"), Some("regression"));
+        let message = failure.attribute("message").unwrap();
+        assert!(
+            message.contains(&format!("http.p95[{scenario}]")),
+            "{message}"
+        );
+        assert!(message.contains('%'), "{message}");
+    }
+    let cleanup = junit_cases(&root, "cleanup");
+    let skipped = cleanup[0]
+        .children_named("skipped")
+        .next()
+        .expect("leftovers are shown");
+    assert!(
+        skipped
+            .attribute("message")
+            .unwrap()
+            .starts_with("warning: 1 ")
+    );
+    let output = &cleanup[0].children_named("system-out").next().unwrap().text;
+    assert!(output.contains("42"), "{output}");
+    let setup = junit_cases(&root, "setup");
+    assert!(
+        setup[0]
+            .children_named("skipped")
+            .next()
+            .unwrap()
+            .attribute("message")
+            .unwrap()
+            .contains("interrupted")
+    );
+}
+
+#[test]
 fn junit_reports_a_setup_failure_as_an_error() {
     let mut report = SuiteReport::new(sample_suite(1.0).meta);
     report.outcome = RunOutcome::SetupFailed {
         message: "cannot reach `http://127.0.0.1:9`".to_owned(),
     };
     let root = parse_xml(&render_junit(&report).unwrap());
-    let setup = root.children_named("testsuite").next().unwrap();
-    let case = setup.children_named("testcase").next().unwrap();
-    assert!(
-        case.children_named("error")
-            .next()
-            .unwrap()
-            .text
-            .contains("127.0.0.1:9")
-    );
+    let case = junit_cases(&root, "setup")[0];
+    let error = case.children_named("error").next().unwrap();
+    assert_eq!(error.attribute("type"), Some("setup"));
+    assert!(error.attribute("message").unwrap().contains("127.0.0.1:9"));
+    assert_eq!(root.attribute("errors"), Some("1"));
+}
+
+#[test]
+fn junit_is_valid_against_the_jenkins_xsd() {
+    // `.ci/run` installs libxml2-utils and names xmllint here; the schema is committed.
+    let Ok(xmllint) = std::env::var("VERTEX_PERF_XMLLINT") else {
+        eprintln!("VERTEX_PERF_XMLLINT not set: junit.xml is not checked against its XSD here");
+        return;
+    };
+    let schema =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/schema/junit-10.xsd");
+    let dir = tempfile::tempdir().unwrap();
+    let mut setup_failed = SuiteReport::new(sample_suite(1.0).meta);
+    setup_failed.outcome = RunOutcome::SetupFailed {
+        message: "cannot reach <x> & \"y\"".to_owned(),
+    };
+    let fixtures = vec![
+        ("passing", sample_suite(1.0)),
+        ("failing", failing_suite()),
+        ("regressed", regressed_suite()),
+        ("setup-failed", setup_failed),
+    ];
+    for (name, report) in fixtures {
+        let path = dir.path().join(format!("{name}.xml"));
+        std::fs::write(&path, render_junit(&report).unwrap()).unwrap();
+        let output = std::process::Command::new(&xmllint)
+            .arg("--noout")
+            .arg("--schema")
+            .arg(&schema)
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
 }
 
 #[test]
@@ -331,7 +471,7 @@ fn markdown_puts_the_verdict_table_first() {
     assert!(markdown.starts_with("# vertex-perf run `20261126T120000Z-a1b2c3`: FAIL"));
     assert!(markdown.contains("| `http.p95` |"), "{markdown}");
     assert!(
-        markdown.contains("| Client Search | **failed** |"),
+        markdown.contains("| **Client Search** | **failed** |"),
         "{markdown}"
     );
     assert!(
@@ -418,9 +558,27 @@ fn html_is_self_contained_with_the_verdicts_first_and_every_chart() {
     assert!(verdicts < first_chart);
     assert!(html.contains("<tr class=\"fail\"><td>fail</td><td>http.p95 &lt; 1ms</td>"));
     assert!(html.contains("Client Search: GET /clients/search returned 500"));
+    // Failures come first in the verdict table, passes after.
+    let verdict_table = &html[verdicts..html[verdicts..].find("</table>").unwrap() + verdicts];
+    let first_pass = verdict_table.find("<tr class=\"pass\">").unwrap();
+    assert!(verdict_table.rfind("<tr class=\"fail\">").unwrap() < first_pass);
+    // What summary.md has, the page has too, and who ran what.
+    for text in [
+        "<h3>Workflow steps</h3>",
+        "<h3>Storage</h3>",
+        "<h3>Endpoints</h3>",
+        "<h3>Status codes</h3>",
+        "profile quick",
+        "vertex-perf 0.1.0 (0123456789ab)",
+        "<code>vertex-perf suite --profile quick",
+        "clipPath",
+    ] {
+        assert!(html.contains(text), "`{text}` missing");
+    }
     for title in [
-        "Response time percentiles per second",
+        "Response time percentiles per second (log scale)",
         "Throughput and errors per second",
+        "Requests in flight (mean per second)",
         "CPU (100% = one core)",
         "Memory",
         "Upload MiB/s by object size and backend",
@@ -436,4 +594,73 @@ fn html_is_self_contained_with_the_verdicts_first_and_every_chart() {
     let mut hostile = report.clone();
     hostile.load.as_mut().unwrap().scenarios[0].name = "<img src=x onerror=alert(1)>".to_owned();
     assert!(!render_html(&hostile).contains("<img"));
+}
+
+#[test]
+fn html_baseline_columns_are_named_and_regressions_listed_first() {
+    let html = render_html(&regressed_suite());
+    let section = &html[html.find("<h2>Baseline comparison</h2>").unwrap()..];
+    assert!(
+        section.contains("<th>metric</th><th class=\"num\">baseline</th><th class=\"num\">current</th><th class=\"num\">change</th>"),
+        "{section}"
+    );
+    let first_row = section.find("<tr class=").unwrap();
+    assert!(section[first_row..].starts_with("<tr class=\"fail\">"));
+}
+
+/// A run under a second where every request failed: one partial second, 20 errors.
+fn sub_second_all_errors() -> SuiteReport {
+    let mut report = SuiteReport::new(sample_suite(1.0).meta);
+    let mut scenario = sample_suite(1.0).load.unwrap().scenarios.remove(0);
+    scenario.duration_us = 40_000;
+    scenario.total_requests = 20;
+    scenario.successful_requests = 0;
+    scenario.failed_requests = 20;
+    scenario.success_rate_percent = 0.0;
+    scenario.response_time = LatencyDistribution::from(LatencyHistogram::new());
+    scenario.series = vec![SecondStats {
+        second: 0,
+        requests: 20,
+        errors: 20,
+        busy_us: 20 * 8_000,
+        ..SecondStats::default()
+    }];
+    for endpoint in &mut scenario.endpoints {
+        endpoint.requests = 20;
+        endpoint.failures = 20;
+        endpoint.response_time = LatencyDistribution::from(LatencyHistogram::new());
+        endpoint.status_codes = [(500, 20)].into_iter().collect();
+    }
+    report.meta.finished_at = report.meta.started_at + chrono::Duration::milliseconds(60);
+    report.load = Some(LoadReport {
+        schema_version: SCHEMA_VERSION,
+        scenarios: vec![scenario],
+    });
+    report
+}
+
+#[test]
+fn html_of_a_sub_second_all_errors_run_draws_its_one_second_and_no_fake_latency() {
+    let html = render_html(&sub_second_all_errors());
+    let throughput = &html[html
+        .find("aria-label=\"Throughput and errors per second\"")
+        .unwrap()..];
+    let throughput = &throughput[..throughput.find("</svg>").unwrap()];
+    // One point per series, drawn as a dot: 20 requests over 40 ms is 500/s.
+    assert_eq!(throughput.matches("<circle").count(), 2, "{throughput}");
+    assert!(
+        throughput.contains(">500<") || throughput.contains(">400<"),
+        "{throughput}"
+    );
+    assert!(
+        html.contains("Response time percentiles per second (log scale): no data in this run.")
+    );
+    let scenarios = &html[html.find("<h3>Scenarios</h3>").unwrap()..];
+    let row = &scenarios[scenarios.find("<tr class=\"warn\">").unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("n/a") && !row.contains("0us"), "{row}");
+    assert!(
+        html.contains("<td class=\"num\">20</td>"),
+        "status counts shown"
+    );
 }

@@ -10,7 +10,10 @@ use report_model::*;
 pub fn sample_suite(latency_scale: f64) -> SuiteReport {
     let started_at = Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).unwrap();
     let meta = RunMeta {
-        profile: None,
+        profile: Some("quick".to_owned()),
+        command_line: Some(
+            "vertex-perf suite --profile quick --url http://127.0.0.1:8000".to_owned(),
+        ),
         identity: None,
         run_id: "20261126T120000Z-a1b2c3".to_owned(),
         tool_version: "0.1.0".to_owned(),
@@ -77,6 +80,7 @@ fn scenario(name: &str, concurrency: u32, scale: f64, started_at: Timestamp) -> 
             p50_us: this_second.value_at_quantile_us(0.5),
             p95_us: this_second.value_at_quantile_us(0.95),
             p99_us: this_second.value_at_quantile_us(0.99),
+            busy_us: latencies_us(second, scale).iter().sum(),
         });
     }
     let mut endpoint_histogram = LatencyHistogram::new();
@@ -320,6 +324,7 @@ fn memory(started_at: Timestamp) -> MemoryReport {
     };
     MemoryReport {
         schema_version: SCHEMA_VERSION,
+        traffic: Vec::new(),
         snapshots: vec![
             snapshot("profiling_start", 78),
             snapshot("after_load", 82),

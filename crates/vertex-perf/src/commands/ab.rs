@@ -9,8 +9,8 @@ use anyhow::Result;
 use load_engine::{Bound, Executor, LoadOptions};
 use portrait_workflow::scenarios;
 use report_model::{
-    Gate, LoadReport, MetricSet, RenderFormat, RunIdentity, RunKind, RunMeta, RunOutcome,
-    SCHEMA_VERSION, ScenarioReport, SuiteReport, compare_rounds, target_name_of_url,
+    Gate, LoadReport, MetricSet, RenderFormat, RunIdentity, RunKind, RunOutcome, SCHEMA_VERSION,
+    ScenarioReport, SuiteReport, compare_rounds, target_name_of_url,
 };
 
 use crate::PerfExitCode;
@@ -36,11 +36,7 @@ pub fn run(args: &AbArgs, output: &mut Output) -> Result<u8> {
         }
         anyhow::Ok(targets)
     })?;
-    let mut meta = RunMeta::start(
-        env!("CARGO_PKG_VERSION"),
-        perf_sampler::host_info(),
-        Some(&args.b),
-    );
+    let mut meta = crate::provenance::run_meta(Some(&args.b));
     let executor = Executor::Closed {
         users: args.concurrency,
         bound: Bound::Duration(args.duration),

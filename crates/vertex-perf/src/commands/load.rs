@@ -10,8 +10,8 @@ use load_engine::{
 use portrait_workflow::TestData;
 use portrait_workflow::scenarios::{self, Target};
 use report_model::{
-    Gate, LoadReport, MetricUnit, RenderFormat, RunIdentity, RunKind, RunMeta, RunOutcome,
-    SCHEMA_VERSION, SuiteReport, load_test_report, target_name_of_url,
+    Gate, LoadReport, MetricUnit, RenderFormat, RunIdentity, RunKind, RunOutcome, SCHEMA_VERSION,
+    SuiteReport, load_test_report, target_name_of_url,
 };
 use std::sync::{Arc, Mutex};
 
@@ -39,11 +39,7 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
     let gate = Gate::new(RunKind::Load).with_thresholds(&args.thresholds);
     let baseline = crate::baseline::Baseline::read(&args.baseline)?;
 
-    let mut meta = RunMeta::start(
-        env!("CARGO_PKG_VERSION"),
-        perf_sampler::host_info(),
-        Some(&args.url),
-    );
+    let mut meta = crate::provenance::run_meta(Some(&args.url));
     let folder = RunFolder::new(args.out.as_deref(), &meta.run_id);
     let sweep_bound = if args.sweep.is_some() {
         Some(bound_of(args)?)
@@ -319,6 +315,14 @@ fn summary(report: &SuiteReport) -> String {
     let duration = |us: u64| MetricUnit::Duration.format(us as f64);
     for scenario in report.load.iter().flat_map(|l| &l.scenarios) {
         let latency = &scenario.response_time.summary;
+        // With nothing successful there is no latency to show: `n/a`, not a fast `0us`.
+        let duration = |us: u64| {
+            if latency.count == 0 {
+                "n/a".to_owned()
+            } else {
+                duration(us)
+            }
+        };
         lines.push(format!(
             "{} [{}]: {} requests in {:.2}s, {:.1} req/s, {:.2}% ok",
             scenario.name,
@@ -354,6 +358,10 @@ fn summary(report: &SuiteReport) -> String {
                 generator.dropped_starts
             ));
         }
+    }
+    let tables = crate::summary::traffic_tables(report);
+    if !tables.is_empty() {
+        lines.push(tables.trim_end().to_owned());
     }
     crate::summary::finish(report, lines)
 }

@@ -5,10 +5,8 @@ use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
 use anyhow::Result;
-use perf_sampler::{LiveSample, Sampler, SamplerConfig, Target, host_info};
-use report_model::{
-    Gate, MetricUnit, RenderFormat, RunKind, RunMeta, SuiteReport, performance_report,
-};
+use perf_sampler::{LiveSample, Sampler, SamplerConfig, Target};
+use report_model::{Gate, MetricUnit, RenderFormat, RunKind, SuiteReport, performance_report};
 
 use crate::PerfExitCode;
 use crate::cli::MonitorArgs;
@@ -30,7 +28,7 @@ pub fn run(args: &MonitorArgs, output: &mut Output) -> Result<u8> {
     config.collect_uss = args.uss;
     config.interval = args.interval;
     config.duration = Some(args.duration);
-    let mut meta = RunMeta::start(env!("CARGO_PKG_VERSION"), host_info(), None);
+    let mut meta = crate::provenance::run_meta(None);
 
     let mut handle = Sampler::start(config)?;
     // Only once the target is found: a failed setup leaves no empty run folder.

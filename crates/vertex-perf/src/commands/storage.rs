@@ -3,7 +3,7 @@
 
 use anyhow::{Context as _, Result, bail};
 use report_model::{
-    Gate, MetricUnit, RenderFormat, RunKind, RunMeta, StorageOperation, SuiteReport,
+    Gate, MetricUnit, RenderFormat, RunKind, StorageOperation, SuiteReport,
     storage_integration_report,
 };
 use storage_bench::{Backend, EmbeddedS3, Plan, minio_url_from_env};
@@ -37,7 +37,7 @@ pub fn run(args: &StorageArgs, output: &mut Output) -> Result<u8> {
         .iter()
         .map(|op| operation(op))
         .collect::<Result<_>>()?;
-    let mut meta = RunMeta::start(env!("CARGO_PKG_VERSION"), perf_sampler::host_info(), None);
+    let mut meta = crate::provenance::run_meta(None);
     let mut plan = Plan::new(&format!("vertex-perf/{}", meta.run_id));
     plan.sizes.clone_from(&args.sizes);
     plan.objects = args.objects;

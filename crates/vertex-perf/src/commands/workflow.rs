@@ -5,8 +5,8 @@ use anyhow::Result;
 use load_engine::LoadOptions;
 use portrait_workflow::{WorkflowConfig, run_workflow};
 use report_model::{
-    Gate, LoadReport, MetricUnit, RenderFormat, RunKind, RunMeta, RunOutcome, SCHEMA_VERSION,
-    StepStatus, SuiteReport, automated_portraits_report,
+    Gate, LoadReport, MetricUnit, RenderFormat, RunKind, RunOutcome, SCHEMA_VERSION, StepStatus,
+    SuiteReport, automated_portraits_report,
 };
 
 use crate::PerfExitCode;
@@ -18,11 +18,7 @@ use crate::run_folder::{ReportFile, RunFolder};
 /// not log in (target down, wrong password).
 pub fn run(args: &WorkflowArgs, output: &mut Output) -> Result<u8> {
     let password = crate::credentials::password(args.password_env.as_deref())?;
-    let mut meta = RunMeta::start(
-        env!("CARGO_PKG_VERSION"),
-        perf_sampler::host_info(),
-        Some(&args.url),
-    );
+    let mut meta = crate::provenance::run_meta(Some(&args.url));
     let folder = RunFolder::new(args.out.as_deref(), &meta.run_id);
     let mut config = WorkflowConfig::new(&args.url, &meta.run_id);
     config.username.clone_from(&args.user);

@@ -79,7 +79,12 @@ pub fn summary_table(report: &SuiteReport) -> String {
         .max()
         .unwrap_or(0)
         .max(5);
-    let mut lines = vec![format!("{:<mark$} {:<check$} value", "", "check")];
+    let tables = crate::summary::traffic_tables(report);
+    let mut lines = Vec::new();
+    if !tables.is_empty() {
+        lines.push(tables);
+    }
+    lines.push(format!("{:<mark$} {:<check$} value", "", "check"));
     lines.extend(
         rows.iter()
             .map(|(m, c, v)| format!("{m:<mark$} {c:<check$} {v}")),
@@ -89,4 +94,19 @@ pub fn summary_table(report: &SuiteReport) -> String {
     lines.extend(report.cleanup_lines());
     lines.push(format!("verdict: {}", report.verdict));
     lines.join("\n") + "\n"
+}
+
+#[cfg(test)]
+mod snapshots {
+    use std::path::Path;
+
+    use report_model::SuiteReport;
+
+    #[test]
+    fn the_terminal_summary_of_a_regressed_run() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/current-regressed-suite.json");
+        let report = SuiteReport::read(&path).unwrap();
+        insta::assert_snapshot!(super::summary_table(&report));
+    }
 }

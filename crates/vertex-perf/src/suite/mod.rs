@@ -16,9 +16,7 @@ use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use perf_sampler::{MemoryProbe, Sampler, SamplerConfig, SamplerHandle, Target as SamplerTarget};
-use report_model::{
-    Gate, MetricUnit, RunIdentity, RunMeta, RunOutcome, SuiteReport, target_name_of_url,
-};
+use report_model::{Gate, MetricUnit, RunIdentity, RunOutcome, SuiteReport, target_name_of_url};
 
 pub use config::{Profile, SuiteConfig};
 
@@ -72,11 +70,7 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
     let baseline = crate::baseline::Baseline::read(&args.baseline)?;
     let base_url = config.target.url.trim_end_matches('/').to_owned();
 
-    let mut meta = RunMeta::start(
-        env!("CARGO_PKG_VERSION"),
-        perf_sampler::host_info(),
-        Some(&base_url),
-    );
+    let mut meta = crate::provenance::run_meta(Some(&base_url));
     meta.profile = Some(profile.name().to_owned());
     let target_name = args
         .baseline

@@ -81,6 +81,7 @@ impl Suite<'_> {
                     snapshots: Vec::new(),
                     cycles: Vec::new(),
                     leak: None,
+                    traffic: Vec::new(),
                 })
                 .snapshots = std::mem::take(&mut self.snapshots);
         }
@@ -472,17 +473,24 @@ impl Suite<'_> {
         let phases = &self.config.phases;
         let data = Arc::new(TestData::new(&format!("{}-memory", self.run_id)));
         let mut cycles = Vec::new();
+        let mut traffic = Vec::new();
         let mut at_us = Vec::new();
         let mut baseline = None;
         for index in 0..=phases.memory_cycles {
             Self::check_interrupt()?;
             let started = Instant::now();
-            let operations = self.memory_cycle(target, &data).await?;
+            let runs = self.memory_cycle(target, &data).await?;
+            let operations = runs.iter().map(|r| r.total_requests).sum();
             let label = if index == 0 {
                 "memory_warmup".to_owned()
             } else {
                 format!("memory_cycle_{index}")
             };
+            traffic.extend(runs.iter().map(|run| {
+                let mut traffic = run.traffic();
+                traffic.name = format!("{label} {}", run.name);
+                traffic
+            }));
             let Some(probe) = &mut self.probe else {
                 return Ok(());
             };
@@ -519,12 +527,17 @@ impl Suite<'_> {
             snapshots: Vec::new(),
             cycles,
             leak,
+            traffic,
         });
         Ok(())
     }
 
-    /// One cycle: the read mix and a few orders created and deleted. Returns the requests.
-    async fn memory_cycle(&self, target: &Target, data: &Arc<TestData>) -> Result<u64, Stop> {
+    /// One cycle: the read mix and a few orders created and deleted. Returns both runs.
+    async fn memory_cycle(
+        &self,
+        target: &Target,
+        data: &Arc<TestData>,
+    ) -> Result<[ScenarioReport; 2], Stop> {
         let phases = &self.config.phases;
         let options = self.options();
         let reads = load_engine::run(
@@ -543,7 +556,7 @@ impl Suite<'_> {
         )
         .await?;
         self.cleanup(target, &created).await?;
-        Ok(reads.total_requests + orders.total_requests)
+        Ok([reads, orders])
     }
 }
 

@@ -147,6 +147,9 @@ fn reports(dir: &Path) -> Option<Value> {
                     Err(error) => panic!("{name} does not parse: {error}"),
                 }
             }
+            if name == "junit.xml" {
+                assert_valid_junit(&path);
+            }
         } else {
             assert!(!text.is_empty(), "{name} is empty");
         }
@@ -169,6 +172,29 @@ static SCHEMA: std::sync::LazyLock<jsonschema::Validator> = std::sync::LazyLock:
     let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     jsonschema::validator_for(&schema).unwrap()
 });
+
+/// Checks a `junit.xml` against the committed Jenkins `junit-10.xsd` with xmllint, when
+/// `.ci/run` (or the developer) names it in `VERTEX_PERF_XMLLINT`.
+fn assert_valid_junit(path: &std::path::Path) {
+    let Ok(xmllint) = std::env::var("VERTEX_PERF_XMLLINT") else {
+        return;
+    };
+    let schema =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/schema/junit-10.xsd");
+    let output = std::process::Command::new(xmllint)
+        .arg("--noout")
+        .arg("--schema")
+        .arg(schema)
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{} against junit-10.xsd: {}",
+        path.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
 
 /// The client, portrait and video rows `suite.json` says were left behind.
 fn reported_rows(suite: &Value) -> BTreeSet<(String, String)> {

@@ -236,3 +236,61 @@ fn numbers_no_run_could_honour_are_usage_errors_and_make_no_folder() {
     }
     assert_eq!(server.requests(), 0, "nothing was sent");
 }
+
+#[test]
+fn plain_progress_lines_under_ci_show_percent_time_left_rates_and_statuses() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let run = crate::util::vertex_perf_with_env(
+        &[
+            "--progress-interval",
+            "1s",
+            "load",
+            "--url",
+            &server.url("/clients/list"),
+            "--rate",
+            "40/s",
+            "-d",
+            "3s",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[("CI", "true")],
+    );
+    run.assert_exit(0);
+    let lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains(" requests ("))
+        .collect();
+    assert!(!lines.is_empty(), "{}", run.stderr);
+    let mut previous = 0u64;
+    for line in &lines {
+        assert!(line.starts_with("vertex-perf: ["), "{line}");
+        assert!(line.contains("%] ") && line.contains(" left · "), "{line}");
+        assert!(line.contains("of 40/s asked"), "{line}");
+        assert_eq!(line.matches(" left").count(), 1, "elapsed once: {line}");
+        let count: u64 = line
+            .split(" · ")
+            .nth(1)
+            .and_then(|part| part.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no count in {line}"));
+        assert!(count >= previous, "counts only grow: {lines:?}");
+        assert!(count <= server.requests(), "{line}");
+        previous = count;
+    }
+    assert!(
+        lines.iter().skip(1).all(|l| l.contains("200×")),
+        "{lines:?}"
+    );
+    let bad = vertex_perf(&[
+        "--progress-interval",
+        "0s",
+        "load",
+        "--url",
+        &server.url("/"),
+    ]);
+    assert_usage_error(&bad, "progress interval");
+}
