@@ -25,6 +25,15 @@ mod bench;
 mod bench_gate;
 mod perf;
 
+/// Exit codes of `cargo xtask perf`, the suite's own (`vertex_perf::PerfExitCode`): xtask
+/// passes the suite's code through and uses these for what happens around it.
+pub mod exit_code {
+    /// The job could not run: a build, a service or an argument failed.
+    pub const SETUP_ERROR: u8 = 2;
+    /// Stopped by a signal (the shell's 128 + SIGINT).
+    pub const INTERRUPTED: u8 = 130;
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("perf") {
@@ -32,7 +41,7 @@ fn main() -> ExitCode {
             Ok(code) => ExitCode::from(code),
             Err(error) => {
                 eprintln!("xtask: error: {error:#}");
-                ExitCode::from(2)
+                ExitCode::from(exit_code::SETUP_ERROR)
             }
         };
     }

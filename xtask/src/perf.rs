@@ -194,7 +194,9 @@ pub fn perf(root: &Path, args: &[String]) -> Result<u8> {
         eprintln!("xtask: interrupted; waiting for the suite to write its reports");
     });
     let status = child.wait().context("waiting for vertex-perf")?;
-    let code = status.code().map_or(130, |c| u8::try_from(c).unwrap_or(2));
+    let code = status.code().map_or(crate::exit_code::INTERRUPTED, |c| {
+        u8::try_from(c).unwrap_or(crate::exit_code::SETUP_ERROR)
+    });
     if let Some(folder) = &out {
         eprintln!("xtask: run folder {}", folder.display());
     }

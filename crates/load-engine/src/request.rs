@@ -361,11 +361,6 @@ impl RequestTemplate {
     pub fn label_str(&self) -> &str {
         &self.label
     }
-
-    /// The target.
-    pub fn target(&self) -> &Target {
-        &self.target
-    }
 }
 
 #[cfg(test)]

@@ -23,6 +23,59 @@ pub struct Cli {
     pub progress_interval: std::time::Duration,
 }
 
+/// How a command logs in to the Vertex AR service.
+#[derive(Debug, clap::Args)]
+pub struct LoginArgs {
+    /// Login name.
+    #[arg(long, default_value = "admin")]
+    pub user: String,
+    /// Environment variable holding the password (default: the old suite's `admin`).
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+}
+
+/// [`LoginArgs`] for commands that may also create the account.
+#[derive(Debug, clap::Args)]
+pub struct AccountArgs {
+    /// Login name and password.
+    #[command(flatten)]
+    pub login: LoginArgs,
+    /// Register the user first (a fresh service has no admin).
+    #[arg(long)]
+    pub register_admin: bool,
+}
+
+/// Where a command writes its reports.
+#[derive(Debug, clap::Args)]
+pub struct OutArgs {
+    /// Run folder for the reports (default `reports/runs/<run id>`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+impl OutArgs {
+    /// The run folder of run `run_id`.
+    pub fn folder(&self, run_id: &str) -> crate::run_folder::RunFolder {
+        crate::run_folder::RunFolder::new(self.out.as_deref(), run_id)
+    }
+}
+
+/// The thresholds a command judges its run with.
+#[derive(Debug, clap::Args)]
+pub struct ThresholdArgs {
+    /// A threshold such as `http.p95 < 500ms` or `server.cpu_avg < 60% acceptable 80%`
+    /// (repeatable; replaces the command's built-in ones).
+    #[arg(long = "threshold", value_name = "EXPR")]
+    pub thresholds: Vec<Threshold>,
+}
+
+impl ThresholdArgs {
+    /// The gate of a `kind` run: its built-in thresholds, or these when given.
+    pub fn gate(&self, kind: report_model::RunKind) -> report_model::Gate {
+        report_model::Gate::new(kind).with_thresholds(&self.thresholds)
+    }
+}
+
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -107,21 +160,18 @@ pub struct AbArgs {
     /// Per-request timeout (1ms to 1h).
     #[arg(long, value_parser = values::timeout, default_value = "30s")]
     pub timeout: Duration,
-    /// Login name (the same on both targets).
-    #[arg(long, default_value = "admin")]
-    pub user: String,
-    /// Environment variable holding the password (default `admin`).
-    #[arg(long, value_name = "VAR")]
-    pub password_env: Option<String>,
+    /// Login name and password.
+    #[command(flatten)]
+    pub login: LoginArgs,
     /// Relative change considered noise.
     #[arg(long, default_value = "10%")]
     pub tolerance: Tolerance,
-    /// Thresholds on the rounds of both sides (default: latency and success rate).
-    #[arg(long = "threshold", value_name = "EXPR")]
-    pub thresholds: Vec<Threshold>,
-    /// Run folder for the reports (default `reports/runs/<run id>`).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
+    /// The thresholds to judge with.
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
+    /// Where the reports go.
+    #[command(flatten)]
+    pub out: OutArgs,
 }
 
 /// What one round of `ab` runs.
@@ -209,9 +259,9 @@ pub struct SuiteArgs {
     /// Baseline comparison and history.
     #[command(flatten)]
     pub baseline: BaselineArgs,
-    /// Run folder for the reports (default `reports/runs/<run id>`).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
+    /// Where the reports go.
+    #[command(flatten)]
+    pub out: OutArgs,
 }
 
 /// Arguments of `vertex-perf storage`.
@@ -257,19 +307,15 @@ pub struct StorageArgs {
     /// Create a missing bucket (signed CreateBucket request).
     #[arg(long)]
     pub create_bucket: bool,
-    /// Login name for a `vertex+http://host:port` backend (through the service: uploads are
-    /// orders, reads are /storage downloads).
-    #[arg(long, default_value = "admin")]
-    pub user: String,
-    /// Environment variable holding that user's password (default `admin`).
-    #[arg(long, value_name = "VAR")]
-    pub password_env: Option<String>,
-    /// A threshold such as `storage.upload_mibps > 20` (repeatable; replaces the built-in ones).
-    #[arg(long = "threshold", value_name = "EXPR")]
-    pub thresholds: Vec<Threshold>,
-    /// Run folder for the reports (default `reports/runs/<run id>`).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
+    /// Login name and password.
+    #[command(flatten)]
+    pub login: LoginArgs,
+    /// The thresholds to judge with.
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
+    /// Where the reports go.
+    #[command(flatten)]
+    pub out: OutArgs,
 }
 
 /// The Vertex AR load scenarios.
@@ -289,24 +335,18 @@ pub struct WorkflowArgs {
     /// The Vertex AR service.
     #[arg(long, default_value = "http://localhost:8000")]
     pub url: String,
-    /// Login name.
-    #[arg(long, default_value = "admin")]
-    pub user: String,
-    /// Environment variable holding the password (default: the old suite's `admin`).
-    #[arg(long, value_name = "VAR")]
-    pub password_env: Option<String>,
-    /// Register the user first (a fresh service has no admin).
-    #[arg(long)]
-    pub register_admin: bool,
+    /// Login name, password and whether to register first.
+    #[command(flatten)]
+    pub account: AccountArgs,
     /// Leave the created clients, portraits and videos in place.
     #[arg(long)]
     pub keep_data: bool,
     /// Per-request timeout (1ms to 1h).
     #[arg(long, value_parser = values::timeout, default_value = "30s")]
     pub timeout: Duration,
-    /// Run folder for the reports (default `reports/runs/<run id>`).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
+    /// Where the reports go.
+    #[command(flatten)]
+    pub out: OutArgs,
 }
 
 /// Arguments of `vertex-perf load`.
@@ -323,15 +363,9 @@ pub struct LoadArgs {
     /// 30 s; --rate for the open-model variant). -n, -c and -d override the sizes.
     #[arg(long, value_enum)]
     pub scenario: Option<VertexScenario>,
-    /// Login name for --scenario.
-    #[arg(long, default_value = "admin")]
-    pub user: String,
-    /// Environment variable holding the password for --scenario (default `admin`).
-    #[arg(long, value_name = "VAR")]
-    pub password_env: Option<String>,
-    /// Register the user first (a fresh service has no admin).
-    #[arg(long)]
-    pub register_admin: bool,
+    /// Login name, password and whether to register first.
+    #[command(flatten)]
+    pub account: AccountArgs,
     /// HTTP method.
     #[arg(short = 'X', long, default_value = "GET")]
     pub method: String,
@@ -390,15 +424,15 @@ pub struct LoadArgs {
     /// Scenario name in the reports.
     #[arg(long, default_value = "load")]
     pub name: String,
-    /// A threshold such as `http.p95 < 500ms` (repeatable; replaces the built-in ones).
-    #[arg(long = "threshold", value_name = "EXPR")]
-    pub thresholds: Vec<Threshold>,
+    /// The thresholds to judge with.
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
     /// Baseline comparison and history.
     #[command(flatten)]
     pub baseline: BaselineArgs,
-    /// Run folder for the reports (default `reports/runs/<run id>`).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
+    /// Where the reports go.
+    #[command(flatten)]
+    pub out: OutArgs,
 }
 
 /// Arguments of `vertex-perf monitor`.
@@ -426,13 +460,12 @@ pub struct MonitorArgs {
     /// Collect USS and PSS (reads smaps_rollup; costs more per sample).
     #[arg(long)]
     pub uss: bool,
-    /// A threshold such as `server.cpu_avg < 60% acceptable 80%` (repeatable; replaces the
-    /// built-in server thresholds).
-    #[arg(long = "threshold", value_name = "EXPR")]
-    pub thresholds: Vec<Threshold>,
-    /// Run folder for the reports (default `reports/runs/<run id>`).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
+    /// The thresholds to judge with.
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
+    /// Where the reports go.
+    #[command(flatten)]
+    pub out: OutArgs,
 }
 
 /// Arguments of `vertex-perf compare`.

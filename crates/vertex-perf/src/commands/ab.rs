@@ -9,7 +9,7 @@ use anyhow::Result;
 use load_engine::{Bound, Executor, LoadOptions};
 use portrait_workflow::scenarios;
 use report_model::{
-    Gate, LoadReport, MetricSet, RenderFormat, RunIdentity, RunKind, RunOutcome, SCHEMA_VERSION,
+    LoadReport, MetricSet, RenderFormat, RunIdentity, RunKind, RunOutcome, SCHEMA_VERSION,
     ScenarioReport, SuiteReport, compare_rounds, target_name_of_url,
 };
 
@@ -18,12 +18,12 @@ use crate::cli::{AbArgs, AbScenario};
 use crate::commands::load::log_in;
 use crate::output::Output;
 use crate::progress::follow_load;
-use crate::run_folder::{ReportFile, RunFolder};
+use crate::run_folder::ReportFile;
 
 /// Runs the rounds; exit 0 (B is not worse), 1 (a gated metric of B regressed against A),
 /// 2 (a target is down or refused the login, or a round measured nothing) or 130.
 pub fn run(args: &AbArgs, output: &mut Output) -> Result<u8> {
-    let password = crate::credentials::password(args.password_env.as_deref())?;
+    let password = crate::credentials::password(args.login.password_env.as_deref())?;
     let options = LoadOptions {
         request_timeout: args.timeout,
         ..LoadOptions::default()
@@ -32,7 +32,7 @@ pub fn run(args: &AbArgs, output: &mut Output) -> Result<u8> {
     let targets = runtime.block_on(async {
         let mut targets = Vec::new();
         for url in [&args.a, &args.b] {
-            targets.push(log_in(url, &args.user, &password, false, &options).await?);
+            targets.push(log_in(url, &args.login.user, &password, false, &options).await?);
         }
         anyhow::Ok(targets)
     })?;
@@ -56,7 +56,7 @@ pub fn run(args: &AbArgs, output: &mut Output) -> Result<u8> {
         ),
         &meta.host,
     ));
-    let folder = RunFolder::new(args.out.as_deref(), &meta.run_id);
+    let folder = args.out.folder(&meta.run_id);
 
     let mut rounds: [Vec<ScenarioReport>; 2] = [Vec::new(), Vec::new()];
     let mut interrupted = false;
@@ -102,10 +102,7 @@ pub fn run(args: &AbArgs, output: &mut Output) -> Result<u8> {
         schema_version: SCHEMA_VERSION,
         scenarios: named(0, a_rounds).chain(named(1, b_rounds)).collect(),
     });
-    report.judge(
-        &Gate::new(RunKind::Ab).with_thresholds(&args.thresholds),
-        Some(comparison),
-    );
+    report.judge(&args.thresholds.gate(RunKind::Ab), Some(comparison));
     output.stdout(&summary(&report))?;
     folder.write_reports(
         &report,

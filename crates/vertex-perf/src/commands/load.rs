@@ -10,7 +10,7 @@ use load_engine::{
 use portrait_workflow::TestData;
 use portrait_workflow::scenarios::{self, Target};
 use report_model::{
-    Gate, LoadReport, MetricUnit, RenderFormat, RunIdentity, RunKind, RunOutcome, SCHEMA_VERSION,
+    LoadReport, MetricUnit, RenderFormat, RunIdentity, RunKind, RunOutcome, SCHEMA_VERSION,
     SuiteReport, load_test_report, target_name_of_url,
 };
 use std::sync::{Arc, Mutex};
@@ -19,7 +19,7 @@ use crate::PerfExitCode;
 use crate::cli::{LoadArgs, VertexScenario};
 use crate::output::Output;
 use crate::progress::follow_load;
-use crate::run_folder::{ReportFile, RunFolder};
+use crate::run_folder::ReportFile;
 
 /// Runs the load test; exit 0, 1 (a threshold failed) or 130 (interrupted, reports written).
 pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
@@ -36,11 +36,11 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
             build_executor(args)?,
         ),
     };
-    let gate = Gate::new(RunKind::Load).with_thresholds(&args.thresholds);
+    let gate = args.thresholds.gate(RunKind::Load);
     let baseline = crate::baseline::Baseline::read(&args.baseline)?;
 
     let mut meta = crate::provenance::run_meta(Some(&args.url));
-    let folder = RunFolder::new(args.out.as_deref(), &meta.run_id);
+    let folder = args.out.folder(&meta.run_id);
     let sweep_bound = if args.sweep.is_some() {
         Some(bound_of(args)?)
     } else {
@@ -145,12 +145,12 @@ async fn vertex_scenario(
     which: VertexScenario,
     options: &LoadOptions,
 ) -> Result<VertexRun> {
-    let password = crate::credentials::password(args.password_env.as_deref())?;
+    let password = crate::credentials::password(args.account.login.password_env.as_deref())?;
     let target = log_in(
         &args.url,
-        &args.user,
+        &args.account.login.user,
         &password,
-        args.register_admin,
+        args.account.register_admin,
         options,
     )
     .await?;

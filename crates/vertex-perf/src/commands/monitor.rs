@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use anyhow::Result;
 use perf_sampler::{LiveSample, Sampler, SamplerConfig, Target};
-use report_model::{Gate, MetricUnit, RenderFormat, RunKind, SuiteReport, performance_report};
+use report_model::{MetricUnit, RenderFormat, RunKind, SuiteReport, performance_report};
 
 use crate::PerfExitCode;
 use crate::cli::MonitorArgs;
 use crate::output::Output;
 use crate::progress::Progress;
-use crate::run_folder::{ReportFile, RunFolder};
+use crate::run_folder::ReportFile;
 
 /// Runs the monitor until `--duration` or Ctrl-C; exit 0, 1 (threshold or leak failed) or
 /// 130 (interrupted; reports still written).
@@ -32,7 +32,7 @@ pub fn run(args: &MonitorArgs, output: &mut Output) -> Result<u8> {
 
     let mut handle = Sampler::start(config)?;
     // Only once the target is found: a failed setup leaves no empty run folder.
-    let folder = RunFolder::new(args.out.as_deref(), &meta.run_id);
+    let folder = args.out.folder(&meta.run_id);
     let live = handle.live().expect("first call");
     let mut progress = Progress::new();
     let mut interrupted = false;
@@ -57,8 +57,9 @@ pub fn run(args: &MonitorArgs, output: &mut Output) -> Result<u8> {
         report.outcome = report_model::RunOutcome::Interrupted;
     }
     report.sampler = Some(sampler);
-    let gate = Gate::new(RunKind::Monitor)
-        .with_thresholds(&args.thresholds)
+    let gate = args
+        .thresholds
+        .gate(RunKind::Monitor)
         .expecting_sampler(true);
     report.judge(&gate, None);
 

@@ -3,8 +3,7 @@
 
 use anyhow::{Context as _, Result, bail};
 use report_model::{
-    Gate, MetricUnit, RenderFormat, RunKind, StorageOperation, SuiteReport,
-    storage_integration_report,
+    MetricUnit, RenderFormat, RunKind, StorageOperation, SuiteReport, storage_integration_report,
 };
 use storage_bench::{Backend, EmbeddedS3, Plan, minio_url_from_env};
 
@@ -12,7 +11,7 @@ use crate::PerfExitCode;
 use crate::cli::StorageArgs;
 use crate::output::Output;
 use crate::progress::Progress;
-use crate::run_folder::{ReportFile, RunFolder};
+use crate::run_folder::ReportFile;
 
 fn operation(name: &str) -> Result<StorageOperation> {
     Ok(match name.trim() {
@@ -46,8 +45,8 @@ pub fn run(args: &StorageArgs, output: &mut Output) -> Result<u8> {
     plan.operations = operations;
     plan.mix = args.mix.parse()?;
     plan.mixed_operations = args.mixed_ops;
-    let folder = RunFolder::new(args.out.as_deref(), &meta.run_id);
-    let gate = Gate::new(RunKind::Storage).with_thresholds(&args.thresholds);
+    let folder = args.out.folder(&meta.run_id);
+    let gate = args.thresholds.gate(RunKind::Storage);
 
     // Scratch space for the default local directory and the embedded server, removed at
     // the end whatever happens.
@@ -164,14 +163,14 @@ async fn service_backend(
         backend: report_model::redact_url(url),
         message,
     };
-    let password = crate::credentials::password(args.password_env.as_deref())
+    let password = crate::credentials::password(args.login.password_env.as_deref())
         .map_err(|e| failed(e.to_string()))?;
     let options = load_engine::LoadOptions::default();
     let token =
-        portrait_workflow::scenarios::login(base_url, &args.user, &password, false, &options)
+        portrait_workflow::scenarios::login(base_url, &args.login.user, &password, false, &options)
             .await
             .map_err(|e| failed(e.to_string()))?
-            .map_err(|e| failed(format!("cannot log in as `{}`: {e}", args.user)))?;
+            .map_err(|e| failed(format!("cannot log in as `{}`: {e}", args.login.user)))?;
     let target = portrait_workflow::scenarios::Target::new(base_url, token);
     let store = portrait_workflow::ServiceStore::new(target, options, "storage");
     Backend::service(url, std::sync::Arc::new(store))

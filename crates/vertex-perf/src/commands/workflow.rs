@@ -12,18 +12,18 @@ use report_model::{
 use crate::PerfExitCode;
 use crate::cli::WorkflowArgs;
 use crate::output::Output;
-use crate::run_folder::{ReportFile, RunFolder};
+use crate::run_folder::ReportFile;
 
 /// Runs the workflow; exit 0 when every step passed, 1 when one failed, 2 when it could
 /// not log in (target down, wrong password).
 pub fn run(args: &WorkflowArgs, output: &mut Output) -> Result<u8> {
-    let password = crate::credentials::password(args.password_env.as_deref())?;
+    let password = crate::credentials::password(args.account.login.password_env.as_deref())?;
     let mut meta = crate::provenance::run_meta(Some(&args.url));
-    let folder = RunFolder::new(args.out.as_deref(), &meta.run_id);
+    let folder = args.out.folder(&meta.run_id);
     let mut config = WorkflowConfig::new(&args.url, &meta.run_id);
-    config.username.clone_from(&args.user);
+    config.username.clone_from(&args.account.login.user);
     config.password = password;
-    config.register_admin = args.register_admin;
+    config.register_admin = args.account.register_admin;
     config.keep_data = args.keep_data;
     config.options = LoadOptions {
         request_timeout: args.timeout,

@@ -23,7 +23,6 @@ pub use config::{Profile, SuiteConfig};
 use crate::PerfExitCode;
 use crate::cli::SuiteArgs;
 use crate::output::Output;
-use crate::run_folder::RunFolder;
 use phases::{PhaseOutcome, Suite};
 
 /// Runs the suite; exit 0 (pass or warn), 1 (a verdict failed), 2 (setup error: reports
@@ -83,7 +82,7 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
         serde_json::to_string(&config.phases).context("cannot describe the phase sizes")?
     );
     meta.identity = Some(RunIdentity::new(&target_name, &workload, &meta.host));
-    let folder = RunFolder::new(args.out.as_deref(), &meta.run_id);
+    let folder = args.out.folder(&meta.run_id);
     let runtime = crate::runtime::new()?;
     output.note(&format!(
         "suite ({}) against {} — reports in {}",
