@@ -218,6 +218,8 @@ impl LineChart<'_> {
 
         let mut out = String::new();
         frame(&mut out, self.title);
+        // Labels are drawn after every band, so a band never covers its neighbour's label.
+        let mut labels = String::new();
         let mut label_rows: Vec<Vec<(f64, f64)>> = Vec::new();
         for (index, band) in self.bands.iter().enumerate() {
             let (from, to) = (band.from.max(x0), band.to.min(x1));
@@ -247,13 +249,14 @@ impl LineChart<'_> {
                 }
                 label_rows[row].push((start, end));
                 let _ = write!(
-                    out,
+                    labels,
                     r##"<text x="{start:.1}" y="{:.1}" fill="#777" font-size="9">{}</text>"##,
                     TOP + 10.0 + row as f64 * 10.0,
                     escape(&band.label)
                 );
             }
         }
+        out.push_str(&labels);
         axes(
             &mut out,
             (x0, x1),
@@ -281,7 +284,7 @@ impl LineChart<'_> {
                 WIDTH - RIGHT,
                 rule.color,
                 WIDTH - RIGHT - 3.0,
-                y - 3.0,
+                y + 11.0,
                 rule.color,
                 escape(&rule.label)
             );
