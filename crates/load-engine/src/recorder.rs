@@ -280,23 +280,17 @@ impl Aggregator {
 
     fn progress(&self, elapsed: Duration, live: Progress) -> Progress {
         let last_full = elapsed.as_secs().checked_sub(1);
-        let (_, p50_us, p99_us) = last_full
+        let (p50_us, p99_us) = last_full
             .and_then(|second| {
                 self.open_seconds
                     .get(&second)
-                    .map(|h| {
-                        (
-                            h.requests,
-                            h.value_at_quantile(0.5),
-                            h.value_at_quantile(0.99),
-                        )
-                    })
+                    .map(|h| (h.value_at_quantile(0.5), h.value_at_quantile(0.99)))
                     .or_else(|| {
                         self.series
                             .iter()
                             .rev()
                             .find(|s| s.second == second)
-                            .map(|s| (s.requests, s.p50_us, s.p99_us))
+                            .map(|s| (s.p50_us, s.p99_us))
                     })
             })
             .unwrap_or_default();
