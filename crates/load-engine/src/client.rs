@@ -16,7 +16,8 @@ use report_model::ErrorClass;
 use tokio::time::Sleep;
 
 use crate::check::{Check, preview};
-use crate::connection::{Connection, Connector, Exchange, Failure, Outgoing};
+use crate::connection::{Connection, Connector, Outgoing};
+use crate::exchange::{Exchange, Failure};
 use crate::http1::WireRequest;
 use crate::recorder::{Batcher, Event, Outcome, RequestEvent};
 use crate::request::{Origin, RequestTemplate, Target};
@@ -67,9 +68,23 @@ pub(crate) struct ClientShared {
 }
 
 impl ClientShared {
-    /// One slot per HTTP status 100–599.
-    pub(crate) fn status_slots() -> Box<[AtomicU64]> {
-        (100..600).map(|_| AtomicU64::new(0)).collect()
+    /// Nothing sent yet; `started` is the run's start.
+    pub(crate) fn new(
+        connector: Connector,
+        request_timeout: Duration,
+        started: Instant,
+    ) -> ClientShared {
+        ClientShared {
+            connector,
+            request_timeout,
+            started,
+            in_flight: AtomicU64::new(0),
+            max_in_flight: AtomicU64::new(0),
+            completed: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            // One slot per HTTP status 100–599.
+            statuses: (100..600).map(|_| AtomicU64::new(0)).collect(),
+        }
     }
 
     /// The answers so far by status.
@@ -108,6 +123,15 @@ struct Call<'a> {
 }
 
 impl Client {
+    /// A client of its own, outside any run: for setup and teardown calls (a login, a
+    /// cleanup) or a tool's one-off requests. It sends exactly like a worker's client;
+    /// nothing aggregates what it records. Fails on options a run would refuse.
+    pub fn standalone(options: &crate::LoadOptions) -> Result<Client, crate::LoadError> {
+        let connector = options.connector()?;
+        let shared = ClientShared::new(connector, options.request_timeout, Instant::now());
+        Ok(Client::new(Arc::new(shared), Batcher::discarding()))
+    }
+
     pub(crate) fn new(shared: Arc<ClientShared>, batcher: Batcher) -> Client {
         Client {
             shared,

@@ -15,6 +15,7 @@ use rustls::pki_types::{CertificateDer, ServerName};
 use tokio::net::TcpStream;
 
 use crate::LoadError;
+use crate::exchange::{Exchange, Failure, classify_io};
 use crate::http1::{Http1Connection, Stream, WireRequest};
 use crate::request::{Origin, Scheme};
 
@@ -31,61 +32,28 @@ impl TlsOptions {
     /// Trusts every certificate in a PEM file (a CA, or a self-signed server certificate).
     pub fn add_pem_file(&mut self, path: &std::path::Path) -> Result<(), LoadError> {
         use rustls::pki_types::pem::PemObject as _;
-        let unreadable = |message: String| LoadError::Tls {
-            message: format!("`{}`: {message}", path.display()),
+        let unreadable = |err: rustls::pki_types::pem::Error| LoadError::Tls {
+            message: format!("`{}`: {err}", path.display()),
+            source: Some(Box::new(err)),
         };
         let certificates = CertificateDer::pem_file_iter(path)
-            .map_err(|err| unreadable(err.to_string()))?
+            .map_err(unreadable)?
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|err| unreadable(err.to_string()))?;
+            .map_err(unreadable)?;
         if certificates.is_empty() {
-            return Err(unreadable("no certificate in the file".to_owned()));
+            return Err(LoadError::Tls {
+                message: format!("`{}`: no certificate in the file", path.display()),
+                source: None,
+            });
         }
         self.extra_roots.extend(certificates);
         Ok(())
     }
 }
 
-/// A failed connection attempt or request, classified.
-#[derive(Debug, Clone)]
-pub struct Failure {
-    /// The class it is counted under.
-    pub class: ErrorClass,
-    /// What happened.
-    pub message: String,
-}
-
-impl Failure {
-    pub(crate) fn new(class: ErrorClass, message: impl Into<String>) -> Failure {
-        Failure {
-            class,
-            message: message.into(),
-        }
-    }
-}
-
 /// The byte stream under a connection: TCP or TLS over TCP.
 pub(crate) trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
 impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Io for T {}
-
-/// A response read to its end.
-#[derive(Debug)]
-pub(crate) struct Exchange {
-    pub status: u16,
-    /// The headers, when they were asked for.
-    pub headers: HeaderMap,
-    /// The body, when it was kept.
-    pub body: Option<Bytes>,
-    /// Body bytes.
-    pub bytes_received: u64,
-    /// When the request was written to its end (HTTP/1.1), or handed to hyper (HTTP/2,
-    /// which writes it in its own task).
-    pub sent_at: Instant,
-    /// When the response head was complete.
-    pub head_at: Instant,
-    /// When the body was complete.
-    pub finished_at: Instant,
-}
 
 /// A request in both forms a connection may need.
 pub(crate) struct Outgoing<'a> {
@@ -195,6 +163,7 @@ impl Connector {
         for root in &tls.extra_roots {
             roots.add(root.clone()).map_err(|err| LoadError::Tls {
                 message: format!("bad extra root certificate: {err}"),
+                source: Some(Box::new(err)),
             })?;
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -202,6 +171,7 @@ impl Connector {
             .with_safe_default_protocol_versions()
             .map_err(|err| LoadError::Tls {
                 message: err.to_string(),
+                source: Some(Box::new(err)),
             })?
             .with_root_certificates(roots)
             .with_no_client_auth();
@@ -291,20 +261,6 @@ impl Connector {
         tokio::spawn(connection);
         Ok(Connection::Http2(sender))
     }
-}
-
-/// Classifies an I/O error.
-pub(crate) fn classify_io(error: &io::Error, context: &str) -> Failure {
-    let class = match error.kind() {
-        io::ErrorKind::ConnectionRefused => ErrorClass::ConnectRefused,
-        io::ErrorKind::TimedOut => ErrorClass::ConnectTimeout,
-        io::ErrorKind::ConnectionReset
-        | io::ErrorKind::ConnectionAborted
-        | io::ErrorKind::BrokenPipe
-        | io::ErrorKind::UnexpectedEof => ErrorClass::ConnectionReset,
-        _ => ErrorClass::Other,
-    };
-    Failure::new(class, format!("{context}: {error}"))
 }
 
 /// Classifies a hyper error from sending a request or reading its body.

@@ -18,6 +18,9 @@ pub enum LoadError {
     InvalidRequest {
         /// What is wrong.
         message: String,
+        /// The refusing library's error, when there is one.
+        #[source]
+        source: Option<BoxError>,
     },
     /// The executor or options are unusable (no bound, zero users, bad stages, ...).
     #[error("invalid load configuration: {message}")]
@@ -30,8 +33,14 @@ pub enum LoadError {
     Tls {
         /// What is wrong.
         message: String,
+        /// The cause (an unreadable file, rustls refusing a certificate).
+        #[source]
+        source: Option<BoxError>,
     },
 }
+
+/// A cause of any type.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 impl LoadError {
     /// What is wrong, without the kind of error in front: for a message that names the

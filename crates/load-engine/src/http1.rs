@@ -20,7 +20,7 @@ use report_model::ErrorClass;
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _, ReadBuf};
 use tokio::net::TcpStream;
 
-use crate::connection::{Exchange, Failure, classify_io};
+use crate::exchange::{Exchange, Failure, classify_io};
 
 /// Bodies up to this size are sent in the same write as the head.
 const INLINE_BODY: usize = 16 * 1024;

@@ -9,7 +9,9 @@
 //! - An [`Executor`] says when iterations start; every run is bounded ([`Bound`]) and has a
 //!   hard deadline.
 //! - [`run`] returns a [`report_model::ScenarioReport`]; [`sweep`] one per concurrency
-//!   level. [`RunControl`] carries the progress channel and the cancellation token.
+//!   level; [`run_once`] runs one call of user code, measured. [`RunControl`] carries the
+//!   progress channel and the cancellation token.
+//! - [`Client::standalone`] is the same instrumented client outside any run.
 //!
 //! Choices nobody could guess from the code alone:
 //!
@@ -41,9 +43,11 @@ mod check;
 mod client;
 mod connection;
 mod errors;
+mod exchange;
 mod executor;
 mod http1;
 pub mod limits;
+mod once;
 mod recorder;
 mod request;
 mod run;
@@ -52,9 +56,10 @@ mod scenario;
 pub use check::{BodyCheck, Check, JsonShape};
 pub use client::{Client, RequestFailure, Response};
 pub use connection::TlsOptions;
-pub use errors::LoadError;
+pub use errors::{BoxError, LoadError};
 pub use executor::{Bound, Executor, Stage, Stages};
+pub use once::run_once;
 pub use recorder::Progress;
 pub use request::{MultipartForm, RequestTemplate};
 pub use run::{LoadOptions, RunControl, run, sweep};
-pub use scenario::{BoxFuture, Scenario, ScenarioKind, UserScenario};
+pub use scenario::{BoxFuture, IterationError, Scenario, ScenarioKind, UserScenario};

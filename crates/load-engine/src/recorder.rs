@@ -69,7 +69,8 @@ pub(crate) enum Event {
 /// A worker's local buffer of events.
 pub(crate) struct Batcher {
     events: Vec<Event>,
-    sender: mpsc::Sender<Vec<Event>>,
+    /// `None`: a standalone client, whose events nobody aggregates.
+    sender: Option<mpsc::Sender<Vec<Event>>>,
     last_flush: Instant,
     /// Error classes this worker already sent a message for: later ones carry none.
     messages_sent: Vec<ErrorClass>,
@@ -80,7 +81,17 @@ impl Batcher {
         Batcher {
             // Allocated at the first event, so idle users (a ramp's later ones) cost nothing.
             events: Vec::new(),
-            sender,
+            sender: Some(sender),
+            last_flush: Instant::now(),
+            messages_sent: Vec::new(),
+        }
+    }
+
+    /// A batcher that drops what it is given (a standalone client's).
+    pub(crate) fn discarding() -> Batcher {
+        Batcher {
+            events: Vec::new(),
+            sender: None,
             last_flush: Instant::now(),
             messages_sent: Vec::new(),
         }
@@ -98,6 +109,9 @@ impl Batcher {
 
     /// Adds `event`, sending the batch when it is full or old at `now`.
     pub(crate) async fn push(&mut self, event: Event, now: Instant) {
+        if self.sender.is_none() {
+            return;
+        }
         if self.events.capacity() == 0 {
             self.events.reserve_exact(BATCH_EVENTS);
         }
@@ -122,7 +136,9 @@ impl Batcher {
         let batch = std::mem::take(&mut self.events);
         // The aggregator only stops after every batcher is gone, so this fails only when the
         // run is being torn down; the events are then moot.
-        let _ = self.sender.send(batch).await;
+        if let Some(sender) = &self.sender {
+            let _ = sender.send(batch).await;
+        }
     }
 }
 

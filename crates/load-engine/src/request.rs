@@ -269,9 +269,10 @@ impl RequestTemplate {
             .to_owned();
         let absolute_form = target.absolute_uri()?;
         let mut headers = HeaderMap::new();
-        let host = HeaderValue::from_str(&target.origin.authority()).map_err(|_| {
+        let host = HeaderValue::from_str(&target.origin.authority()).map_err(|err| {
             LoadError::InvalidRequest {
                 message: "the host cannot be a header value".to_owned(),
+                source: Some(Box::new(err)),
             }
         })?;
         headers.insert(http::header::HOST, host);
@@ -305,20 +306,24 @@ impl RequestTemplate {
 
     /// Adds a header.
     pub fn header(mut self, name: &str, value: &str) -> Result<RequestTemplate, LoadError> {
-        let invalid = |what: &str| LoadError::InvalidRequest {
+        let invalid = |what: &str, err: crate::errors::BoxError| LoadError::InvalidRequest {
             message: format!("invalid header {what} `{name}`"),
+            source: Some(err),
         };
-        let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| invalid("name"))?;
-        let value = HeaderValue::from_str(value.trim()).map_err(|_| invalid("value for"))?;
+        let name = HeaderName::from_bytes(name.trim().as_bytes())
+            .map_err(|err| invalid("name", Box::new(err)))?;
+        let value = HeaderValue::from_str(value.trim())
+            .map_err(|err| invalid("value for", Box::new(err)))?;
         self.headers.append(name, value);
         Ok(self.serialised())
     }
 
     /// Adds `Authorization: Bearer <token>`, marked sensitive so it never shows in debug output.
     pub fn bearer(mut self, token: &str) -> Result<RequestTemplate, LoadError> {
-        let mut value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+        let mut value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|err| {
             LoadError::InvalidRequest {
                 message: "the bearer token has characters a header cannot carry".to_owned(),
+                source: Some(Box::new(err)),
             }
         })?;
         value.set_sensitive(true);

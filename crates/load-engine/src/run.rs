@@ -38,6 +38,12 @@ pub struct LoadOptions {
 }
 
 impl LoadOptions {
+    /// The connector these options describe, once they are checked.
+    pub(crate) fn connector(&self) -> Result<Connector, LoadError> {
+        self.validate()?;
+        Connector::new(&self.tls, self.http2_prior_knowledge, self.connect_timeout)
+    }
+
     /// Checks the timeouts and the hard limit against [`crate::limits`].
     pub fn validate(&self) -> Result<(), LoadError> {
         use crate::limits::DurationKind;
@@ -136,12 +142,7 @@ pub async fn run(
     control: RunControl,
 ) -> Result<ScenarioReport, LoadError> {
     executor.validate()?;
-    options.validate()?;
-    let connector = Connector::new(
-        &options.tls,
-        options.http2_prior_knowledge,
-        options.connect_timeout,
-    )?;
+    let connector = options.connector()?;
     let started_at = Utc::now();
     let started = Instant::now();
     let cpu_before = process_cpu_seconds();
@@ -259,16 +260,11 @@ pub async fn run(
         request_timeout: options.request_timeout,
         cancel: control.cancel.clone(),
     });
-    let shared = Arc::new(ClientShared {
+    let shared = Arc::new(ClientShared::new(
         connector,
-        request_timeout: options.request_timeout,
+        options.request_timeout,
         started,
-        in_flight: AtomicU64::new(0),
-        max_in_flight: AtomicU64::new(0),
-        completed: AtomicU64::new(0),
-        failed: AtomicU64::new(0),
-        statuses: ClientShared::status_slots(),
-    });
+    ));
     let (batch_tx, batch_rx) = mpsc::channel(workers as usize * 2 + 16);
     let live: LiveSource = {
         let shared = Arc::clone(&shared);

@@ -8,8 +8,9 @@
 //!   [`SamplerConfig::interval`]; [`SamplerHandle::stop`] returns a
 //!   [`report_model::SamplerReport`]; [`SamplerHandle::live`] streams [`LiveSample`]s.
 //! - [`Collector`] takes one reading ([`Snapshot`]); the sampler and benchmarks use it.
-//! - [`MemoryProbe`] takes labelled memory snapshots on demand; [`analyze_cycles`] judges
-//!   leaks over repeated workload cycles.
+//! - [`MemoryProbe`] takes labelled memory snapshots on demand; [`MemoryCycles`] keeps the
+//!   snapshots of repeated identical workload cycles and [`analyze_cycles`] judges their
+//!   growth as a leak verdict.
 //! - [`host_info`] describes the machine.
 //!
 //! Choices nobody could guess from the code alone:
@@ -48,6 +49,7 @@ mod config;
 mod errors;
 mod host;
 mod leak;
+mod memory_cycles;
 mod memory_probe;
 mod running_stat;
 mod sampler;
@@ -60,5 +62,6 @@ pub use collector::{
 pub use config::{LeakThresholds, SamplerConfig, Target, Workload};
 pub use errors::SamplerError;
 pub use host::host_info;
+pub use memory_cycles::MemoryCycles;
 pub use memory_probe::{MemoryProbe, analyze_cycles};
 pub use sampler::{LiveSample, Sampler, SamplerHandle};

@@ -1,5 +1,8 @@
 //! The one error type of this crate: a Vertex AR call that did not give the expected answer.
 
+use std::sync::Arc;
+
+use load_engine::{IterationError, LoadError};
 use report_model::ErrorClass;
 
 /// Why a call failed. Every variant names the call (`METHOD /path`).
@@ -50,6 +53,15 @@ pub enum ApiError {
         /// What failed.
         message: String,
     },
+    /// The call could not be set up (options the load engine refuses).
+    #[error("{call}: {source}")]
+    Setup {
+        /// `METHOD /path`.
+        call: String,
+        /// Why.
+        #[source]
+        source: Arc<LoadError>,
+    },
     /// JSON of an unexpected shape.
     #[error("{call}: unexpected response: {message}")]
     Shape {
@@ -61,6 +73,25 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// Wraps a load-engine setup error of `call`, for `map_err`.
+    pub fn setup(call: &str) -> impl FnOnce(LoadError) -> ApiError + '_ {
+        move |source| ApiError::Setup {
+            call: call.to_owned(),
+            source: Arc::new(source),
+        }
+    }
+
+    /// How the failure is counted: the transport's class, the status's class, or a failed
+    /// check for an answer that broke the contract.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            ApiError::Transport { class, .. } => *class,
+            ApiError::Http { status, .. } => ErrorClass::from_status(*status),
+            ApiError::NotJson { .. } | ApiError::Shape { .. } => ErrorClass::CheckFailed,
+            ApiError::Database { .. } | ApiError::Setup { .. } => ErrorClass::Other,
+        }
+    }
+
     /// The HTTP status, when there was a response.
     pub fn status(&self) -> Option<u16> {
         match self {
@@ -81,5 +112,11 @@ impl ApiError {
             ApiError::Http { detail, .. } => Some(detail),
             _ => None,
         }
+    }
+}
+
+impl From<ApiError> for IterationError {
+    fn from(error: ApiError) -> IterationError {
+        IterationError::caused_by(error.class(), error)
     }
 }

@@ -134,31 +134,24 @@ impl Ledger {
         options: &LoadOptions,
         keep: bool,
     ) -> Result<(Vec<Leftover>, CleanupSummary), LoadError> {
-        let (ledger, base_url, token) = (self.clone(), base_url.to_owned(), token.to_owned());
-        let (output, _) = crate::scenarios::once("cleanup", options, move |client| {
-            let (ledger, base_url, token) = (ledger.clone(), base_url.clone(), token.clone());
-            Box::pin(async move {
-                let mut api = VertexClient::new(client, &base_url)
-                    .with_token(Some(token))
-                    .with_ledger(ledger.clone())
-                    .with_retries(SETTLE_RETRIES);
-                ledger.discover_videos(&mut api).await;
-                ledger.discover_clients(&mut api).await;
-                let summary = if keep {
-                    CleanupSummary::default()
-                } else {
-                    let summary = ledger.delete_open(&mut api).await;
-                    // The deletions may have added rows of their own (a throwaway video
-                    // whose answer was lost): look again before checking.
-                    ledger.discover_videos(&mut api).await;
-                    summary
-                };
-                ledger.verify(&mut api).await;
-                (ledger.remaining(keep), summary)
-            })
-        })
-        .await?;
-        Ok(output.unwrap_or_else(|| (self.remaining(keep), CleanupSummary::default())))
+        let mut client = load_engine::Client::standalone(options)?;
+        let mut api = VertexClient::new(&mut client, base_url)
+            .with_token(Some(token.to_owned()))
+            .with_ledger(self.clone())
+            .with_retries(SETTLE_RETRIES);
+        self.discover_videos(&mut api).await;
+        self.discover_clients(&mut api).await;
+        let summary = if keep {
+            CleanupSummary::default()
+        } else {
+            let summary = self.delete_open(&mut api).await;
+            // The deletions may have added rows of their own (a throwaway video whose
+            // answer was lost): look again before checking.
+            self.discover_videos(&mut api).await;
+            summary
+        };
+        self.verify(&mut api).await;
+        Ok((self.remaining(keep), summary))
     }
 
     /// Adds the videos of the open portraits that the ledger did not know of.

@@ -27,6 +27,7 @@ mod errors;
 mod ledger;
 pub mod scenarios;
 mod service_store;
+mod service_target;
 mod workflow;
 
 pub use client::{
@@ -38,4 +39,5 @@ pub use direct_db::time_direct_reads;
 pub use errors::ApiError;
 pub use ledger::Ledger;
 pub use service_store::ServiceStore;
+pub use service_target::{ServiceTarget, health_check, log_in};
 pub use workflow::{WorkflowConfig, WorkflowOutcome, delete_created, run_workflow};

@@ -24,7 +24,7 @@ use object_store::{
     ObjectStore, PutMultipartOptions, PutOptions, PutPayload, PutResult, Result,
 };
 
-use crate::scenarios::{Target, once};
+use crate::ServiceTarget;
 use crate::workflow::delete_created;
 use crate::{ApiError, Order, TestData, Upload, VertexClient};
 
@@ -40,7 +40,7 @@ pub struct ServiceStore {
 /// outlive any borrow of the store).
 #[derive(Clone)]
 struct Service {
-    target: Target,
+    target: ServiceTarget,
     options: LoadOptions,
     objects: Arc<Mutex<BTreeMap<Path, Stored>>>,
 }
@@ -54,7 +54,7 @@ struct Stored {
 
 impl ServiceStore {
     /// A store writing through `target` (logged in) with `options` for every request.
-    pub fn new(target: Target, options: LoadOptions, run_id: &str) -> ServiceStore {
+    pub fn new(target: ServiceTarget, options: LoadOptions, run_id: &str) -> ServiceStore {
         let data = Arc::new(TestData::new(run_id));
         target.ledger.watch(&data);
         ServiceStore {
@@ -90,20 +90,8 @@ impl Service {
             + Sync
             + 'static,
     {
-        let target = self.target.clone();
-        let (output, _) = once("storage", &self.options, move |client| {
-            call(target.api(client))
-        })
-        .await
-        .map_err(generic)?;
-        output
-            .unwrap_or_else(|| {
-                Err(ApiError::Shape {
-                    call: "storage".to_owned(),
-                    message: "the call did not run".to_owned(),
-                })
-            })
-            .map_err(generic)
+        let mut client = load_engine::Client::standalone(&self.options).map_err(generic)?;
+        call(self.target.api(&mut client)).await.map_err(generic)
     }
 }
 
@@ -284,18 +272,10 @@ impl Service {
         else {
             return Ok(location);
         };
-        let target = self.target.clone();
-        let order = stored.order;
-        let (summary, _) = once("storage", &self.options, move |client| {
-            let (target, order) = (target.clone(), order.clone());
-            Box::pin(async move {
-                let mut api = target.api(client);
-                delete_created(&mut api, &[order], &TestData::new("storage-cleanup")).await
-            })
-        })
-        .await
-        .map_err(generic)?;
-        let summary = summary.unwrap_or_default();
+        let mut client = load_engine::Client::standalone(&self.options).map_err(generic)?;
+        let mut api = self.target.api(&mut client);
+        let summary =
+            delete_created(&mut api, &[stored.order], &TestData::new("storage-cleanup")).await;
         if let Some(leftover) = summary.leftovers.first() {
             return Err(object_store::Error::Generic {
                 store: STORE,

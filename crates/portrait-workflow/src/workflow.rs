@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use load_engine::{
-    Bound, BoxFuture, Client, Executor, LoadError, LoadOptions, RunControl, Scenario, UserScenario,
+    Bound, BoxFuture, Client, Executor, IterationError, LoadError, LoadOptions, RunControl,
+    Scenario, UserScenario,
 };
 use report_model::{
     CleanupSummary, Leftover, SCHEMA_VERSION, ScenarioReport, StepFailure, StepStatus,
@@ -113,7 +114,7 @@ pub async fn run_workflow(config: WorkflowConfig) -> Result<WorkflowOutcome, Loa
     let mut storage_growth = None;
     let leftovers = match token {
         Some(token) => {
-            let target = crate::scenarios::Target {
+            let target = crate::ServiceTarget {
                 base_url: config.base_url.clone(),
                 token,
                 ledger: config.ledger.clone(),
@@ -154,7 +155,10 @@ struct WorkflowScenario {
 }
 
 impl UserScenario for WorkflowScenario {
-    fn iteration<'a>(&'a self, client: &'a mut Client) -> BoxFuture<'a, Result<(), String>> {
+    fn iteration<'a>(
+        &'a self,
+        client: &'a mut Client,
+    ) -> BoxFuture<'a, Result<(), IterationError>> {
         Box::pin(async move {
             let walked = Walk::new(&self.config).run(client).await;
             let passed = walked.report.passed();
@@ -162,7 +166,7 @@ impl UserScenario for WorkflowScenario {
             if passed {
                 Ok(())
             } else {
-                Err("a workflow step failed".to_owned())
+                Err(IterationError::check("a workflow step failed"))
             }
         })
     }

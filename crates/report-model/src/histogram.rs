@@ -162,7 +162,7 @@ impl LatencyHistogram {
     /// encoder). Values recorded by a foreign encoder outside 1 µs – 1 h are rejected.
     ///
     /// Memory is bounded whatever the input claims: an encoding longer than
-    /// [`MAX_ENCODED_BYTES`], a payload that inflates beyond [`MAX_PAYLOAD_BYTES`] or a
+    /// 1 MiB (`MAX_ENCODED_BYTES`), a payload that inflates beyond 8 MiB (`MAX_PAYLOAD_BYTES`) or a
     /// header that announces more, or a precision above 4 significant digits, is refused
     /// before anything of that size is allocated.
     pub fn from_base64(encoded: &str) -> Result<Self, ReportError> {

@@ -19,6 +19,8 @@ mod backend;
 mod embedded;
 mod errors;
 mod mixed;
+mod operation;
+mod plan;
 mod runner;
 mod tidy;
 
@@ -26,4 +28,5 @@ pub use backend::{Backend, BackendSpec, S3Credentials, minio_url_from_env};
 pub use embedded::EmbeddedS3;
 pub use errors::StorageError;
 pub use mixed::MixWeights;
-pub use runner::{Plan, StorageProgress, cleanup, parse_sizes, payload, run};
+pub use plan::{Plan, StorageProgress, parse_sizes, payload};
+pub use runner::{cleanup, run};

@@ -14,7 +14,8 @@ use object_store::path::Path as StorePath;
 use report_model::StorageOperation;
 
 use crate::StorageError;
-use crate::runner::{OpOutcome, Plan, one_operation};
+use crate::operation::{OpOutcome, one_operation};
+use crate::plan::Plan;
 
 /// Relative weights of the operations of the mixed workload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

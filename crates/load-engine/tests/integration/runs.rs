@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use load_engine::{
-    Bound, BoxFuture, Check, Client, Executor, LoadOptions, RequestTemplate, RunControl, Scenario,
-    TlsOptions, UserScenario, run, sweep,
+    Bound, BoxFuture, Check, Client, Executor, IterationError, LoadOptions, RequestTemplate,
+    RunControl, Scenario, TlsOptions, UserScenario, run, run_once, sweep,
 };
 use report_model::{ErrorClass, ScenarioReport};
 use tokio::sync::mpsc;
@@ -352,29 +352,28 @@ struct TwoStep {
 }
 
 impl UserScenario for TwoStep {
-    fn iteration<'a>(&'a self, client: &'a mut Client) -> BoxFuture<'a, Result<(), String>> {
+    fn iteration<'a>(
+        &'a self,
+        client: &'a mut Client,
+    ) -> BoxFuture<'a, Result<(), IterationError>> {
         Box::pin(async move {
             let first = http::Request::get(format!("{}/json", self.base))
                 .body(bytes::Bytes::new())
                 .unwrap();
-            let response = client
-                .send("health", first)
-                .await
-                .map_err(|e| e.to_string())?;
+            let response = client.send("health", first).await?;
             if response.content_type() != "application/json" {
-                return Err("not json".to_owned());
+                return Err(IterationError::check("not json"));
             }
             let second = http::Request::get(format!("{}/status?code=404", self.base))
                 .body(bytes::Bytes::new())
                 .unwrap();
             let missing = client
                 .send_checked("missing", second, &Check::statuses(&[404]))
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
             if missing.status == 404 {
                 Ok(())
             } else {
-                Err(format!("status {}", missing.status))
+                Err(IterationError::check(format!("status {}", missing.status)))
             }
         })
     }
@@ -421,24 +420,21 @@ struct QuickThenStuck {
 }
 
 impl UserScenario for QuickThenStuck {
-    fn iteration<'a>(&'a self, client: &'a mut Client) -> BoxFuture<'a, Result<(), String>> {
+    fn iteration<'a>(
+        &'a self,
+        client: &'a mut Client,
+    ) -> BoxFuture<'a, Result<(), IterationError>> {
         Box::pin(async move {
             for _ in 0..20 {
                 let quick = http::Request::get(format!("{}/ok", self.base))
                     .body(bytes::Bytes::new())
                     .unwrap();
-                client
-                    .send("quick", quick)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                client.send("quick", quick).await?;
             }
             let stuck = http::Request::get(format!("{}/delay?ms={STUCK_MS}", self.base))
                 .body(bytes::Bytes::new())
                 .unwrap();
-            client
-                .send("stuck", stuck)
-                .await
-                .map_err(|e| e.to_string())?;
+            client.send("stuck", stuck).await?;
             Ok(())
         })
     }
@@ -646,4 +642,59 @@ async fn an_open_run_above_what_the_generator_can_start_ends_at_its_duration() {
         report.generator.dropped_starts + report.total_requests < 1_000_000,
         "starts stopped at the duration on the wall clock"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_standalone_client_sends_outside_a_run_and_failures_keep_their_class() {
+    let server = FaultServer::start().await;
+    let mut client = Client::standalone(&LoadOptions::default()).unwrap();
+    let request = http::Request::get(server.url("/json"))
+        .body(bytes::Bytes::new())
+        .unwrap();
+    let response = client.send("json", request).await.unwrap();
+    assert_eq!(response.status, 200);
+    assert_eq!(response.content_type(), "application/json");
+
+    // A port nobody listens on: the failure is a refused connection, and an iteration
+    // error made from it keeps that class and its cause.
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let request = http::Request::get(format!("http://127.0.0.1:{closed_port}/"))
+        .body(bytes::Bytes::new())
+        .unwrap();
+    let failure = client.send("refused", request).await.unwrap_err();
+    let error = IterationError::from(failure);
+    assert_eq!(error.class(), ErrorClass::ConnectRefused);
+    assert!(
+        std::error::Error::source(&error).is_some(),
+        "the cause is kept"
+    );
+
+    // Options a run would refuse are refused here too.
+    let bad = LoadOptions {
+        request_timeout: Duration::ZERO,
+        ..LoadOptions::default()
+    };
+    assert!(Client::standalone(&bad).is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_once_returns_the_call_output_with_its_figures() {
+    let server = FaultServer::start().await;
+    let url = server.url("/json");
+    let (status, report) = run_once("once", &LoadOptions::default(), move |client| {
+        let url = url.clone();
+        Box::pin(async move {
+            let request = http::Request::get(url).body(bytes::Bytes::new()).unwrap();
+            client.send("json", request).await.map(|r| r.status).ok()
+        })
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, Some(Some(200)));
+    assert_eq!((report.name.as_str(), report.total_requests), ("once", 1));
+    assert_eq!(report.endpoints[0].label, "json");
 }

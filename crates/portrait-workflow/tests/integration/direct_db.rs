@@ -1,7 +1,7 @@
 //! `time_direct_reads` on vertex-sim's SQLite file.
 
 use load_engine::LoadOptions;
-use portrait_workflow::scenarios;
+use portrait_workflow::scenarios::OrderCreation;
 
 use crate::sim::TestSim;
 
@@ -10,11 +10,9 @@ async fn direct_reads_time_the_service_queries_without_writing() {
     let sim = TestSim::start(|_| {}).await;
     let options = LoadOptions::default();
     let target = sim.logged_in().await;
-    let created = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let orders = scenarios::orders(
+    let creation = OrderCreation::new(
         &target,
         std::sync::Arc::new(portrait_workflow::TestData::new("direct")),
-        std::sync::Arc::clone(&created),
     );
     let executor = load_engine::Executor::Closed {
         users: 1,
@@ -22,14 +20,14 @@ async fn direct_reads_time_the_service_queries_without_writing() {
         think_time: std::time::Duration::ZERO,
     };
     load_engine::run(
-        &orders,
+        &creation.scenario("concurrent_orders"),
         &executor,
         &options,
         load_engine::RunControl::default(),
     )
     .await
     .unwrap();
-    let orders = created.lock().unwrap().clone();
+    let orders = creation.created();
     let database = sim.dir.path().join("data/app_data.db");
     let before = std::fs::read(&database).unwrap();
     let report = portrait_workflow::time_direct_reads(&database, &orders, 20).unwrap();

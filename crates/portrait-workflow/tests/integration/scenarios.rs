@@ -1,11 +1,11 @@
 //! The three load scenarios, bounded, with per-endpoint figures.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use load_engine::{LoadOptions, RunControl};
 use portrait_workflow::TestData;
-use portrait_workflow::scenarios;
+use portrait_workflow::scenarios::{self, OrderCreation};
 
 use crate::sim::TestSim;
 
@@ -15,14 +15,9 @@ async fn orders_read_mix_and_stress_run_bounded() {
     let options = LoadOptions::default();
     let target = sim.logged_in().await;
 
-    let created = Arc::new(Mutex::new(Vec::new()));
-    let orders = scenarios::orders(
-        &target,
-        Arc::new(TestData::new("load")),
-        Arc::clone(&created),
-    );
+    let creation = OrderCreation::new(&target, Arc::new(TestData::new("load")));
     let report = load_engine::run(
-        &orders,
+        &creation.scenario("concurrent_orders"),
         &scenarios::orders_executor(),
         &options,
         RunControl::default(),
@@ -33,12 +28,13 @@ async fn orders_read_mix_and_stress_run_bounded() {
     assert_eq!(report.successful_requests, 20, "{:?}", report.errors);
     assert_eq!(report.endpoints[0].label, "POST /orders/create");
     assert!(report.generator.max_in_flight <= 5);
-    let created = created.lock().unwrap().clone();
-    assert_eq!(created.len(), 20);
-    let cleanup = scenarios::cleanup_orders(&target, &created, &options)
-        .await
-        .unwrap();
+    assert_eq!(creation.created().len(), 20);
+    let cleanup = creation.cleanup(&options).await.unwrap();
     assert!(cleanup.leftovers.is_empty(), "{:?}", cleanup.leftovers);
+    assert!(
+        creation.created().is_empty(),
+        "the scenario forgets what it deleted"
+    );
     assert_eq!(sim.rows(), (0, 0, 0));
 
     let report = load_engine::run(
@@ -109,11 +105,8 @@ async fn a_throttled_login_waits_out_retry_after_once() {
     .await;
     let options = load_engine::LoadOptions::default();
     for _ in 0..2 {
-        let token =
-            portrait_workflow::scenarios::login(&sim.url(), "admin", "admin", false, &options)
-                .await
-                .unwrap();
-        assert!(token.is_ok(), "{token:?}");
+        let target = portrait_workflow::log_in(&sim.url(), "admin", "admin", false, &options).await;
+        assert!(target.is_ok(), "{target:?}");
     }
     // A Retry-After beyond the cap is not waited for: a clear error at once.
     let sim = TestSim::start(|config| {
@@ -123,13 +116,10 @@ async fn a_throttled_login_waits_out_retry_after_once() {
         };
     })
     .await;
-    let first = portrait_workflow::scenarios::login(&sim.url(), "admin", "admin", false, &options)
-        .await
-        .unwrap();
+    let first = portrait_workflow::log_in(&sim.url(), "admin", "admin", false, &options).await;
     assert!(first.is_ok());
-    let second = portrait_workflow::scenarios::login(&sim.url(), "admin", "admin", false, &options)
+    let second = portrait_workflow::log_in(&sim.url(), "admin", "admin", false, &options)
         .await
-        .unwrap()
         .unwrap_err();
     assert_eq!(second.status(), Some(429), "{second}");
 }

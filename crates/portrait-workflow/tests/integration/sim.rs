@@ -28,14 +28,11 @@ impl TestSim {
     }
 
     /// A target logged in as the built-in admin.
-    pub async fn logged_in(&self) -> portrait_workflow::scenarios::Target {
+    pub async fn logged_in(&self) -> portrait_workflow::ServiceTarget {
         let options = load_engine::LoadOptions::default();
-        let token =
-            portrait_workflow::scenarios::login(&self.url(), "admin", "admin", false, &options)
-                .await
-                .unwrap()
-                .unwrap();
-        portrait_workflow::scenarios::Target::new(&self.url(), token)
+        portrait_workflow::log_in(&self.url(), "admin", "admin", false, &options)
+            .await
+            .unwrap()
     }
 
     /// Rows in `clients`, `portraits`, `videos`.

@@ -7,13 +7,14 @@ use anyhow::{Context as _, Result, bail};
 use load_engine::{
     Bound, Executor, LoadOptions, MultipartForm, RequestTemplate, Scenario, Stages, TlsOptions,
 };
+use portrait_workflow::ServiceTarget;
 use portrait_workflow::TestData;
-use portrait_workflow::scenarios::{self, Target};
+use portrait_workflow::scenarios::{self, OrderCreation};
 use report_model::{
     LoadReport, MetricUnit, RenderFormat, RunIdentity, RunKind, RunOutcome, SCHEMA_VERSION,
     SuiteReport, load_test_report, target_name_of_url,
 };
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::PerfExitCode;
 use crate::cli::{LoadArgs, VertexScenario};
@@ -61,8 +62,7 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
     if let Some(vertex) = &vertex
         && let Some(created) = &vertex.created
     {
-        let orders = created.lock().map(|o| o.clone()).unwrap_or_default();
-        runtime.block_on(scenarios::cleanup_orders(&vertex.target, &orders, &options))?;
+        runtime.block_on(created.cleanup(&options))?;
         // What the cleanup missed (an order whose answer was lost) or could not delete.
         (leftovers, _) = runtime.block_on(vertex.target.settle(&options, false))?;
     }
@@ -118,26 +118,25 @@ pub(crate) async fn log_in(
     password: &str,
     register: bool,
     options: &LoadOptions,
-) -> Result<Target> {
+) -> Result<ServiceTarget> {
     let base_url = url.trim_end_matches('/');
-    let token = scenarios::login(base_url, user, password, register, options)
-        .await?
+    portrait_workflow::log_in(base_url, user, password, register, options)
+        .await
         .with_context(|| {
             format!(
                 "cannot log in to `{}` as `{user}`",
                 report_model::redact_url(base_url)
             )
-        })?;
-    Ok(Target::new(base_url, token))
+        })
 }
 
 /// A Vertex AR scenario ready to run: logged in once, with its executor.
 struct VertexRun {
-    target: Target,
+    target: ServiceTarget,
     scenario: Scenario,
     executor: Executor,
     /// Orders to delete afterwards (the orders scenario).
-    created: Option<Arc<Mutex<Vec<portrait_workflow::Order>>>>,
+    created: Option<OrderCreation>,
 }
 
 async fn vertex_scenario(
@@ -165,9 +164,9 @@ async fn vertex_scenario(
     };
     Ok(match which {
         VertexScenario::Orders => {
-            let created = Arc::new(Mutex::new(Vec::new()));
             let data = Arc::new(TestData::new(&format!("load-{}", std::process::id())));
-            let scenario = scenarios::orders(&target, data, Arc::clone(&created));
+            let created = OrderCreation::new(&target, data);
+            let scenario = created.scenario("concurrent_orders");
             VertexRun {
                 target,
                 scenario,

@@ -166,12 +166,9 @@ async fn service_backend(
     let password = crate::credentials::password(args.login.password_env.as_deref())
         .map_err(|e| failed(e.to_string()))?;
     let options = load_engine::LoadOptions::default();
-    let token =
-        portrait_workflow::scenarios::login(base_url, &args.login.user, &password, false, &options)
-            .await
-            .map_err(|e| failed(e.to_string()))?
-            .map_err(|e| failed(format!("cannot log in as `{}`: {e}", args.login.user)))?;
-    let target = portrait_workflow::scenarios::Target::new(base_url, token);
+    let target = portrait_workflow::log_in(base_url, &args.login.user, &password, false, &options)
+        .await
+        .map_err(|e| failed(format!("cannot log in as `{}`: {e}", args.login.user)))?;
     let store = portrait_workflow::ServiceStore::new(target, options, "storage");
     Backend::service(url, std::sync::Arc::new(store))
 }

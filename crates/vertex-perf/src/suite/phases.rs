@@ -2,16 +2,18 @@
 //! so an interrupted or failed run still reports what was done.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use load_engine::{Bound, Executor, LoadOptions, RunControl, Scenario};
-use perf_sampler::{MemoryProbe, analyze_cycles};
-use portrait_workflow::scenarios::{self, Target};
-use portrait_workflow::{Order, ServiceStore, TestData, WorkflowConfig, run_workflow};
+use perf_sampler::{MemoryCycles, MemoryProbe};
+use portrait_workflow::scenarios::{self, OrderCreation};
+use portrait_workflow::{
+    ServiceStore, ServiceTarget as Target, TestData, WorkflowConfig, run_workflow,
+};
 use report_model::{
-    LoadReport, MemoryCycle, MemoryReport, MemorySnapshot, SCHEMA_VERSION, ScenarioReport,
-    StorageOperation, SuiteReport,
+    LoadReport, MemoryReport, MemorySnapshot, SCHEMA_VERSION, ScenarioReport, StorageOperation,
+    SuiteReport,
 };
 use storage_bench::{Backend, EmbeddedS3, Plan};
 
@@ -92,7 +94,7 @@ impl Suite<'_> {
         let options = self.options();
         self.snapshot("suite_start");
         self.note("health pre-check");
-        match scenarios::health_check(self.base_url, &options).await? {
+        match portrait_workflow::health_check(self.base_url, &options).await {
             Ok(health) => {
                 // The service's own version string is part of what the run measured.
                 if let (Some(identity), Some(version)) = (
@@ -109,21 +111,20 @@ impl Suite<'_> {
                 )));
             }
         }
-        let token = scenarios::login(
+        let target = portrait_workflow::log_in(
             self.base_url,
             &self.config.target.user,
             &self.password,
             self.config.target.register_admin,
             &options,
         )
-        .await?
+        .await
         .map_err(|error| {
             Stop::Setup(format!(
                 "cannot log in as `{}`: {error}",
                 self.config.target.user
             ))
         })?;
-        let target = Target::new(self.base_url, token);
         self.storage_before = target.storage_usage(&options).await;
         self.target = Some(target.clone());
         self.report.load = Some(LoadReport {
@@ -238,9 +239,8 @@ impl Suite<'_> {
         Ok(report)
     }
 
-    async fn cleanup(&self, target: &Target, orders: &Arc<Mutex<Vec<Order>>>) -> Result<(), Stop> {
-        let orders = orders.lock().map(|o| o.clone()).unwrap_or_default();
-        let cleanup = scenarios::cleanup_orders(target, &orders, &self.options()).await?;
+    async fn cleanup(&self, orders: &OrderCreation) -> Result<(), Stop> {
+        let cleanup = orders.cleanup(&self.options()).await?;
         if !cleanup.leftovers.is_empty() {
             self.output.note(&format!(
                 "could not delete: {}",
@@ -253,44 +253,45 @@ impl Suite<'_> {
     /// One large order, concurrent uploads, DB-backed reads; the orders are deleted
     /// however the phase ended (interrupted included).
     async fn comprehensive(&mut self, target: &Target) -> Result<(), Stop> {
-        let created = Arc::new(Mutex::new(Vec::new()));
-        let result = self.comprehensive_work(target, &created).await;
-        self.cleanup(target, &created).await?;
+        let data = Arc::new(TestData::new(&format!("{}-comprehensive", self.run_id)));
+        let uploads = OrderCreation::new(target, Arc::clone(&data));
+        let result = self.comprehensive_work(target, &data, &uploads).await;
+        self.cleanup(&uploads).await?;
         result
     }
 
     async fn comprehensive_work(
         &mut self,
         target: &Target,
-        created: &Arc<Mutex<Vec<Order>>>,
+        data: &Arc<TestData>,
+        uploads: &OrderCreation,
     ) -> Result<(), Stop> {
         let phases = &self.config.phases;
-        let data = Arc::new(TestData::new(&format!("{}-comprehensive", self.run_id)));
-        target.ledger.watch(&data);
         let image_bytes = usize::try_from(phases.large_upload_image_mib * 1024 * 1024).unwrap_or(0);
         let video_bytes = usize::try_from(phases.large_upload_video_mib * 1024 * 1024).unwrap_or(0);
         {
-            let (data, target, created) = (Arc::clone(&data), target.clone(), Arc::clone(created));
+            let (data, target, created) = (Arc::clone(data), target.clone(), uploads.clone());
             let image = data.portrait_of_size(image_bytes);
             let video = TestData::sized_video(video_bytes, 7);
-            let (result, http) = scenarios::once("large_upload", &self.options(), move |client| {
-                let (data, target, image, video, created) = (
-                    Arc::clone(&data),
-                    target.clone(),
-                    image.clone(),
-                    video.clone(),
-                    Arc::clone(&created),
-                );
-                Box::pin(async move {
-                    let mut api = target.api(client);
-                    let order = api
-                        .create_order(&data.phone(), &data.name(0), &image, &video)
-                        .await?;
-                    created.lock().expect("not poisoned").push(order);
-                    Ok::<(), portrait_workflow::ApiError>(())
+            let (result, http) =
+                load_engine::run_once("large_upload", &self.options(), move |client| {
+                    let (data, target, image, video, created) = (
+                        Arc::clone(&data),
+                        target.clone(),
+                        image.clone(),
+                        video.clone(),
+                        created.clone(),
+                    );
+                    Box::pin(async move {
+                        let mut api = target.api(client);
+                        let order = api
+                            .create_order(&data.phone(), &data.name(0), &image, &video)
+                            .await?;
+                        created.adopt(order);
+                        Ok::<(), portrait_workflow::ApiError>(())
+                    })
                 })
-            })
-            .await?;
+                .await?;
             if let Some(Err(error)) = result {
                 self.output.note(&format!("  large upload failed: {error}"));
             }
@@ -303,14 +304,14 @@ impl Suite<'_> {
         }
         Self::check_interrupt()?;
 
-        let mut uploads = scenarios::orders(target, Arc::clone(&data), Arc::clone(created));
-        "concurrent_uploads".clone_into(&mut uploads.name);
         let executor = closed(phases.concurrent_upload_workers, phases.concurrent_uploads);
-        let report = self.drive(&uploads, &executor).await?;
+        let report = self
+            .drive(&uploads.scenario("concurrent_uploads"), &executor)
+            .await?;
         self.push_scenario(report);
         Self::check_interrupt()?;
 
-        let orders = created.lock().map(|o| o.clone()).unwrap_or_default();
+        let orders = uploads.created();
         let reads = scenarios::db_reads(target, &orders);
         let report = self
             .drive(&reads, &closed(phases.db_read_workers, phases.db_reads))
@@ -367,13 +368,15 @@ impl Suite<'_> {
 
     async fn load(&mut self, target: &Target) -> Result<(), Stop> {
         let phases = &self.config.phases;
-        let created = Arc::new(Mutex::new(Vec::new()));
         let data = Arc::new(TestData::new(&format!("{}-load", self.run_id)));
-        let orders = scenarios::orders(target, data, Arc::clone(&created));
+        let orders = OrderCreation::new(target, data);
         let report = self
-            .drive(&orders, &closed(phases.order_workers, phases.orders))
+            .drive(
+                &orders.scenario("concurrent_orders"),
+                &closed(phases.order_workers, phases.orders),
+            )
             .await;
-        self.cleanup(target, &created).await?;
+        self.cleanup(&orders).await?;
         self.push_scenario(report?);
         Self::check_interrupt()?;
 
@@ -472,20 +475,14 @@ impl Suite<'_> {
         }
         let phases = &self.config.phases;
         let data = Arc::new(TestData::new(&format!("{}-memory", self.run_id)));
-        let mut cycles = Vec::new();
+        let mut cycles = MemoryCycles::new();
         let mut traffic = Vec::new();
-        let mut at_us = Vec::new();
-        let mut baseline = None;
-        for index in 0..=phases.memory_cycles {
+        while cycles.counted() < phases.memory_cycles as usize {
             Self::check_interrupt()?;
             let started = Instant::now();
             let runs = self.memory_cycle(target, &data).await?;
             let operations = runs.iter().map(|r| r.total_requests).sum();
-            let label = if index == 0 {
-                "memory_warmup".to_owned()
-            } else {
-                format!("memory_cycle_{index}")
-            };
+            let label = cycles.next_label();
             traffic.extend(runs.iter().map(|run| {
                 let mut traffic = run.traffic();
                 traffic.name = format!("{label} {}", run.name);
@@ -494,41 +491,19 @@ impl Suite<'_> {
             let Some(probe) = &mut self.probe else {
                 return Ok(());
             };
-            let snapshot = probe
-                .snapshot(&label)
+            cycles
+                .record(probe, operations, started.elapsed())
                 .map_err(|e| Stop::Setup(format!("memory snapshot failed: {e}")))?;
-            at_us.push(probe.elapsed_us());
-            if index == 0 {
-                baseline = Some(snapshot.clone());
-            } else {
-                cycles.push(MemoryCycle {
-                    index,
-                    operations,
-                    rss_bytes_after: snapshot.rss_bytes,
-                    uss_bytes_after: snapshot.uss_bytes,
-                    open_files_after: snapshot.open_files,
-                    threads_after: snapshot.threads,
-                    duration_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
-                });
-            }
-            self.snapshots.push(snapshot);
         }
-        let levels = phases.leak_thresholds(perf_sampler::Workload::Steady);
-        let leak = baseline
-            .as_ref()
-            .and_then(|b| analyze_cycles(b, &cycles, &at_us, &levels));
-        if let Some(leak) = &leak {
+        let mut memory = cycles.finish(&phases.leak_thresholds(perf_sampler::Workload::Steady));
+        if let Some(leak) = &memory.leak {
             self.output
                 .note(&format!("  memory: {} — {}", leak.verdict, leak.reason));
         }
-        self.report.memory = Some(MemoryReport {
-            schema_version: SCHEMA_VERSION,
-            // All snapshots, the phases' and the cycles', are added by `run_all`.
-            snapshots: Vec::new(),
-            cycles,
-            leak,
-            traffic,
-        });
+        memory.traffic = traffic;
+        // The phases' snapshots come first; `run_all` puts every one in the report.
+        self.snapshots.append(&mut memory.snapshots);
+        self.report.memory = Some(memory);
         Ok(())
     }
 
@@ -547,15 +522,15 @@ impl Suite<'_> {
             RunControl::default(),
         )
         .await?;
-        let created = Arc::new(Mutex::new(Vec::new()));
+        let creation = OrderCreation::new(target, Arc::clone(data));
         let orders = load_engine::run(
-            &scenarios::orders(target, Arc::clone(data), Arc::clone(&created)),
+            &creation.scenario("concurrent_orders"),
             &closed(1, phases.memory_orders_per_cycle),
             &options,
             RunControl::default(),
         )
         .await?;
-        self.cleanup(target, &created).await?;
+        self.cleanup(&creation).await?;
         Ok([reads, orders])
     }
 }
