@@ -134,10 +134,6 @@ pub fn perf(root: &Path, args: &[String]) -> Result<u8> {
             _ => suite_args.push(arg.clone()),
         }
     }
-    let has = |args: &[String], flag: &str| {
-        args.iter()
-            .any(|a| a == flag || a.starts_with(&format!("{flag}=")))
-    };
     let release = crate::build_release(root, &["vertex-perf", "vertex-sim"])?;
     let vertex_perf = release.join("vertex-perf");
 
@@ -152,7 +148,8 @@ pub fn perf(root: &Path, args: &[String]) -> Result<u8> {
     let target = flag_value(&suite_args, "--target");
     let history = root
         .join("reports/history")
-        .join(history_name(target.as_deref()));
+        .join(history_name(target.as_deref()))
+        .join(profile_of(&suite_args));
     if target.is_none() && !has(&suite_args, "--target-name") {
         suite_args.push("--target-name".to_owned());
         suite_args.push(EMBEDDED_TARGET_NAME.to_owned());
@@ -229,6 +226,25 @@ fn history_name(target: Option<&str>) -> String {
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .collect()
+}
+
+/// Whether `args` hold `flag`, alone or as `flag=value`.
+fn has(args: &[String], flag: &str) -> bool {
+    args.iter()
+        .any(|a| a == flag || a.starts_with(&format!("{flag}=")))
+}
+
+/// The profile the suite will run (`quick`, `full` or `default`): each keeps its own
+/// history, since runs of different profiles are different workloads and never compare.
+/// One folder for all would make the main job fail against a `--quick` run made before.
+fn profile_of(suite_args: &[String]) -> &'static str {
+    if has(suite_args, "--quick") {
+        "quick"
+    } else if has(suite_args, "--full") {
+        "full"
+    } else {
+        "default"
+    }
 }
 
 /// `<UTC yyyymmddThhmmssZ>-xtask<pid>`, like the suite's own run ids.
@@ -346,7 +362,7 @@ fn wait_for_file(path: &Path, started: &mut Started, name: &str) -> Result<Strin
 
 #[cfg(test)]
 mod tests {
-    use super::{flag_value, history_name};
+    use super::{flag_value, history_name, profile_of};
 
     #[test]
     fn the_target_is_found_in_either_flag_form() {
@@ -360,6 +376,17 @@ mod tests {
             Some("http://h:2")
         );
         assert_eq!(flag_value(&args(&["--target-name", "x"]), "--target"), None);
+    }
+
+    #[test]
+    fn each_profile_keeps_its_own_history() {
+        let args = |list: &[&str]| list.iter().map(|&a| a.to_owned()).collect::<Vec<_>>();
+        assert_eq!(profile_of(&args(&[])), "default");
+        assert_eq!(profile_of(&args(&["--quick"])), "quick");
+        assert_eq!(
+            profile_of(&args(&["--target", "http://127.0.0.1:1", "--full"])),
+            "full"
+        );
     }
 
     #[test]
