@@ -71,7 +71,7 @@ fn main() -> ExitCode {
 
 fn print_help() {
     eprintln!(
-        "usage: cargo xtask <task>\n\ntasks:\n  perf [--quick|--full] [--sim-faults JSON] [suite flags]\n        the main job: start vertex-sim + S3, run the suite, write reports/runs/<id>/,\n        compare with and record in reports/history/<target>/\n  ci    fmt check, clippy -D warnings, cargo test --workspace --no-fail-fast\n  bench-sampler | bench-load | bench-storage\n        benchmarks against psutil, wrk/oha, minio/dd\n  bench-gate\n        false-alarm and detection rates of the regression gate (history and A/B)"
+        "usage: cargo xtask <task>\n\ntasks:\n  perf [--quick|--full] [--sim-faults JSON] [suite flags]\n        the main job: start vertex-sim + S3, run the suite, write reports/runs/<id>/,\n        compare with and record in reports/history/<target>/<profile>/\n  ci    fmt check, clippy -D warnings, cargo test --workspace --no-fail-fast\n  bench-sampler | bench-load | bench-storage\n        benchmarks against psutil, wrk/oha, minio/dd\n  bench-gate\n        false-alarm and detection rates of the regression gate (history and A/B)"
     );
 }
 
