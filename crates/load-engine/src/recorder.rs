@@ -87,7 +87,8 @@ impl Batcher {
         }
     }
 
-    /// A batcher that drops what it is given (a standalone client's).
+    /// A batcher that drops its batches instead of handing them on (a standalone
+    /// client's); it holds at most one batch.
     pub(crate) fn discarding() -> Batcher {
         Batcher {
             events: Vec::new(),
@@ -109,9 +110,6 @@ impl Batcher {
 
     /// Adds `event`, sending the batch when it is full or old at `now`.
     pub(crate) async fn push(&mut self, event: Event, now: Instant) {
-        if self.sender.is_none() {
-            return;
-        }
         if self.events.capacity() == 0 {
             self.events.reserve_exact(BATCH_EVENTS);
         }

@@ -74,7 +74,7 @@ pub enum ApiError {
 
 impl ApiError {
     /// Wraps a load-engine setup error of `call`, for `map_err`.
-    pub fn setup(call: &str) -> impl FnOnce(LoadError) -> ApiError + '_ {
+    pub(crate) fn setup(call: &str) -> impl FnOnce(LoadError) -> ApiError + '_ {
         move |source| ApiError::Setup {
             call: call.to_owned(),
             source: Arc::new(source),

@@ -477,10 +477,41 @@ impl Suite<'_> {
         let data = Arc::new(TestData::new(&format!("{}-memory", self.run_id)));
         let mut cycles = MemoryCycles::new();
         let mut traffic = Vec::new();
-        while cycles.counted() < phases.memory_cycles as usize {
+        let ran = self
+            .memory_cycles(target, &data, &mut cycles, &mut traffic)
+            .await;
+        let cycles_run = cycles.counted();
+        let mut memory = cycles.finish(&phases.leak_thresholds(perf_sampler::Workload::Steady));
+        // The phases' snapshots come first; `run_all` puts every one in the report, also
+        // the cycles' of a run stopped midway.
+        self.snapshots.append(&mut memory.snapshots);
+        ran?;
+        if cycles_run < phases.memory_cycles as usize {
+            // The server process went away before the last cycle: no verdict from part
+            // of the cycles.
+            return Ok(());
+        }
+        if let Some(leak) = &memory.leak {
+            self.output
+                .note(&format!("  memory: {} — {}", leak.verdict, leak.reason));
+        }
+        memory.traffic = traffic;
+        self.report.memory = Some(memory);
+        Ok(())
+    }
+
+    /// The warm-up and the counted cycles, each recorded in `cycles` as it ends.
+    async fn memory_cycles(
+        &mut self,
+        target: &Target,
+        data: &Arc<TestData>,
+        cycles: &mut MemoryCycles,
+        traffic: &mut Vec<report_model::Traffic>,
+    ) -> Result<(), Stop> {
+        while cycles.counted() < self.config.phases.memory_cycles as usize {
             Self::check_interrupt()?;
             let started = Instant::now();
-            let runs = self.memory_cycle(target, &data).await?;
+            let runs = self.memory_cycle(target, data).await?;
             let operations = runs.iter().map(|r| r.total_requests).sum();
             let label = cycles.next_label();
             traffic.extend(runs.iter().map(|run| {
@@ -495,15 +526,6 @@ impl Suite<'_> {
                 .record(probe, operations, started.elapsed())
                 .map_err(|e| Stop::Setup(format!("memory snapshot failed: {e}")))?;
         }
-        let mut memory = cycles.finish(&phases.leak_thresholds(perf_sampler::Workload::Steady));
-        if let Some(leak) = &memory.leak {
-            self.output
-                .note(&format!("  memory: {} — {}", leak.verdict, leak.reason));
-        }
-        memory.traffic = traffic;
-        // The phases' snapshots come first; `run_all` puts every one in the report.
-        self.snapshots.append(&mut memory.snapshots);
-        self.report.memory = Some(memory);
         Ok(())
     }
 
