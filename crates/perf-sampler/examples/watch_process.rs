@@ -8,13 +8,13 @@
 
 use std::time::Duration;
 
-use perf_sampler::{Sampler, SamplerConfig, Target};
+use perf_sampler::{ProcessTarget, Sampler, SamplerConfig};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let pid = args.next().map_or(Ok(std::process::id()), |p| p.parse())?;
     let seconds: u64 = args.next().map_or(Ok(2), |s| s.parse())?;
-    let mut config = SamplerConfig::new(Target::Pid(pid));
+    let mut config = SamplerConfig::new(ProcessTarget::Pid(pid));
     config.interval = Duration::from_millis(100);
     config.duration = Some(Duration::from_secs(seconds));
     let handle = Sampler::start(config)?;

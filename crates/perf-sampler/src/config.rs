@@ -8,7 +8,7 @@ use crate::SamplerError;
 
 /// The process to watch.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
+pub enum ProcessTarget {
     /// A process id.
     Pid(u32),
     /// The oldest process whose command name (or program file name) is this.
@@ -60,7 +60,7 @@ impl Default for LeakThresholds {
 #[derive(Debug, Clone)]
 pub struct SamplerConfig {
     /// What to watch.
-    pub target: Target,
+    pub target: ProcessTarget,
     /// Include every descendant of the target (uvicorn workers are children).
     pub include_children: bool,
     /// Collect USS and PSS from `smaps_rollup` (costs more per sample).
@@ -87,7 +87,7 @@ impl SamplerConfig {
     pub const MAX_DURATION: Duration = Duration::from_hours(30 * 24);
 
     /// Defaults for `target`: 500 ms interval, no children, no USS, unbounded duration.
-    pub fn new(target: Target) -> SamplerConfig {
+    pub fn new(target: ProcessTarget) -> SamplerConfig {
         SamplerConfig {
             target,
             include_children: false,

@@ -30,9 +30,9 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use perf_sampler::{Sampler, SamplerConfig, Target};
+//! use perf_sampler::{Sampler, SamplerConfig, ProcessTarget};
 //!
-//! let mut config = SamplerConfig::new(Target::Port(8000));
+//! let mut config = SamplerConfig::new(ProcessTarget::Port(8000));
 //! config.include_children = true;
 //! config.duration = Some(Duration::from_secs(30));
 //! let handle = Sampler::start(config)?;
@@ -59,7 +59,7 @@ pub use collector::{
     Collector, CollectorOptions, CpuTicks, InterfaceCounters, ProcessSnapshot, Snapshot,
     SystemSnapshot, resolve_target,
 };
-pub use config::{LeakThresholds, SamplerConfig, Target, Workload};
+pub use config::{LeakThresholds, ProcessTarget, SamplerConfig, Workload};
 pub use errors::SamplerError;
 pub use host::host_info;
 pub use memory_cycles::MemoryCycles;

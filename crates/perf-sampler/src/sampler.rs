@@ -18,7 +18,7 @@ use crate::collector::{Collector, CollectorOptions, ProcessSnapshot, Snapshot, r
 use crate::leak;
 use crate::running_stat::RunningStat;
 use crate::series::BoundedSeries;
-use crate::{SamplerConfig, SamplerError, Target};
+use crate::{ProcessTarget, SamplerConfig, SamplerError};
 
 /// Live samples buffered for a slow reader; older ones are dropped, never queued without
 /// bound.
@@ -95,16 +95,16 @@ impl Sampler {
     }
 }
 
-fn describe(target: &Target, pid: u32, include_children: bool) -> String {
+fn describe(target: &ProcessTarget, pid: u32, include_children: bool) -> String {
     let children = if include_children {
         " with children"
     } else {
         ""
     };
     match target {
-        Target::Pid(_) => format!("pid {pid}{children}"),
-        Target::Name(name) => format!("process `{name}` (pid {pid}){children}"),
-        Target::Port(port) => format!("listener on port {port} (pid {pid}){children}"),
+        ProcessTarget::Pid(_) => format!("pid {pid}{children}"),
+        ProcessTarget::Name(name) => format!("process `{name}` (pid {pid}){children}"),
+        ProcessTarget::Port(port) => format!("listener on port {port} (pid {pid}){children}"),
     }
 }
 

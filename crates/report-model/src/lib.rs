@@ -37,6 +37,7 @@
 mod atomic;
 mod compare;
 mod db;
+mod error_text;
 mod errors;
 mod gate;
 mod histogram;
@@ -65,6 +66,7 @@ pub use compare::{
     PERCENT_POINTS_TOLERANCE, SIGNIFICANCE_LEVEL, Tolerance, compare, compare_rounds,
 };
 pub use db::{DbQueriesReport, DbQueryStats};
+pub use error_text::error_chain;
 pub use errors::ReportError;
 pub use gate::{
     DEFAULT_THRESHOLDS, Gate, MIN_GATED_SECONDS, MIN_TAIL_REQUESTS, RunKind, default_thresholds,

@@ -90,6 +90,16 @@ pub enum RunOutcome {
     },
 }
 
+impl RunOutcome {
+    /// A setup failure whose message is `error`'s chain and hints
+    /// ([`error_chain`](crate::error_chain)).
+    pub fn setup_failed(error: &(dyn std::error::Error + 'static)) -> RunOutcome {
+        RunOutcome::SetupFailed {
+            message: crate::error_chain(error),
+        }
+    }
+}
+
 impl SuiteReport {
     /// The JSON Schema (draft 2020-12) of `suite.json`, generated from these types; the
     /// committed copy is `docs/schema/suite.schema.json`.

@@ -411,6 +411,19 @@ async fn create_bucket_signed(
     }
 }
 
+/// Opens every backend in `urls` with `open`, in order. One that cannot be opened is kept
+/// as its URL and the reason, which [`run`](crate::run) reports as a skipped backend.
+pub async fn open_all(
+    urls: &[String],
+    open: impl AsyncFn(&str) -> Result<Backend, StorageError>,
+) -> Vec<Result<Backend, (String, StorageError)>> {
+    let mut backends = Vec::with_capacity(urls.len());
+    for url in urls {
+        backends.push(open(url).await.map_err(|error| (url.clone(), error)));
+    }
+    backends
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

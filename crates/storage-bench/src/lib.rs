@@ -24,7 +24,7 @@ mod plan;
 mod runner;
 mod tidy;
 
-pub use backend::{Backend, BackendSpec, S3Credentials, minio_url_from_env};
+pub use backend::{Backend, BackendSpec, S3Credentials, minio_url_from_env, open_all};
 pub use embedded::EmbeddedS3;
 pub use errors::StorageError;
 pub use mixed::MixWeights;

@@ -30,12 +30,12 @@ impl<'a> Baseline<'a> {
     /// said). A history of only unlike runs is refused unless `--force-baseline`: the run
     /// becomes a setup failure naming the first difference.
     pub fn compare(
-        self,
+        &mut self,
         report: &mut SuiteReport,
         output: &Output,
         say_when_absent: bool,
     ) -> Option<Comparison> {
-        let (Some(history), Some(path)) = (self.history, &self.args.path) else {
+        let (Some(history), Some(path)) = (self.history.take(), &self.args.path) else {
             if say_when_absent {
                 output.note("no baseline given (--baseline): judged by thresholds alone");
             }
@@ -87,15 +87,15 @@ impl<'a> Baseline<'a> {
         }
         comparison
     }
-}
 
-/// Records a passing, judged `report` in `--record-history` when given.
-pub fn record(args: &BaselineArgs, report: &SuiteReport, output: &Output) -> Result<()> {
-    if let Some(dir) = &args.record_history {
-        let keep = usize::try_from(args.history_runs).unwrap_or(usize::MAX);
-        if History::record(dir, report, keep)? {
-            output.note(&format!("recorded in the history {}", dir.display()));
+    /// Records a passing, judged `report` in `--record-history` when given.
+    pub fn record(&self, report: &SuiteReport, output: &Output) -> Result<()> {
+        if let Some(dir) = &self.args.record_history {
+            let keep = usize::try_from(self.args.history_runs).unwrap_or(usize::MAX);
+            if History::record(dir, report, keep)? {
+                output.note(&format!("recorded in the history {}", dir.display()));
+            }
         }
+        Ok(())
     }
-    Ok(())
 }

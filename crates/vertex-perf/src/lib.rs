@@ -4,6 +4,7 @@
 
 mod baseline;
 mod cli;
+mod closing;
 mod commands;
 mod credentials;
 mod exit_codes;

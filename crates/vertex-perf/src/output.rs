@@ -1,7 +1,6 @@
 //! Terminal output: data on stdout, notes and errors on stderr prefixed with the program
 //! name. A closed stdout (`| head`) ends the program quietly.
 
-use std::fmt::Write as _;
 use std::io::{self, Write};
 
 /// Where the CLI writes.
@@ -43,23 +42,8 @@ impl Output {
     /// Writes an error and its causes to stderr: one line, causes joined with `: `, hints
     /// (lines in parentheses) on their own lines after it.
     pub fn error(&self, error: &anyhow::Error) {
-        let mut line = String::from("vertex-perf: error: ");
-        let mut hints = Vec::new();
-        for (index, cause) in error.chain().enumerate() {
-            let text = cause.to_string();
-            let mut parts = text.splitn(2, '\n');
-            if index > 0 {
-                line.push_str(": ");
-            }
-            line.push_str(parts.next().unwrap_or_default());
-            if let Some(hint) = parts.next() {
-                hints.push(hint.to_owned());
-            }
-        }
-        for hint in hints {
-            let _ = write!(line, "\n{hint}");
-        }
-        let _ = writeln!(self.stderr.lock(), "{line}");
+        let line = report_model::error_chain(error.as_ref());
+        let _ = writeln!(self.stderr.lock(), "vertex-perf: error: {line}");
     }
 }
 

@@ -96,6 +96,67 @@ where
     (output, cancel.is_cancelled())
 }
 
+/// One progress line of the storage runner: the phase's backend, operation, size and
+/// throughput so far.
+pub fn describe_storage(progress: &storage_bench::StorageProgress) -> String {
+    let mibps =
+        progress.bytes as f64 / (1024.0 * 1024.0) / progress.elapsed.as_secs_f64().max(1e-9);
+    format!(
+        "storage {} {} {}: {mibps:.1} MiB/s",
+        progress.backend,
+        progress.operation,
+        MetricUnit::Bytes.format(progress.object_size_bytes as f64)
+    )
+}
+
+/// Draws a running suite's events: notes and phases as lines, load and storage progress on
+/// one progress line that ends with its run.
+pub struct SuiteProgress<'a> {
+    output: &'a crate::output::Output,
+    line: std::sync::Mutex<Option<Progress>>,
+}
+
+impl<'a> SuiteProgress<'a> {
+    /// Draws on `output`'s stderr.
+    pub fn new(output: &'a crate::output::Output) -> SuiteProgress<'a> {
+        SuiteProgress {
+            output,
+            line: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Shows one event.
+    pub fn show(&self, event: perf_suite::SuiteEvent) {
+        use perf_suite::SuiteEvent;
+        let mut line = self
+            .line
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let message = match event {
+            SuiteEvent::PhaseStarted(phase) => {
+                self.output.note(&format!("phase: {phase}"));
+                return;
+            }
+            SuiteEvent::Note(text) => {
+                self.output.note(&text);
+                return;
+            }
+            SuiteEvent::ProgressEnded => {
+                if let Some(line) = line.take() {
+                    line.finish();
+                }
+                return;
+            }
+            SuiteEvent::LoadProgress { scenario, progress } => {
+                format!("{scenario}: {}", describe(&progress))
+            }
+            SuiteEvent::StorageProgress(progress) => describe_storage(&progress),
+            _ => return,
+        };
+        line.get_or_insert_with(Progress::new).update(&message);
+    }
+}
+
 /// One progress line of a load run, k6-like: how far through the bound, elapsed and what
 /// is left, the requests with achieved and target rate, latency of the last second,
 /// statuses so far and what is in flight.

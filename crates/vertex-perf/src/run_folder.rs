@@ -4,7 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
-use report_model::{RenderFormat, ReportError, SuiteReport, render};
+use report_model::{
+    RenderFormat, ReportError, RunKind, SuiteReport, automated_portraits_report, load_test_report,
+    memory_profile_report, performance_report, render, storage_integration_report,
+};
 
 /// Where a run's files go. The folder is made at the first write, so input rejected
 /// before the run leaves no empty folder behind.
@@ -66,5 +69,47 @@ impl RunFolder {
             }
         }
         Ok(())
+    }
+}
+
+/// The files a `kind` run writes, `suite.json` first (design §5: the suite writes them all,
+/// each command the ones of its sections).
+pub fn files_of(kind: RunKind) -> &'static [ReportFile] {
+    use ReportFile::{Legacy, Rendered};
+    const JSON: ReportFile = Rendered(RenderFormat::JsonPretty);
+    const JUNIT: ReportFile = Rendered(RenderFormat::Junit);
+    const MARKDOWN: ReportFile = Rendered(RenderFormat::Markdown);
+    const K6: ReportFile = Rendered(RenderFormat::K6Summary);
+    const PERFORMANCE: ReportFile = Legacy("performance_report.json", performance_report);
+    const LOAD: ReportFile = Legacy("load_test_report.json", load_test_report);
+    const STORAGE: ReportFile = Legacy(
+        "storage_integration_report.json",
+        storage_integration_report,
+    );
+    const PORTRAITS: ReportFile = Legacy(
+        "automated_portraits_report.json",
+        automated_portraits_report,
+    );
+    const MEMORY: ReportFile = Legacy("memory_profile_report.json", memory_profile_report);
+    match kind {
+        RunKind::Suite => &[
+            JSON,
+            PERFORMANCE,
+            LOAD,
+            STORAGE,
+            PORTRAITS,
+            MEMORY,
+            JUNIT,
+            K6,
+            Rendered(RenderFormat::MetricsText),
+            MARKDOWN,
+            Rendered(RenderFormat::Html),
+        ],
+        RunKind::Load => &[JSON, LOAD, MARKDOWN, JUNIT, K6],
+        RunKind::Storage => &[JSON, STORAGE, JUNIT, MARKDOWN],
+        RunKind::Monitor => &[JSON, PERFORMANCE, MARKDOWN, JUNIT],
+        RunKind::Workflow => &[JSON, PORTRAITS, JUNIT, MARKDOWN],
+        // `ab`, and any kind added later: the report and its two renderings.
+        _ => &[JSON, JUNIT, MARKDOWN],
     }
 }

@@ -2,7 +2,7 @@
 //! HTML-page rates, a memory leak, slow bodies and connections cut mid-response — each only
 //! for requests under the configured route prefix.
 
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -15,7 +15,6 @@ use http_body_util::BodyExt as _;
 
 use crate::config::Faults;
 use crate::problems::{Problem, internal_error};
-use crate::state::AppState;
 
 /// Current faults and what they keep.
 pub struct FaultState {
@@ -66,16 +65,16 @@ fn random_fraction() -> f64 {
 }
 
 /// Applies the faults to one request.
-pub async fn apply(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn apply(State(state): State<Arc<FaultState>>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     if path.starts_with("/__control") {
         return next.run(request).await;
     }
-    let stall_until = *state.faults.stall_until.lock().expect("not poisoned");
+    let stall_until = *state.stall_until.lock().expect("not poisoned");
     if let Some(until) = stall_until {
         tokio::time::sleep_until(tokio::time::Instant::from_std(until)).await;
     }
-    let faults = state.faults.get();
+    let faults = state.get();
     if faults
         .route
         .as_deref()
@@ -90,7 +89,7 @@ pub async fn apply(State(state): State<AppState>, request: Request, next: Next) 
     if faults.leak_kib_per_request > 0 {
         // Touched pages, so the leak shows in RSS and USS.
         let kept = vec![0xA5u8; usize::try_from(faults.leak_kib_per_request * 1024).unwrap_or(0)];
-        state.faults.leaked.lock().expect("not poisoned").push(kept);
+        state.leaked.lock().expect("not poisoned").push(kept);
     }
     if faults.error_rate > 0.0 && random_fraction() < faults.error_rate {
         return internal_error();

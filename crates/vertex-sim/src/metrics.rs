@@ -4,14 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-
-use crate::state::AppState;
 
 /// (handler, method, status class).
 type Labels = (String, String, String);
@@ -55,7 +53,7 @@ impl Metrics {
 }
 
 /// Counts every request under its route template.
-pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn record(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
     let handler = request
         .extensions()
         .get::<MatchedPath>()
@@ -64,7 +62,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     let started = Instant::now();
     let response = next.run(request).await;
     let status = format!("{}xx", response.status().as_u16() / 100);
-    let mut requests = state.metrics.requests.lock().expect("not poisoned");
+    let mut requests = metrics.requests.lock().expect("not poisoned");
     let entry = requests.entry((handler, method, status)).or_default();
     entry.0 += 1;
     entry.1 += started.elapsed().as_secs_f64();

@@ -87,13 +87,13 @@ pub type Handled<T> = Result<T, Problem>;
 /// Closes the connection after a `500`, as uvicorn does after an unhandled exception, so a
 /// client must reconnect; [`crate::AfterServerError::KeepAlive`] keeps it open instead.
 pub async fn close_after_server_error(
-    State(state): State<crate::state::AppState>,
+    State(policy): State<crate::AfterServerError>,
     request: Request,
     next: Next,
 ) -> Response {
     let mut response = next.run(request).await;
     if response.status() == StatusCode::INTERNAL_SERVER_ERROR
-        && state.config.after_server_error == crate::AfterServerError::Close
+        && policy == crate::AfterServerError::Close
     {
         response
             .headers_mut()

@@ -14,7 +14,7 @@ use procfs::process::{FDTarget, Process, Stat};
 use super::{
     CollectorOptions, CpuTicks, InterfaceCounters, ProcessSnapshot, Snapshot, SystemSnapshot,
 };
-use crate::{SamplerError, Target};
+use crate::{ProcessTarget, SamplerError};
 
 /// How often the set of descendants is looked up again.
 const DESCENDANT_RESCAN: Duration = Duration::from_secs(1);
@@ -441,17 +441,17 @@ fn descendants_by_scan(root: u32) -> Vec<u32> {
     found
 }
 
-pub(super) fn resolve_target(target: &Target) -> Result<u32, SamplerError> {
+pub(super) fn resolve_target(target: &ProcessTarget) -> Result<u32, SamplerError> {
     match target {
-        Target::Pid(pid) => {
+        ProcessTarget::Pid(pid) => {
             if Path::new(&format!("/proc/{pid}/stat")).exists() {
                 Ok(*pid)
             } else {
                 Err(SamplerError::NoSuchProcess { pid: *pid })
             }
         }
-        Target::Name(name) => find_by_name(name),
-        Target::Port(port) => find_by_port(*port),
+        ProcessTarget::Name(name) => find_by_name(name),
+        ProcessTarget::Port(port) => find_by_port(*port),
     }
 }
 

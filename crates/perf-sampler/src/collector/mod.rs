@@ -182,7 +182,7 @@ impl Collector {
 }
 
 /// Finds the pid a [`crate::Target`] names.
-pub fn resolve_target(target: &crate::Target) -> Result<u32, SamplerError> {
+pub fn resolve_target(target: &crate::ProcessTarget) -> Result<u32, SamplerError> {
     #[cfg(target_os = "linux")]
     {
         linux::resolve_target(target)

@@ -2,14 +2,14 @@
 
 use std::time::Duration;
 
-use perf_sampler::{Sampler, SamplerConfig, SamplerError, Target};
+use perf_sampler::{ProcessTarget, Sampler, SamplerConfig, SamplerError};
 use report_model::{SamplerReport, Verdict};
 
 use crate::helper::Helper;
 
 const MIB: f64 = 1024.0 * 1024.0;
 
-fn sample(target: Target, configure: impl FnOnce(&mut SamplerConfig)) -> SamplerReport {
+fn sample(target: ProcessTarget, configure: impl FnOnce(&mut SamplerConfig)) -> SamplerReport {
     let mut config = SamplerConfig::new(target);
     config.interval = Duration::from_millis(50);
     configure(&mut config);
@@ -34,7 +34,7 @@ fn a_busy_helper_reads_what_the_kernel_charged_it() {
     // must agree with the kernel's own accounting over the same window, whatever it got.
     let (helper, _) = Helper::spawn("burn-half");
     let started = (std::time::Instant::now(), kernel_cpu_seconds(helper.pid()));
-    let report = sample(Target::Pid(helper.pid()), |c| {
+    let report = sample(ProcessTarget::Pid(helper.pid()), |c| {
         c.interval = Duration::from_millis(100);
         c.duration = Some(Duration::from_secs(3));
     });
@@ -60,7 +60,7 @@ fn a_busy_helper_reads_what_the_kernel_charged_it() {
 #[test]
 fn steady_growth_fails_with_the_right_slope() {
     let (helper, _) = Helper::spawn("grow");
-    let report = sample(Target::Pid(helper.pid()), |c| {
+    let report = sample(ProcessTarget::Pid(helper.pid()), |c| {
         c.duration = Some(Duration::from_secs(7));
         c.leak.warmup = Some(Duration::from_secs(1));
     });
@@ -80,7 +80,7 @@ fn steady_growth_fails_with_the_right_slope() {
 #[test]
 fn allocation_at_start_then_flat_passes() {
     let (helper, _) = Helper::spawn("flat");
-    let report = sample(Target::Pid(helper.pid()), |c| {
+    let report = sample(ProcessTarget::Pid(helper.pid()), |c| {
         c.duration = Some(Duration::from_secs(4));
         c.leak.warmup = Some(Duration::from_secs(1));
     });
@@ -100,12 +100,12 @@ fn fd_and_thread_leaks_show_in_their_series() {
     let fds = std::thread::spawn({
         let pid = fd_helper.pid();
         move || {
-            sample(Target::Pid(pid), |c| {
+            sample(ProcessTarget::Pid(pid), |c| {
                 c.duration = Some(Duration::from_secs(3));
             })
         }
     });
-    let threads = sample(Target::Pid(thread_helper.pid()), |c| {
+    let threads = sample(ProcessTarget::Pid(thread_helper.pid()), |c| {
         c.duration = Some(Duration::from_secs(3));
     });
     let fds = fds.join().unwrap();
@@ -137,10 +137,10 @@ fn fd_and_thread_leaks_show_in_their_series() {
 fn children_are_summed_and_listed() {
     let (parent, child_pids) = Helper::spawn("parent");
     let child_pids: Vec<u32> = child_pids.iter().map(|p| p.parse().unwrap()).collect();
-    let alone = sample(Target::Pid(parent.pid()), |c| {
+    let alone = sample(ProcessTarget::Pid(parent.pid()), |c| {
         c.duration = Some(Duration::from_millis(600));
     });
-    let family = sample(Target::Pid(parent.pid()), |c| {
+    let family = sample(ProcessTarget::Pid(parent.pid()), |c| {
         c.include_children = true;
         c.duration = Some(Duration::from_millis(600));
     });
@@ -176,10 +176,10 @@ fn port_finds_the_listener() {
     let (helper, words) = Helper::spawn("listen");
     let port: u16 = words[0].parse().unwrap();
     assert_eq!(
-        perf_sampler::resolve_target(&Target::Port(port)).unwrap(),
+        perf_sampler::resolve_target(&ProcessTarget::Port(port)).unwrap(),
         helper.pid()
     );
-    let report = sample(Target::Port(port), |c| {
+    let report = sample(ProcessTarget::Port(port), |c| {
         c.duration = Some(Duration::from_millis(300));
     });
     assert_eq!(report.target.pid, Some(helper.pid()));
@@ -190,7 +190,7 @@ fn port_finds_the_listener() {
 fn a_target_killed_mid_run_leaves_a_complete_report() {
     let (mut helper, _) = Helper::spawn("sleep");
     let pid = helper.pid();
-    let mut config = SamplerConfig::new(Target::Pid(pid));
+    let mut config = SamplerConfig::new(ProcessTarget::Pid(pid));
     config.interval = Duration::from_millis(20);
     let mut handle = Sampler::start(config).unwrap();
     let live = handle.live().unwrap();
@@ -224,7 +224,7 @@ fn a_target_killed_mid_run_leaves_a_complete_report() {
 
 #[test]
 fn system_metrics_cover_cores_memory_and_loopback() {
-    let report = sample(Target::Pid(std::process::id()), |c| {
+    let report = sample(ProcessTarget::Pid(std::process::id()), |c| {
         c.duration = Some(Duration::from_millis(300));
     });
     let cores = std::thread::available_parallelism().unwrap().get();
@@ -243,7 +243,7 @@ fn system_metrics_cover_cores_memory_and_loopback() {
 
 #[test]
 fn series_stays_bounded_and_uss_is_collected() {
-    let report = sample(Target::Pid(std::process::id()), |c| {
+    let report = sample(ProcessTarget::Pid(std::process::id()), |c| {
         c.interval = Duration::from_millis(10);
         c.duration = Some(Duration::from_millis(1500));
         c.max_series_points = 16;
@@ -266,17 +266,17 @@ fn series_stays_bounded_and_uss_is_collected() {
 
 #[test]
 fn bad_targets_and_config_are_clear_errors() {
-    let error = |target: Target| {
+    let error = |target: ProcessTarget| {
         Sampler::start(SamplerConfig::new(target))
             .err()
             .expect("an error")
     };
     assert!(matches!(
-        error(Target::Pid(4_000_000)),
+        error(ProcessTarget::Pid(4_000_000)),
         SamplerError::NoSuchProcess { pid: 4_000_000 }
     ));
     assert!(matches!(
-        error(Target::Name("no-such-process-xyz".into())),
+        error(ProcessTarget::Name("no-such-process-xyz".into())),
         SamplerError::NoProcessNamed { .. }
     ));
     let free_port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -284,19 +284,20 @@ fn bad_targets_and_config_are_clear_errors() {
         .local_addr()
         .unwrap()
         .port();
-    let refused = error(Target::Port(free_port));
+    let refused = error(ProcessTarget::Port(free_port));
     assert!(matches!(refused, SamplerError::NoListener { port } if port == free_port));
     assert!(
         refused.to_string().contains(&format!("`{free_port}`")),
         "{refused}"
     );
-    let mut config = SamplerConfig::new(Target::Pid(std::process::id()));
+    let mut config = SamplerConfig::new(ProcessTarget::Pid(std::process::id()));
     config.interval = Duration::from_millis(1);
     assert!(matches!(
         Sampler::start(config),
         Err(SamplerError::Config { .. })
     ));
-    let unbounded = Sampler::start(SamplerConfig::new(Target::Pid(std::process::id()))).unwrap();
+    let unbounded =
+        Sampler::start(SamplerConfig::new(ProcessTarget::Pid(std::process::id()))).unwrap();
     assert!(matches!(unbounded.wait(), Err(SamplerError::Config { .. })));
 }
 
@@ -312,7 +313,7 @@ fn name_finds_the_process() {
         .spawn()
         .unwrap();
     let pid = child.id();
-    let resolved = perf_sampler::resolve_target(&Target::Name(name.clone()));
+    let resolved = perf_sampler::resolve_target(&ProcessTarget::Name(name.clone()));
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(resolved.unwrap(), pid);

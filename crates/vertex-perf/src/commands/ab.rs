@@ -9,16 +9,15 @@ use anyhow::Result;
 use load_engine::{Bound, Executor, LoadOptions};
 use portrait_workflow::scenarios;
 use report_model::{
-    LoadReport, MetricSet, RenderFormat, RunIdentity, RunKind, RunOutcome, SCHEMA_VERSION,
-    ScenarioReport, SuiteReport, compare_rounds, target_name_of_url,
+    LoadReport, MetricSet, RunIdentity, RunKind, RunOutcome, SCHEMA_VERSION, ScenarioReport,
+    SuiteReport, compare_rounds, target_name_of_url,
 };
 
-use crate::PerfExitCode;
 use crate::cli::{AbArgs, AbScenario};
+use crate::closing::Against;
 use crate::commands::load::log_in;
 use crate::output::Output;
 use crate::progress::follow_load;
-use crate::run_folder::ReportFile;
 
 /// Runs the rounds; exit 0 (B is not worse), 1 (a gated metric of B regressed against A),
 /// 2 (a target is down or refused the login, or a round measured nothing) or 130.
@@ -102,18 +101,15 @@ pub fn run(args: &AbArgs, output: &mut Output) -> Result<u8> {
         schema_version: SCHEMA_VERSION,
         scenarios: named(0, a_rounds).chain(named(1, b_rounds)).collect(),
     });
-    report.judge(&args.thresholds.gate(RunKind::Ab), Some(comparison));
-    output.stdout(&summary(&report))?;
-    folder.write_reports(
-        &report,
-        &[
-            ReportFile::Rendered(RenderFormat::JsonPretty),
-            ReportFile::Rendered(RenderFormat::Junit),
-            ReportFile::Rendered(RenderFormat::Markdown),
-        ],
-    )?;
-    output.note(&format!("reports written to {}", folder.path().display()));
-    Ok(PerfExitCode::for_report(&report))
+    crate::closing::close(
+        report,
+        RunKind::Ab,
+        &args.thresholds.gate(RunKind::Ab),
+        Against::Comparison(comparison),
+        &folder,
+        summary,
+        output,
+    )
 }
 
 fn side_name(side: usize) -> &'static str {

@@ -11,16 +11,15 @@ use portrait_workflow::ServiceTarget;
 use portrait_workflow::TestData;
 use portrait_workflow::scenarios::{self, OrderCreation};
 use report_model::{
-    LoadReport, MetricUnit, RenderFormat, RunIdentity, RunKind, RunOutcome, SCHEMA_VERSION,
-    SuiteReport, load_test_report, target_name_of_url,
+    LoadReport, MetricUnit, RunIdentity, RunKind, RunOutcome, SCHEMA_VERSION, SuiteReport,
+    target_name_of_url,
 };
 use std::sync::Arc;
 
-use crate::PerfExitCode;
 use crate::cli::{LoadArgs, VertexScenario};
+use crate::closing::Against;
 use crate::output::Output;
 use crate::progress::follow_load;
-use crate::run_folder::ReportFile;
 
 /// Runs the load test; exit 0, 1 (a threshold failed) or 130 (interrupted, reports written).
 pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
@@ -92,22 +91,15 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
         schema_version: SCHEMA_VERSION,
         scenarios,
     });
-    let comparison = baseline.compare(&mut report, output, false);
-    report.judge(&gate, comparison);
-    output.stdout(&summary(&report))?;
-    folder.write_reports(
-        &report,
-        &[
-            ReportFile::Rendered(RenderFormat::JsonPretty),
-            ReportFile::Legacy("load_test_report.json", load_test_report),
-            ReportFile::Rendered(RenderFormat::Markdown),
-            ReportFile::Rendered(RenderFormat::Junit),
-            ReportFile::Rendered(RenderFormat::K6Summary),
-        ],
-    )?;
-    crate::baseline::record(&args.baseline, &report, output)?;
-    output.note(&format!("reports written to {}", folder.path().display()));
-    Ok(PerfExitCode::for_report(&report))
+    crate::closing::close(
+        report,
+        RunKind::Load,
+        &gate,
+        Against::History(baseline),
+        &folder,
+        summary,
+        output,
+    )
 }
 
 /// Logs in once to the service at `url` (registering first when asked): the target the

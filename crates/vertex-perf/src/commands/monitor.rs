@@ -5,22 +5,21 @@ use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
 use anyhow::Result;
-use perf_sampler::{LiveSample, Sampler, SamplerConfig, Target};
-use report_model::{MetricUnit, RenderFormat, RunKind, SuiteReport, performance_report};
+use perf_sampler::{LiveSample, ProcessTarget, Sampler, SamplerConfig};
+use report_model::{MetricUnit, RunKind, SuiteReport};
 
-use crate::PerfExitCode;
 use crate::cli::MonitorArgs;
+use crate::closing::Against;
 use crate::output::Output;
 use crate::progress::Progress;
-use crate::run_folder::ReportFile;
 
 /// Runs the monitor until `--duration` or Ctrl-C; exit 0, 1 (threshold or leak failed) or
 /// 130 (interrupted; reports still written).
 pub fn run(args: &MonitorArgs, output: &mut Output) -> Result<u8> {
     let target = match (args.pid, &args.name, args.port) {
-        (Some(pid), _, _) => Target::Pid(pid),
-        (_, Some(name), _) => Target::Name(name.clone()),
-        (_, _, Some(port)) => Target::Port(port),
+        (Some(pid), _, _) => ProcessTarget::Pid(pid),
+        (_, Some(name), _) => ProcessTarget::Name(name.clone()),
+        (_, _, Some(port)) => ProcessTarget::Port(port),
         _ => unreachable!("clap requires one target"),
     };
     let mut config = SamplerConfig::new(target);
@@ -61,20 +60,15 @@ pub fn run(args: &MonitorArgs, output: &mut Output) -> Result<u8> {
         .thresholds
         .gate(RunKind::Monitor)
         .expecting_sampler(true);
-    report.judge(&gate, None);
-
-    output.stdout(&summary(&report))?;
-    folder.write_reports(
-        &report,
-        &[
-            ReportFile::Rendered(RenderFormat::JsonPretty),
-            ReportFile::Legacy("performance_report.json", performance_report),
-            ReportFile::Rendered(RenderFormat::Markdown),
-            ReportFile::Rendered(RenderFormat::Junit),
-        ],
-    )?;
-    output.note(&format!("reports written to {}", folder.path().display()));
-    Ok(PerfExitCode::for_report(&report))
+    crate::closing::close(
+        report,
+        RunKind::Monitor,
+        &gate,
+        Against::Thresholds,
+        &folder,
+        summary,
+        output,
+    )
 }
 
 fn describe(sample: &LiveSample) -> String {

@@ -2,16 +2,13 @@
 //! `storage_integration_report.json`, `suite.json`, `junit.xml` and `summary.md`.
 
 use anyhow::{Context as _, Result, bail};
-use report_model::{
-    MetricUnit, RenderFormat, RunKind, StorageOperation, SuiteReport, storage_integration_report,
-};
+use report_model::{MetricUnit, RunKind, StorageOperation, SuiteReport};
 use storage_bench::{Backend, EmbeddedS3, Plan, minio_url_from_env};
 
-use crate::PerfExitCode;
 use crate::cli::StorageArgs;
+use crate::closing::Against;
 use crate::output::Output;
-use crate::progress::Progress;
-use crate::run_folder::ReportFile;
+use crate::progress::{Progress, describe_storage};
 
 fn operation(name: &str) -> Result<StorageOperation> {
     Ok(match name.trim() {
@@ -73,7 +70,7 @@ pub fn run(args: &StorageArgs, output: &mut Output) -> Result<u8> {
             } else {
                 None
             };
-            let backends = open_all(&urls, output, async |url| {
+            let backends = storage_bench::open_all(&urls, async |url| {
                 if let Some(base_url) = url.strip_prefix("vertex+") {
                     service_backend(url, base_url, args).await
                 } else {
@@ -81,6 +78,13 @@ pub fn run(args: &StorageArgs, output: &mut Output) -> Result<u8> {
                 }
             })
             .await;
+            for (url, error) in backends.iter().filter_map(|b| b.as_ref().err()) {
+                output.note(&format!(
+                    "skipping {}: {}",
+                    report_model::redact_url(url),
+                    error.to_string().replace('\n', " ")
+                ));
+            }
             run_with_progress(&plan, backends).await
         },
     ))?;
@@ -91,64 +95,25 @@ pub fn run(args: &StorageArgs, output: &mut Output) -> Result<u8> {
         report.outcome = report_model::RunOutcome::Interrupted;
     }
     report.storage = Some(storage);
-    report.judge(&gate, None);
-    output.stdout(&crate::summary::finish(&report, table(&report)))?;
-    folder.write_reports(
-        &report,
-        &[
-            ReportFile::Rendered(RenderFormat::JsonPretty),
-            ReportFile::Legacy(
-                "storage_integration_report.json",
-                storage_integration_report,
-            ),
-            ReportFile::Rendered(RenderFormat::Junit),
-            ReportFile::Rendered(RenderFormat::Markdown),
-        ],
-    )?;
-    output.note(&format!("reports written to {}", folder.path().display()));
-    Ok(PerfExitCode::for_report(&report))
-}
-
-/// Opens every backend with `open`; one that cannot be opened is noted and handed to the
-/// runner as skipped, with its reason.
-pub(crate) async fn open_all(
-    urls: &[String],
-    output: &Output,
-    open: impl AsyncFn(&str) -> Result<Backend, storage_bench::StorageError>,
-) -> Vec<Result<Backend, (String, storage_bench::StorageError)>> {
-    let mut backends = Vec::new();
-    for url in urls {
-        match open(url).await {
-            Ok(backend) => backends.push(Ok(backend)),
-            Err(error) => {
-                output.note(&format!(
-                    "skipping {}: {}",
-                    report_model::redact_url(url),
-                    error.to_string().replace('\n', " ")
-                ));
-                backends.push(Err((url.clone(), error)));
-            }
-        }
-    }
-    backends
+    crate::closing::close(
+        report,
+        RunKind::Storage,
+        &gate,
+        Against::Thresholds,
+        &folder,
+        |report| crate::summary::finish(report, table(report)),
+        output,
+    )
 }
 
 /// Runs `plan` with a progress line showing each phase's MiB/s.
-pub(crate) async fn run_with_progress(
+async fn run_with_progress(
     plan: &Plan,
     backends: Vec<Result<Backend, (String, storage_bench::StorageError)>>,
 ) -> Result<report_model::StorageReport, storage_bench::StorageError> {
     let mut progress = Progress::new();
-    let report = storage_bench::run(plan, backends, |p| {
-        let mibps = p.bytes as f64 / (1024.0 * 1024.0) / p.elapsed.as_secs_f64().max(1e-9);
-        progress.update(&format!(
-            "storage {} {} {}: {mibps:.1} MiB/s",
-            p.backend,
-            p.operation,
-            MetricUnit::Bytes.format(p.object_size_bytes as f64)
-        ));
-    })
-    .await;
+    let report =
+        storage_bench::run(plan, backends, |p| progress.update(&describe_storage(&p))).await;
     progress.finish();
     report
 }

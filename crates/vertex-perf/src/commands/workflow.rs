@@ -5,14 +5,12 @@ use anyhow::Result;
 use load_engine::LoadOptions;
 use portrait_workflow::{WorkflowConfig, run_workflow};
 use report_model::{
-    Gate, LoadReport, MetricUnit, RenderFormat, RunKind, RunOutcome, SCHEMA_VERSION, StepStatus,
-    SuiteReport, automated_portraits_report,
+    Gate, LoadReport, MetricUnit, RunKind, RunOutcome, SCHEMA_VERSION, StepStatus, SuiteReport,
 };
 
-use crate::PerfExitCode;
 use crate::cli::WorkflowArgs;
+use crate::closing::Against;
 use crate::output::Output;
-use crate::run_folder::ReportFile;
 
 /// Runs the workflow; exit 0 when every step passed, 1 when one failed, 2 when it could
 /// not log in (target down, wrong password).
@@ -48,10 +46,23 @@ pub fn run(args: &WorkflowArgs, output: &mut Output) -> Result<u8> {
         scenarios: vec![outcome.http],
     });
     report.workflow = Some(outcome.report);
-    report.judge(&Gate::new(RunKind::Workflow), None);
+    crate::closing::close(
+        report,
+        RunKind::Workflow,
+        &Gate::new(RunKind::Workflow),
+        Against::Thresholds,
+        &folder,
+        summary,
+        output,
+    )
+}
 
-    let workflow = report.workflow.as_ref().expect("set above");
+/// One line per step, the cleanup, then the closing lines.
+fn summary(report: &SuiteReport) -> String {
     let mut lines = Vec::new();
+    let Some(workflow) = &report.workflow else {
+        return crate::summary::finish(report, lines);
+    };
     for step in &workflow.steps {
         let mark = match step.status {
             StepStatus::Passed => "pass",
@@ -80,19 +91,5 @@ pub fn run(args: &WorkflowArgs, output: &mut Output) -> Result<u8> {
             format!("; left: {}", cleanup.leftovers.join("; "))
         }
     ));
-    output.stdout(&crate::summary::finish(&report, lines))?;
-    folder.write_reports(
-        &report,
-        &[
-            ReportFile::Rendered(RenderFormat::JsonPretty),
-            ReportFile::Legacy(
-                "automated_portraits_report.json",
-                automated_portraits_report,
-            ),
-            ReportFile::Rendered(RenderFormat::Junit),
-            ReportFile::Rendered(RenderFormat::Markdown),
-        ],
-    )?;
-    output.note(&format!("reports written to {}", folder.path().display()));
-    Ok(PerfExitCode::for_report(&report))
+    crate::summary::finish(report, lines)
 }

@@ -1,32 +1,6 @@
-//! The run folder of a suite run (design §5) and the summary table printed at the end.
+//! The summary table a suite run prints at the end.
 
-use report_model::{
-    MetricUnit, RenderFormat, SuiteReport, Verdict, automated_portraits_report, load_test_report,
-    memory_profile_report, performance_report, storage_integration_report,
-};
-
-use crate::run_folder::ReportFile;
-
-/// Every file of a suite run (design §5), `suite.json` first.
-pub const SUITE_FILES: [ReportFile; 11] = [
-    ReportFile::Rendered(RenderFormat::JsonPretty),
-    ReportFile::Legacy("performance_report.json", performance_report),
-    ReportFile::Legacy("load_test_report.json", load_test_report),
-    ReportFile::Legacy(
-        "storage_integration_report.json",
-        storage_integration_report,
-    ),
-    ReportFile::Legacy(
-        "automated_portraits_report.json",
-        automated_portraits_report,
-    ),
-    ReportFile::Legacy("memory_profile_report.json", memory_profile_report),
-    ReportFile::Rendered(RenderFormat::Junit),
-    ReportFile::Rendered(RenderFormat::K6Summary),
-    ReportFile::Rendered(RenderFormat::MetricsText),
-    ReportFile::Rendered(RenderFormat::Markdown),
-    ReportFile::Rendered(RenderFormat::Html),
-];
+use report_model::{MetricUnit, SuiteReport, Verdict};
 
 /// The verdict table: one line per threshold and check, then the run's verdict. Columns
 /// are as wide as their longest cell, so a long check never runs into its value.

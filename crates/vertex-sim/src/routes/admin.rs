@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
 
-use crate::auth::Admin;
+use super::extract::Admin;
 use crate::problems::Handled;
 use crate::state::AppState;
 

@@ -9,8 +9,9 @@ use axum::http::request::Parts;
 use axum::response::Html;
 use serde_json::{Value, json};
 
+use super::extract::{Admin, User};
 use super::orders::{check_types, process_image, rejected_image};
-use crate::auth::{Admin, User, client_ip};
+use crate::auth::client_ip;
 use crate::db::ArContent;
 use crate::media;
 use crate::problems::{Handled, Problem};

@@ -7,7 +7,8 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use crate::auth::{User, client_ip, hash_password};
+use super::extract::User;
+use crate::auth::{client_ip, hash_password};
 use crate::problems::{Handled, Problem};
 use crate::state::AppState;
 

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use crate::auth::Admin;
+use super::extract::Admin;
 use crate::db::Client;
 use crate::problems::{Handled, Problem};
 use crate::state::AppState;

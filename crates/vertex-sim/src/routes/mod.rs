@@ -5,9 +5,12 @@ mod ar;
 mod auth;
 mod clients;
 mod control;
+mod extract;
 mod orders;
 mod portraits;
 mod public;
+
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -70,15 +73,15 @@ pub fn router(state: AppState) -> Router {
             Problem::detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
         })
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            Arc::clone(&state.faults),
             crate::faults::apply,
         ))
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            state.config.after_server_error,
             crate::problems::close_after_server_error,
         ))
         .route_layer(middleware::from_fn_with_state(
-            state.clone(),
+            Arc::clone(&state.metrics),
             crate::metrics::record,
         ))
         .layer(DefaultBodyLimit::disable())

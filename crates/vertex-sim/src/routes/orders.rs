@@ -5,7 +5,7 @@ use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use serde_json::{Value, json};
 
-use crate::auth::Admin;
+use super::extract::Admin;
 use crate::db::{NewPortrait, Video};
 use crate::media;
 use crate::problems::{Handled, Problem};

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use serde_json::{Value, json};
 
-use crate::auth::Admin;
+use super::extract::Admin;
 use crate::db::Portrait;
 use crate::problems::{Handled, Problem};
 use crate::state::AppState;

@@ -5,10 +5,19 @@
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context as _, Result, bail};
 use load_engine::limits::DurationKind;
 use report_model::Threshold;
 use serde::{Deserialize, Serialize};
+
+use crate::{ConfigProblem, SuiteError};
+
+/// A phase-size check's failure.
+fn out_of_range(key: &'static str, reason: impl Into<String>) -> ConfigProblem {
+    ConfigProblem::OutOfRange {
+        key,
+        reason: reason.into(),
+    }
+}
 
 /// Which set of phase sizes a run uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -220,29 +229,35 @@ impl SuiteConfig {
     }
 
     /// The built-in configuration with `path`'s values on top. `None`: the built-in one.
-    pub fn load(path: Option<&Path>, profile: Profile) -> Result<SuiteConfig> {
+    pub fn load(path: Option<&Path>, profile: Profile) -> Result<SuiteConfig, SuiteError> {
         let mut config = SuiteConfig::built_in(profile);
         let Some(path) = path else {
             return Ok(config);
         };
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read config `{}`", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|source| SuiteError::ReadConfig {
+            path: path.to_owned(),
+            source,
+        })?;
         config
             .apply(&text, profile)
-            .with_context(|| format!("invalid config `{}`", path.display()))?;
+            .map_err(|source| SuiteError::InvalidConfig {
+                path: path.to_owned(),
+                source,
+            })?;
         Ok(config)
     }
 
-    /// Applies the file's values; on error `self` is left unchanged.
-    fn apply(&mut self, text: &str, profile: Profile) -> Result<()> {
+    /// Applies the values of a file's `text` (the format of `vertex-perf.toml`) for
+    /// `profile`; on error `self` is left unchanged.
+    pub fn apply(&mut self, text: &str, profile: Profile) -> Result<(), ConfigProblem> {
         let mut next = self.clone();
         next.apply_file(text, profile)?;
         *self = next;
         Ok(())
     }
 
-    fn apply_file(&mut self, text: &str, profile: Profile) -> Result<()> {
-        let file: File = toml::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?;
+    fn apply_file(&mut self, text: &str, profile: Profile) -> Result<(), ConfigProblem> {
+        let file: File = toml::from_str(text)?;
         if let Some(target) = file.target {
             self.target = overlay(&self.target, target)?;
         }
@@ -262,39 +277,65 @@ impl SuiteConfig {
     }
 
     /// Parsed thresholds.
-    pub fn parsed_thresholds(&self) -> Result<Vec<Threshold>> {
+    pub fn parsed_thresholds(&self) -> Result<Vec<Threshold>, ConfigProblem> {
         self.thresholds
             .iter()
             .map(|t| {
                 t.parse::<Threshold>()
-                    .with_context(|| format!("invalid threshold `{t}`"))
+                    .map_err(|source| ConfigProblem::Threshold {
+                        expression: t.clone(),
+                        source,
+                    })
             })
             .collect()
     }
 
-    fn validate(&self) -> Result<()> {
+    /// What this configuration runs, as the run identity's workload: the profile and every
+    /// phase size, so a baseline is only compared with a run of the same work.
+    pub fn workload(&self, profile: Profile) -> String {
+        format!(
+            "suite {} {}",
+            profile.name(),
+            serde_json::to_string(&self.phases).unwrap_or_default()
+        )
+    }
+
+    /// Checks every value (a file's values are checked as they are applied).
+    pub fn validate(&self) -> Result<(), ConfigProblem> {
         self.parsed_thresholds()?;
         let p = &self.phases;
         if p.sample_interval_ms < 10 {
-            bail!(
-                "phases.sample_interval_ms must be at least 10, got {}\n(hint: 0 would switch the server sampler off, and a run without server figures is not judged)",
-                p.sample_interval_ms
-            );
+            return Err(out_of_range(
+                "sample_interval_ms",
+                format!(
+                    "must be at least 10, got {}\n(hint: 0 would switch the server sampler off, and a run without server figures is not judged)",
+                    p.sample_interval_ms
+                ),
+            ));
         }
         if p.sample_interval_ms > 3_600_000 {
-            bail!("phases.sample_interval_ms must be at most 3600000 (1 h)");
+            return Err(out_of_range(
+                "sample_interval_ms",
+                "must be at most 3600000 (1 h)",
+            ));
         }
         if !(4..=1000).contains(&p.memory_cycles) {
-            bail!("phases.memory_cycles must be 4 to 1000 (a trend needs points)");
+            return Err(out_of_range(
+                "memory_cycles",
+                "must be 4 to 1000 (a trend needs points)",
+            ));
         }
         if !(p.memory_growth_target_mib.is_finite() && p.memory_growth_acceptable_mib.is_finite())
             || p.memory_growth_target_mib > p.memory_growth_acceptable_mib
             || p.memory_growth_target_mib < 0.0
         {
-            bail!("memory growth levels must satisfy 0 <= target <= acceptable");
+            return Err(out_of_range(
+                "memory_growth_target_mib",
+                "must satisfy 0 <= memory_growth_target_mib <= memory_growth_acceptable_mib",
+            ));
         }
-        let limit = |name: &str, error: load_engine::LoadError| {
-            anyhow::anyhow!("phases.{name}: {}", error.reason())
+        let limit = |name: &'static str, error: load_engine::LoadError| {
+            out_of_range(name, format!("is out of range: {}", error.reason()))
         };
         DurationKind::Timeout
             .check(Duration::from_secs(p.request_timeout_s))
@@ -324,7 +365,10 @@ impl SuiteConfig {
             ("memory_orders_per_cycle", p.memory_orders_per_cycle),
         ] {
             if !(1..=MAX_PHASE_COUNT).contains(&count) {
-                bail!("phases.{name} must be 1 to {MAX_PHASE_COUNT}, got {count}");
+                return Err(out_of_range(
+                    name,
+                    format!("must be 1 to {MAX_PHASE_COUNT}, got {count}"),
+                ));
             }
         }
         for (name, mib) in [
@@ -332,7 +376,10 @@ impl SuiteConfig {
             ("large_upload_video_mib", p.large_upload_video_mib),
         ] {
             if mib > 1024 {
-                bail!("phases.{name} must be at most 1024 (1 GiB), got {mib}");
+                return Err(out_of_range(
+                    name,
+                    format!("must be at most 1024 (1 GiB), got {mib}"),
+                ));
             }
         }
         let (objects, concurrency) = (
@@ -342,11 +389,14 @@ impl SuiteConfig {
         if !(1..=objects).contains(&p.storage_objects)
             || !(1..=concurrency).contains(&p.storage_concurrency)
         {
-            bail!(
-                "phases.storage_objects must be 1 to {objects} and phases.storage_concurrency 1 to {concurrency}"
-            );
+            return Err(out_of_range(
+                "storage_objects",
+                format!(
+                    "must be 1 to {objects}, and phases.storage_concurrency 1 to {concurrency}"
+                ),
+            ));
         }
-        storage_bench::parse_sizes(&p.storage_sizes)?;
+        storage_bench::parse_sizes(&p.storage_sizes).map_err(ConfigProblem::StorageSizes)?;
         Ok(())
     }
 }
@@ -356,14 +406,13 @@ impl SuiteConfig {
 fn overlay<T: Serialize + serde::de::DeserializeOwned>(
     base: &T,
     overrides: toml::Table,
-) -> Result<T> {
-    let mut table = toml::Table::try_from(base).context("internal: config does not serialise")?;
+) -> Result<T, ConfigProblem> {
+    let mut table =
+        toml::Table::try_from(base).map_err(|e| ConfigProblem::Internal(e.to_string()))?;
     for (key, value) in overrides {
         table.insert(key, value);
     }
-    toml::Value::Table(table)
-        .try_into()
-        .map_err(|e: toml::de::Error| anyhow::anyhow!("{e}"))
+    Ok(toml::Value::Table(table).try_into()?)
 }
 
 #[cfg(test)]
@@ -410,7 +459,8 @@ mod tests {
             ),
             ("[target]\npassword = \"x\"", "password"),
         ] {
-            let error = format!("{:#}", config.apply(text, Profile::Default).unwrap_err());
+            let error =
+                report_model::error_chain(&config.apply(text, Profile::Default).unwrap_err());
             assert!(error.contains(needle), "{text}: {error}");
         }
     }
