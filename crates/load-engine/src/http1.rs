@@ -8,6 +8,10 @@
 //! load run (see `docs/benchmarks.md`). One task owning the socket, a request pre-serialised
 //! once per template and a reused read buffer leave little besides the two system calls
 //! every request needs. hyper still serves HTTP/2.
+//!
+//! One file although it is long: the writer, the head parser and the three body framings
+//! share one connection state machine (what was sent, how much of the body is owed, whether
+//! the connection can be reused), and reading them side by side is how a framing bug is found.
 
 use std::io;
 use std::pin::Pin;

@@ -44,6 +44,7 @@ mod client;
 mod connection;
 mod errors;
 mod exchange;
+mod execution;
 mod executor;
 mod http1;
 pub mod limits;
@@ -63,3 +64,6 @@ pub use recorder::Progress;
 pub use request::{MultipartForm, RequestTemplate};
 pub use run::{LoadOptions, RunControl, run, sweep};
 pub use scenario::{BoxFuture, IterationError, Scenario, ScenarioKind, UserScenario};
+
+// The report types a run returns, so a caller needs no second dependency.
+pub use report_model::{ErrorClass, ScenarioReport};

@@ -2,6 +2,9 @@
 //! aggregator task over a bounded channel. No lock is shared on the hot path, and memory does
 //! not grow with the request count: the aggregator folds events into HdrHistograms and a
 //! sliding window of per-second histograms.
+//!
+//! One file although it is long: the event, the worker's batcher, the aggregator and the
+//! progress it publishes are one protocol, changed together whenever an event gains a field.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -9,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use hdr_second::SecondHistogram;
 use report_model::{
-    CheckCounts, EndpointReport, ErrorClass, ErrorCount, LatencyDistribution, LatencyHistogram,
-    SecondStats,
+    ErrorClass, LatencyHistogram, load::CheckCounts, load::EndpointReport, load::ErrorCount,
+    load::LatencyDistribution, load::SecondStats,
 };
 use tokio::sync::mpsc;
 

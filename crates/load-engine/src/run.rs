@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use report_model::{
-    ExecutorKind, ExecutorSummary, GeneratorHealth, LatencyDistribution, ScenarioReport,
-    per_second, percent,
+    ScenarioReport, load::ExecutorKind, load::ExecutorSummary, load::GeneratorHealth,
+    load::LatencyDistribution, load::per_second, load::percent,
 };
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
@@ -16,8 +16,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::client::ClientShared;
 use crate::connection::Connector;
-use crate::executor::{ArrivalSchedule, ConstantRate, RampingRate};
-use crate::recorder::{Aggregator, Batcher, Event, LiveSource, Progress};
+use crate::execution::ExecutionPlan;
+use crate::executor::ArrivalSchedule;
+use crate::recorder::{Aggregate, Aggregator, Batcher, Event, LiveSource, Progress};
 use crate::{Bound, Client, Executor, LoadError, Scenario, ScenarioKind, TlsOptions};
 
 /// Options that apply to every request of a run.
@@ -147,116 +148,17 @@ pub async fn run(
     let started = Instant::now();
     let cpu_before = process_cpu_seconds();
 
-    let (
-        duration_bound,
-        iterations,
-        workers,
-        schedule,
-        stages,
-        think_time,
-        kind,
-        concurrency,
-        requested_rate,
-    ) = match executor {
-        Executor::Closed {
-            users,
-            bound,
-            think_time,
-        } => {
-            let (duration, iterations) = split_bound(*bound);
-            (
-                duration,
-                iterations,
-                *users,
-                None,
-                None,
-                *think_time,
-                ExecutorKind::Closed,
-                *users,
-                None,
-            )
-        }
-        Executor::Open {
-            rate_per_sec,
-            bound,
-            max_in_flight,
-        } => {
-            let schedule: Box<dyn ArrivalSchedule> = Box::new(ConstantRate {
-                rate_per_sec: *rate_per_sec,
-                bound: *bound,
-            });
-            let (duration, _) = split_bound(*bound);
-            (
-                duration,
-                None,
-                *max_in_flight,
-                Some(schedule),
-                None,
-                Duration::ZERO,
-                ExecutorKind::Open,
-                *max_in_flight,
-                Some(*rate_per_sec),
-            )
-        }
-        Executor::Ramping {
-            stages,
-            max_in_flight,
-            think_time,
-        } => {
-            if stages.rate {
-                let schedule: Box<dyn ArrivalSchedule> = Box::new(RampingRate::new(stages));
-                (
-                    Some(stages.total()),
-                    None,
-                    *max_in_flight,
-                    Some(schedule),
-                    None,
-                    Duration::ZERO,
-                    ExecutorKind::Ramping,
-                    *max_in_flight,
-                    None,
-                )
-            } else {
-                let users = stages
-                    .stages
-                    .iter()
-                    .map(|s| s.target.ceil() as u32)
-                    .max()
-                    .unwrap_or(0);
-                (
-                    Some(stages.total()),
-                    None,
-                    users,
-                    None,
-                    Some(stages.clone()),
-                    *think_time,
-                    ExecutorKind::Ramping,
-                    users,
-                    None,
-                )
-            }
-        }
-    };
-    // Every duration was checked against `limits`, so these sums stay far from overflow.
-    let hard_deadline = started
-        + match duration_bound {
-            Some(duration) => {
-                duration
-                    + options.request_timeout
-                    + options.connect_timeout
-                    + Duration::from_secs(1)
-            }
-            None => options.max_run_time,
-        };
+    let mut plan = ExecutionPlan::of(executor);
+    let hard_deadline = plan.hard_deadline(started, options);
     let context = Arc::new(RunContext {
         scenario: scenario.clone(),
         started,
-        stop_starting: Some(duration_bound.map_or(started + options.max_run_time, |d| started + d)),
-        remaining: iterations.map(AtomicU64::new),
+        stop_starting: Some(plan.stop_starting(started, options)),
+        remaining: plan.iterations.map(AtomicU64::new),
         next_index: AtomicU64::new(0),
-        schedule,
-        stages,
-        think_time,
+        schedule: plan.schedule.take(),
+        stages: plan.stages.take(),
+        think_time: plan.think_time,
         request_timeout: options.request_timeout,
         cancel: control.cancel.clone(),
     });
@@ -265,71 +167,23 @@ pub async fn run(
         options.request_timeout,
         started,
     ));
-    let (batch_tx, batch_rx) = mpsc::channel(workers as usize * 2 + 16);
-    let live: LiveSource = {
-        let shared = Arc::clone(&shared);
-        let context = Arc::clone(&context);
-        let stages = match executor {
-            Executor::Ramping { stages, .. } => Some(stages.clone()),
-            _ => None,
-        };
-        let bound_length = duration_bound;
-        Box::new(move |elapsed: Duration| {
-            let requests = shared.completed.load(Ordering::Relaxed);
-            let done = match (iterations, bound_length) {
-                (Some(total), _) if total > 0 => {
-                    let left = context
-                        .remaining
-                        .as_ref()
-                        .map_or(0, |r| r.load(Ordering::Relaxed));
-                    Some((total - left.min(total)) as f64 / total as f64)
-                }
-                (_, Some(length)) if !length.is_zero() => {
-                    Some((elapsed.as_secs_f64() / length.as_secs_f64()).min(1.0))
-                }
-                _ => None,
-            };
-            let eta = match (iterations, bound_length) {
-                (_, Some(length)) => Some(length.saturating_sub(elapsed)),
-                (Some(_), None) => done
-                    .filter(|d| *d > 0.0)
-                    .map(|d| Duration::from_secs_f64(elapsed.as_secs_f64() * (1.0 - d) / d)),
-                _ => None,
-            };
-            let stage_target = stages.as_ref().map(|s| (s.rate, s.target_at(elapsed)));
-            Progress {
-                elapsed,
-                requests,
-                errors: shared.failed.load(Ordering::Relaxed),
-                in_flight: shared.in_flight.load(Ordering::Relaxed),
-                done,
-                eta,
-                target_rate_per_sec: requested_rate
-                    .or(stage_target.and_then(|(rate, t)| rate.then_some(t))),
-                target_users: stage_target.and_then(|(rate, t)| (!rate).then_some(t)),
-                status_codes: shared.status_counts(),
-                ..Progress::default()
-            }
-        })
-    };
+    let (batch_tx, batch_rx) = mpsc::channel(plan.workers as usize * 2 + 16);
+    let live = live_source(&plan, executor, &shared, &context);
     let aggregator =
         tokio::spawn(Aggregator::new().run(batch_rx, started, control.progress.clone(), live));
 
     let mut set = JoinSet::new();
-    for worker_idx in 0..workers {
+    for worker_idx in 0..plan.workers {
         let context = Arc::clone(&context);
         let mut client = Client::new(Arc::clone(&shared), Batcher::new(batch_tx.clone()));
-        if context.schedule.is_some() {
-            set.spawn(async move {
+        set.spawn(async move {
+            if context.schedule.is_some() {
                 open_lane(&context, &mut client).await;
-                client.flush().await;
-            });
-        } else {
-            set.spawn(async move {
+            } else {
                 closed_user(&context, &mut client, worker_idx).await;
-                client.flush().await;
-            });
-        }
+            }
+            client.flush().await;
+        });
     }
     drop(batch_tx);
     let finished_in_time =
@@ -345,29 +199,98 @@ pub async fn run(
     let aggregate = aggregator.await.map_err(|err| LoadError::InvalidConfig {
         message: format!("aggregator failed: {err}"),
     })?;
+    let cpu_seconds = match (cpu_before, process_cpu_seconds()) {
+        (Some(before), Some(after)) => after - before,
+        _ => 0.0,
+    };
+    let mut report = scenario_report(scenario, executor, &plan, (started, started_at), aggregate);
+    report.generator.max_in_flight = shared.max_in_flight.load(Ordering::Relaxed);
+    report.generator.cpu_seconds = cpu_seconds;
+    report.interrupted = control.cancel.is_cancelled() || !finished_in_time;
+    Ok(report)
+}
 
+/// The progress a live line shows, computed from the shared counters on demand: how far
+/// through the bound, the time left, the asked rate or users at this instant.
+fn live_source(
+    plan: &ExecutionPlan,
+    executor: &Executor,
+    shared: &Arc<ClientShared>,
+    context: &Arc<RunContext>,
+) -> LiveSource {
+    let (shared, context) = (Arc::clone(shared), Arc::clone(context));
+    let stages = match executor {
+        Executor::Ramping { stages, .. } => Some(stages.clone()),
+        _ => None,
+    };
+    let (iterations, bound_length, requested_rate) =
+        (plan.iterations, plan.duration_bound, plan.requested_rate);
+    Box::new(move |elapsed: Duration| {
+        let requests = shared.completed.load(Ordering::Relaxed);
+        let done = match (iterations, bound_length) {
+            (Some(total), _) if total > 0 => {
+                let left = context
+                    .remaining
+                    .as_ref()
+                    .map_or(0, |r| r.load(Ordering::Relaxed));
+                Some((total - left.min(total)) as f64 / total as f64)
+            }
+            (_, Some(length)) if !length.is_zero() => {
+                Some((elapsed.as_secs_f64() / length.as_secs_f64()).min(1.0))
+            }
+            _ => None,
+        };
+        let eta = match (iterations, bound_length) {
+            (_, Some(length)) => Some(length.saturating_sub(elapsed)),
+            (Some(_), None) => done
+                .filter(|d| *d > 0.0)
+                .map(|d| Duration::from_secs_f64(elapsed.as_secs_f64() * (1.0 - d) / d)),
+            _ => None,
+        };
+        let stage_target = stages.as_ref().map(|s| (s.rate, s.target_at(elapsed)));
+        Progress {
+            elapsed,
+            requests,
+            errors: shared.failed.load(Ordering::Relaxed),
+            in_flight: shared.in_flight.load(Ordering::Relaxed),
+            done,
+            eta,
+            target_rate_per_sec: requested_rate
+                .or(stage_target.and_then(|(rate, t)| rate.then_some(t))),
+            target_users: stage_target.and_then(|(rate, t)| (!rate).then_some(t)),
+            status_codes: shared.status_counts(),
+            ..Progress::default()
+        }
+    })
+}
+
+/// The report of a finished run from what the aggregator merged; the caller fills in the
+/// start time, the generator's own CPU and in-flight peak, and whether it was cut short.
+fn scenario_report(
+    scenario: &Scenario,
+    executor: &Executor,
+    plan: &ExecutionPlan,
+    (started, started_at): (Instant, chrono::DateTime<Utc>),
+    aggregate: Aggregate,
+) -> ScenarioReport {
     // From the first scheduled start to the last completion (the whole run if none completed).
     let duration_us = if aggregate.last_end_offset_us > 0 {
         aggregate.last_end_offset_us
     } else {
         u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX)
     };
-    let cpu_seconds = match (cpu_before, process_cpu_seconds()) {
-        (Some(before), Some(after)) => after - before,
-        _ => 0.0,
-    };
     let starts = if aggregate.starts > 0 {
         aggregate.starts
     } else {
         aggregate.checks.passes + aggregate.checks.fails
     };
-    Ok(ScenarioReport {
+    ScenarioReport {
         name: scenario.name.clone(),
         executor: ExecutorSummary {
-            kind,
+            kind: plan.kind,
             description: executor.describe(),
-            concurrency,
-            target_rate_per_sec: requested_rate,
+            concurrency: plan.concurrency,
+            target_rate_per_sec: plan.requested_rate,
         },
         started_at,
         duration_us,
@@ -387,16 +310,16 @@ pub async fn run(
         endpoints: aggregate.endpoints,
         series: aggregate.series,
         generator: GeneratorHealth {
-            requested_rate_per_sec: requested_rate,
+            requested_rate_per_sec: plan.requested_rate,
             achieved_rate_per_sec: per_second(starts, duration_us),
             start_lag: aggregate.start_lag.summary(),
             late_starts: aggregate.late_starts,
             dropped_starts: aggregate.dropped_starts,
-            max_in_flight: shared.max_in_flight.load(Ordering::Relaxed),
-            cpu_seconds,
+            max_in_flight: 0,
+            cpu_seconds: 0.0,
         },
-        interrupted: control.cancel.is_cancelled() || !finished_in_time,
-    })
+        interrupted: false,
+    }
 }
 
 /// Runs the same scenario closed-model at each concurrency level in turn: one report per
@@ -430,13 +353,6 @@ pub async fn sweep(
         reports.push(report);
     }
     Ok(reports)
-}
-
-fn split_bound(bound: Bound) -> (Option<Duration>, Option<u64>) {
-    match bound {
-        Bound::Iterations(n) => (None, Some(n)),
-        Bound::Duration(d) => (Some(d), None),
-    }
 }
 
 /// A closed-model virtual user: iterate until a bound is reached.

@@ -1,6 +1,6 @@
 //! [`host_info`]: the machine a run happens on, for `RunMeta`.
 
-use report_model::HostInfo;
+use report_model::meta::HostInfo;
 use sysinfo::{CpuRefreshKind, Disks, MemoryRefreshKind, RefreshKind, System};
 
 /// Describes this machine: OS, kernel, CPU model and cores, memory, and the size of the file

@@ -6,7 +6,7 @@
 //! verdict above `Pass` needs both: fitted growth above the level *and* a slope whose lower
 //! confidence bound is above zero, so a one-off allocation or noise never fails a run.
 
-use report_model::{LeakAnalysis, LeakMetric, SamplePoint, Verdict};
+use report_model::{Verdict, sampler::LeakAnalysis, sampler::LeakMetric, sampler::SamplePoint};
 
 use crate::{LeakThresholds, Workload};
 

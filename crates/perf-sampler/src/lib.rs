@@ -3,7 +3,7 @@
 //!
 //! # Brief overview
 //!
-//! - [`Sampler::start`] resolves a [`Target`] (a pid, a process name, or the listener on a
+//! - [`Sampler::start`] resolves a [`ProcessTarget`] (a pid, a process name, or the listener on a
 //!   TCP port), takes a priming reading and samples on a background thread every
 //!   [`SamplerConfig::interval`]; [`SamplerHandle::stop`] returns a
 //!   [`report_model::SamplerReport`]; [`SamplerHandle::live`] streams [`LiveSample`]s.
@@ -47,6 +47,7 @@
 mod collector;
 mod config;
 mod errors;
+mod gauges;
 mod host;
 mod leak;
 mod memory_cycles;
@@ -65,3 +66,6 @@ pub use host::host_info;
 pub use memory_cycles::MemoryCycles;
 pub use memory_probe::{MemoryProbe, analyze_cycles};
 pub use sampler::{LiveSample, Sampler, SamplerHandle};
+
+// The report types the sampler returns, so a caller needs no second dependency.
+pub use report_model::{MemoryReport, SamplerReport};

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use report_model::{MemoryCycle, MemoryReport, MemorySnapshot, SCHEMA_VERSION};
+use report_model::{MemoryReport, SCHEMA_VERSION, memory::MemoryCycle, memory::MemorySnapshot};
 
 use crate::{LeakThresholds, MemoryProbe, SamplerError, analyze_cycles};
 

@@ -3,7 +3,10 @@
 
 use std::time::Instant;
 
-use report_model::{LeakAnalysis, LeakMetric, MemoryCycle, MemorySnapshot, SamplePoint};
+use report_model::{
+    memory::MemoryCycle, memory::MemorySnapshot, sampler::LeakAnalysis, sampler::LeakMetric,
+    sampler::SamplePoint,
+};
 
 use crate::{Collector, CollectorOptions, LeakThresholds, SamplerError};
 

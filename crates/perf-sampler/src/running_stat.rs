@@ -3,7 +3,7 @@
 //! same memory as a minute.
 
 use hdrhistogram::Histogram;
-use report_model::Stat;
+use report_model::stat::Stat;
 
 /// Streaming summary of one gauge.
 #[derive(Debug, Clone)]

@@ -10,11 +10,12 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use report_model::{
-    CounterDelta, LeakMetric, NetworkInterfaceStats, ProcessStats, ProcessSummary, SCHEMA_VERSION,
-    SamplePoint, SamplerReport, SamplerTarget, SystemStats, TargetExit, Timestamp,
+    SCHEMA_VERSION, SamplerReport, meta::Timestamp, sampler::LeakMetric, sampler::ProcessSummary,
+    sampler::SamplePoint, sampler::SamplerTarget, sampler::TargetExit,
 };
 
 use crate::collector::{Collector, CollectorOptions, ProcessSnapshot, Snapshot, resolve_target};
+use crate::gauges::{Counters, ProcessGauges, ProcessReading, ProcessTrack, SystemGauges};
 use crate::leak;
 use crate::running_stat::RunningStat;
 use crate::series::BoundedSeries;
@@ -150,96 +151,6 @@ impl SamplerHandle {
     }
 }
 
-/// Per-process bookkeeping for the `processes` list.
-struct ProcessTrack {
-    parent_pid: u32,
-    name: String,
-    first_seen_us: u64,
-    exited_at_us: Option<u64>,
-    cpu_percent: RunningStat,
-    rss_bytes: RunningStat,
-}
-
-/// Cumulative counters summed over the target's processes, as per-tick deltas so processes
-/// that come and go do not make the sum jump.
-#[derive(Default, Clone, Copy)]
-struct Counters {
-    read_bytes: u64,
-    write_bytes: u64,
-    read_chars: u64,
-    write_chars: u64,
-    voluntary: u64,
-    involuntary: u64,
-    minor_faults: u64,
-    major_faults: u64,
-}
-
-impl Counters {
-    fn of(p: &ProcessSnapshot) -> Counters {
-        Counters {
-            read_bytes: p.read_bytes,
-            write_bytes: p.write_bytes,
-            read_chars: p.read_chars,
-            write_chars: p.write_chars,
-            voluntary: p.voluntary_ctx_switches,
-            involuntary: p.involuntary_ctx_switches,
-            minor_faults: p.minor_faults,
-            major_faults: p.major_faults,
-        }
-    }
-
-    fn add_delta(&mut self, now: &Counters, before: &Counters) {
-        self.read_bytes += now.read_bytes.saturating_sub(before.read_bytes);
-        self.write_bytes += now.write_bytes.saturating_sub(before.write_bytes);
-        self.read_chars += now.read_chars.saturating_sub(before.read_chars);
-        self.write_chars += now.write_chars.saturating_sub(before.write_chars);
-        self.voluntary += now.voluntary.saturating_sub(before.voluntary);
-        self.involuntary += now.involuntary.saturating_sub(before.involuntary);
-        self.minor_faults += now.minor_faults.saturating_sub(before.minor_faults);
-        self.major_faults += now.major_faults.saturating_sub(before.major_faults);
-    }
-
-    fn sum<'a>(processes: impl Iterator<Item = &'a ProcessSnapshot>) -> Counters {
-        let mut total = Counters::default();
-        for p in processes {
-            total.add_delta(&Counters::of(p), &Counters::default());
-        }
-        total
-    }
-}
-
-struct ProcessGauges {
-    cpu_percent: RunningStat,
-    cpu_percent_normalized: RunningStat,
-    rss_bytes: RunningStat,
-    vms_bytes: RunningStat,
-    uss_bytes: RunningStat,
-    pss_bytes: RunningStat,
-    memory_percent: RunningStat,
-    threads: RunningStat,
-    fds: RunningStat,
-}
-
-struct InterfaceTrack {
-    rx_rate: RunningStat,
-    tx_rate: RunningStat,
-    rx_bytes: u64,
-    tx_bytes: u64,
-}
-
-struct SystemGauges {
-    cpu_percent: RunningStat,
-    per_core: Vec<RunningStat>,
-    memory_used_percent: RunningStat,
-    memory_available_bytes: RunningStat,
-    swap_used_bytes: RunningStat,
-    load_average_1m: RunningStat,
-    disk_read_rate: RunningStat,
-    disk_write_rate: RunningStat,
-    interfaces: BTreeMap<String, InterfaceTrack>,
-    memory_total_bytes: u64,
-}
-
 /// The state of one sampling run, owned by the background thread.
 struct Run {
     config: SamplerConfig,
@@ -272,8 +183,6 @@ impl Run {
         first: Snapshot,
         started_at: Timestamp,
     ) -> Run {
-        let percent = || RunningStat::new(100.0);
-        let bytes = || RunningStat::new(1.0);
         let ticks_per_second = collector.ticks_per_second() as f64;
         let logical_cores = first.system.per_core.len().max(1) as f64;
         let series = BoundedSeries::new(config.max_series_points);
@@ -288,31 +197,10 @@ impl Run {
             last_taken: first.taken_at,
             n_samples: 0,
             n_missed_ticks: 0,
-            process: ProcessGauges {
-                cpu_percent: percent(),
-                cpu_percent_normalized: percent(),
-                rss_bytes: bytes(),
-                vms_bytes: bytes(),
-                uss_bytes: bytes(),
-                pss_bytes: bytes(),
-                memory_percent: percent(),
-                threads: bytes(),
-                fds: bytes(),
-            },
+            process: ProcessGauges::new(),
             counters_first: Counters::sum(first.processes.iter()),
             counters_delta: Counters::default(),
-            system: SystemGauges {
-                cpu_percent: percent(),
-                per_core: first.system.per_core.iter().map(|_| percent()).collect(),
-                memory_used_percent: percent(),
-                memory_available_bytes: bytes(),
-                swap_used_bytes: bytes(),
-                load_average_1m: percent(),
-                disk_read_rate: bytes(),
-                disk_write_rate: bytes(),
-                interfaces: BTreeMap::new(),
-                memory_total_bytes: first.system.memory_total_bytes,
-            },
+            system: SystemGauges::new(&first.system),
             tracks: BTreeMap::new(),
             series,
             target_exit: None,
@@ -364,6 +252,8 @@ impl Run {
         }
     }
 
+    /// Turns the reading `current` and the one before it into rates and records them: the
+    /// target's processes, the host, the series point; returns the live sample.
     fn observe(&mut self, current: Snapshot) -> LiveSample {
         let elapsed_secs = current
             .taken_at
@@ -373,8 +263,57 @@ impl Run {
         let t_us = self.elapsed_us(current.taken_at);
         self.n_samples += 1;
         self.last_taken = current.taken_at;
+        self.note_exits(&current.exited, t_us);
+        let (reading, write_bytes_delta) = self.observe_processes(&current, elapsed_secs, t_us);
+        let alive = !current.processes.is_empty();
+        if alive {
+            self.process.record(
+                &reading,
+                self.logical_cores,
+                current.system.memory_total_bytes,
+            );
+        }
+        let host = self
+            .system
+            .record(&current.system, &self.previous.system, elapsed_secs);
+        if alive {
+            self.series.push(SamplePoint {
+                t_us,
+                n_merged: 1,
+                cpu_percent: reading.cpu_percent,
+                rss_bytes: reading.rss_bytes,
+                uss_bytes: reading.uss_bytes,
+                fds: reading.fds,
+                threads: reading.threads,
+                system_cpu_percent: host.cpu_percent,
+                system_memory_used_percent: host.memory_used_percent,
+                work_done: self
+                    .config
+                    .work_counter
+                    .as_ref()
+                    .map(|w| w.load(Ordering::Relaxed)),
+            });
+        }
+        let live = LiveSample {
+            elapsed: current.taken_at.duration_since(self.started),
+            cpu_percent: alive.then_some(reading.cpu_percent),
+            rss_bytes: reading.rss_bytes,
+            uss_bytes: reading.uss_bytes,
+            fds: reading.fds,
+            threads: reading.threads,
+            processes: current.processes.len(),
+            system_cpu_percent: host.cpu_percent,
+            disk_read_bytes_per_sec: host.disk_read_bytes_per_sec,
+            disk_write_bytes_per_sec: host.disk_write_bytes_per_sec,
+            process_write_bytes_per_sec: write_bytes_delta as f64 / elapsed_secs,
+        };
+        self.previous = current;
+        live
+    }
 
-        for pid in &current.exited {
+    /// Marks the tracks of `exited` pids, and the target's exit when the root is among them.
+    fn note_exits(&mut self, exited: &[u32], t_us: u64) {
+        for pid in exited {
             if let Some(track) = self.tracks.get_mut(pid) {
                 track.exited_at_us.get_or_insert(t_us);
             }
@@ -385,8 +324,17 @@ impl Run {
                 });
             }
         }
+    }
 
-        // Process figures: only pids present in both readings have a CPU rate.
+    /// The target's processes in `current` against the previous reading: their sum, and
+    /// the bytes they wrote since (only pids present in both readings have a CPU rate and
+    /// counter deltas). Updates the counters and, with children, each process's track.
+    fn observe_processes(
+        &mut self,
+        current: &Snapshot,
+        elapsed_secs: f64,
+        t_us: u64,
+    ) -> (ProcessReading, u64) {
         let previous: BTreeMap<u32, &ProcessSnapshot> =
             self.previous.processes.iter().map(|p| (p.pid, p)).collect();
         let mut cpu_total = 0.0;
@@ -394,10 +342,9 @@ impl Run {
         for process in &current.processes {
             let cpu = previous.get(&process.pid).map(|before| {
                 let ticks = process.cpu_ticks.saturating_sub(before.cpu_ticks) as f64;
-                let before_counters = Counters::of(before);
                 write_bytes_delta += process.write_bytes.saturating_sub(before.write_bytes);
                 self.counters_delta
-                    .add_delta(&Counters::of(process), &before_counters);
+                    .add_delta(&Counters::of(process), &Counters::of(before));
                 ticks / self.ticks_per_second / elapsed_secs * 100.0
             });
             cpu_total += cpu.unwrap_or(0.0);
@@ -419,176 +366,30 @@ impl Run {
                 track.rss_bytes.record(process.rss_bytes as f64);
             }
         }
-        let alive = !current.processes.is_empty();
         let sum = |f: fn(&ProcessSnapshot) -> u64| current.processes.iter().map(f).sum::<u64>();
-        let rss = sum(|p| p.rss_bytes);
-        let uss = self
-            .config
-            .collect_uss
-            .then(|| sum(|p| p.uss_bytes.unwrap_or(0)));
-        let (fds, threads) = (sum(|p| p.fds), sum(|p| p.threads));
-        if alive {
-            let g = &mut self.process;
-            g.cpu_percent.record(cpu_total);
-            g.cpu_percent_normalized
-                .record(cpu_total / self.logical_cores);
-            g.rss_bytes.record(rss as f64);
-            g.vms_bytes.record(sum(|p| p.vms_bytes) as f64);
-            if let Some(uss) = uss {
-                g.uss_bytes.record(uss as f64);
-                g.pss_bytes.record(sum(|p| p.pss_bytes.unwrap_or(0)) as f64);
-            }
-            let total_memory = current.system.memory_total_bytes.max(1) as f64;
-            g.memory_percent.record(rss as f64 * 100.0 / total_memory);
-            g.threads.record(threads as f64);
-            g.fds.record(fds as f64);
-        }
-
-        // Host figures.
-        let system = &current.system;
-        let before = &self.previous.system;
-        let s = &mut self.system;
-        let system_cpu = system.cpu.busy_percent_since(before.cpu);
-        s.cpu_percent.record(system_cpu);
-        for ((stat, now), then) in s
-            .per_core
-            .iter_mut()
-            .zip(&system.per_core)
-            .zip(&before.per_core)
-        {
-            stat.record(now.busy_percent_since(*then));
-        }
-        let memory_used_percent = if system.memory_total_bytes == 0 {
-            0.0
-        } else {
-            system
-                .memory_total_bytes
-                .saturating_sub(system.memory_available_bytes) as f64
-                * 100.0
-                / system.memory_total_bytes as f64
+        let collect_uss = self.config.collect_uss;
+        let reading = ProcessReading {
+            cpu_percent: cpu_total,
+            rss_bytes: sum(|p| p.rss_bytes),
+            vms_bytes: sum(|p| p.vms_bytes),
+            uss_bytes: collect_uss.then(|| sum(|p| p.uss_bytes.unwrap_or(0))),
+            pss_bytes: collect_uss.then(|| sum(|p| p.pss_bytes.unwrap_or(0))),
+            fds: sum(|p| p.fds),
+            threads: sum(|p| p.threads),
         };
-        s.memory_used_percent.record(memory_used_percent);
-        s.memory_available_bytes
-            .record(system.memory_available_bytes as f64);
-        s.swap_used_bytes.record(
-            system
-                .swap_total_bytes
-                .saturating_sub(system.swap_free_bytes) as f64,
-        );
-        s.load_average_1m.record(system.load_average_1m);
-        let rate = |now: u64, then: u64| now.saturating_sub(then) as f64 / elapsed_secs;
-        let disk_read = rate(system.disk_read_bytes, before.disk_read_bytes);
-        let disk_write = rate(system.disk_write_bytes, before.disk_write_bytes);
-        s.disk_read_rate.record(disk_read);
-        s.disk_write_rate.record(disk_write);
-        for interface in &system.network {
-            let Some(then) = before.network.iter().find(|i| i.name == interface.name) else {
-                continue;
-            };
-            let track = s
-                .interfaces
-                .entry(interface.name.clone())
-                .or_insert_with(|| InterfaceTrack {
-                    rx_rate: RunningStat::new(1.0),
-                    tx_rate: RunningStat::new(1.0),
-                    rx_bytes: 0,
-                    tx_bytes: 0,
-                });
-            track
-                .rx_rate
-                .record(rate(interface.rx_bytes, then.rx_bytes));
-            track
-                .tx_rate
-                .record(rate(interface.tx_bytes, then.tx_bytes));
-            track.rx_bytes += interface.rx_bytes.saturating_sub(then.rx_bytes);
-            track.tx_bytes += interface.tx_bytes.saturating_sub(then.tx_bytes);
-        }
-
-        if alive {
-            self.series.push(SamplePoint {
-                t_us,
-                n_merged: 1,
-                cpu_percent: cpu_total,
-                rss_bytes: rss,
-                uss_bytes: uss,
-                fds,
-                threads,
-                system_cpu_percent: system_cpu,
-                system_memory_used_percent: memory_used_percent,
-                work_done: self
-                    .config
-                    .work_counter
-                    .as_ref()
-                    .map(|w| w.load(Ordering::Relaxed)),
-            });
-        }
-        let live = LiveSample {
-            elapsed: current.taken_at.duration_since(self.started),
-            cpu_percent: alive.then_some(cpu_total),
-            rss_bytes: rss,
-            uss_bytes: uss,
-            fds,
-            threads,
-            processes: current.processes.len(),
-            system_cpu_percent: system_cpu,
-            disk_read_bytes_per_sec: disk_read,
-            disk_write_bytes_per_sec: disk_write,
-            process_write_bytes_per_sec: write_bytes_delta as f64 / elapsed_secs,
-        };
-        self.previous = current;
-        live
+        (reading, write_bytes_delta)
     }
 
     fn finish(self) -> SamplerReport {
         let duration_us = self.elapsed_us(self.last_taken);
         let elapsed_secs = duration_us as f64 / 1e6;
-        let g = &self.process;
-        let counter =
-            |first: u64, delta: u64| CounterDelta::new(first, first + delta, elapsed_secs);
-        let (f, d) = (self.counters_first, self.counters_delta);
-        let process = (!g.cpu_percent.is_empty()).then(|| ProcessStats {
-            cpu_percent: g.cpu_percent.to_stat(),
-            cpu_percent_normalized: g.cpu_percent_normalized.to_stat(),
-            rss_bytes: g.rss_bytes.to_stat(),
-            vms_bytes: g.vms_bytes.to_stat(),
-            uss_bytes: self.config.collect_uss.then(|| g.uss_bytes.to_stat()),
-            pss_bytes: self.config.collect_uss.then(|| g.pss_bytes.to_stat()),
-            memory_percent: g.memory_percent.to_stat(),
-            threads: g.threads.to_stat(),
-            fds: g.fds.to_stat(),
-            read_bytes: counter(f.read_bytes, d.read_bytes),
-            write_bytes: counter(f.write_bytes, d.write_bytes),
-            read_chars: counter(f.read_chars, d.read_chars),
-            write_chars: counter(f.write_chars, d.write_chars),
-            voluntary_ctx_switches: counter(f.voluntary, d.voluntary),
-            involuntary_ctx_switches: counter(f.involuntary, d.involuntary),
-            minor_faults: counter(f.minor_faults, d.minor_faults),
-            major_faults: counter(f.major_faults, d.major_faults),
-        });
-        let s = &self.system;
-        let system = SystemStats {
-            cpu_percent: s.cpu_percent.to_stat(),
-            per_core_cpu_percent: s.per_core.iter().map(RunningStat::to_stat).collect(),
-            memory_total_bytes: s.memory_total_bytes,
-            memory_used_percent: s.memory_used_percent.to_stat(),
-            memory_available_bytes: s.memory_available_bytes.to_stat(),
-            swap_used_bytes: s.swap_used_bytes.to_stat(),
-            load_average_1m: s.load_average_1m.to_stat(),
-            disk_read_bytes_per_sec: s.disk_read_rate.to_stat(),
-            disk_write_bytes_per_sec: s.disk_write_rate.to_stat(),
-            network: s
-                .interfaces
-                .iter()
-                .map(|(name, track)| NetworkInterfaceStats {
-                    name: name.clone(),
-                    loopback: name == "lo",
-                    rx_bytes_per_sec: track.rx_rate.to_stat(),
-                    tx_bytes_per_sec: track.tx_rate.to_stat(),
-                    rx_bytes: track.rx_bytes,
-                    tx_bytes: track.tx_bytes,
-                })
-                .collect(),
-        };
+        let process = self.process.to_stats(
+            self.config.collect_uss,
+            self.counters_first,
+            self.counters_delta,
+            elapsed_secs,
+        );
+        let system = self.system.to_stats();
         let processes = self
             .tracks
             .iter()

@@ -2,7 +2,7 @@
 //! When full, neighbouring points merge in pairs and each point from then on covers twice as
 //! many samples: resolution halves, memory stays put.
 
-use report_model::SamplePoint;
+use report_model::sampler::SamplePoint;
 
 #[derive(Debug, Clone)]
 pub(crate) struct BoundedSeries {

@@ -11,8 +11,8 @@ use perf_sampler::MemoryProbe;
 use portrait_workflow::ServiceTarget;
 use portrait_workflow::scenarios::OrderCreation;
 use report_model::{
-    LoadReport, MemoryReport, MemorySnapshot, MetricUnit, SCHEMA_VERSION, ScenarioReport,
-    SuiteReport,
+    LoadReport, MemoryReport, MetricUnit, SCHEMA_VERSION, ScenarioReport, SuiteReport,
+    memory::MemorySnapshot,
 };
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -158,7 +158,9 @@ impl Context<'_> {
         if let Some(before) = self.storage_before
             && let Some(after) = target.storage_usage(&options).await
         {
-            self.report.storage_growth = Some(report_model::StorageGrowth::between(before, after));
+            self.report.storage_growth = Some(report_model::leftovers::StorageGrowth::between(
+                before, after,
+            ));
         }
     }
 

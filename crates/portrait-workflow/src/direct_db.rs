@@ -7,7 +7,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use report_model::{
-    DbQueriesReport, DbQueryStats, LatencyDistribution, LatencyHistogram, SCHEMA_VERSION,
+    LatencyHistogram, SCHEMA_VERSION, db::DbQueriesReport, db::DbQueryStats,
+    load::LatencyDistribution,
 };
 use rusqlite::{Connection, OpenFlags};
 

@@ -9,7 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use load_engine::{LoadError, LoadOptions};
-use report_model::{CleanupSummary, Leftover, LeftoverKind, redact_url};
+use report_model::{
+    leftovers::Leftover, leftovers::LeftoverKind, redact_url, workflow::CleanupSummary,
+};
 
 use crate::client::{Order, VertexClient, Video};
 use crate::{ApiError, TestData};

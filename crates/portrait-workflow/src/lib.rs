@@ -41,3 +41,6 @@ pub use ledger::Ledger;
 pub use service_store::ServiceStore;
 pub use service_target::{ServiceTarget, health_check, log_in};
 pub use workflow::{WorkflowConfig, WorkflowOutcome, delete_created, run_workflow};
+
+// The report a walk returns, so a caller needs no second dependency.
+pub use report_model::WorkflowReport;

@@ -10,7 +10,7 @@ use load_engine::{
     Bound, BoxFuture, Check, Client, Executor, IterationError, JsonShape, LoadError, LoadOptions,
     Scenario, UserScenario,
 };
-use report_model::{CleanupSummary, DB_READS_SCENARIO};
+use report_model::{metrics::DB_READS_SCENARIO, workflow::CleanupSummary};
 
 use crate::client::Order;
 use crate::workflow::delete_created;

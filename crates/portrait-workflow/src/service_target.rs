@@ -2,7 +2,7 @@
 //! sees it: where to send, the token of one login, and the ledger of what was created.
 
 use load_engine::{Client, LoadError, LoadOptions};
-use report_model::{CleanupSummary, Leftover};
+use report_model::{leftovers::Leftover, workflow::CleanupSummary};
 
 use crate::client::VertexClient;
 use crate::{ApiError, Ledger};

@@ -5,7 +5,7 @@
 //! cargo run -p report-model --example judge_latencies
 //! ```
 
-use report_model::{LatencyHistogram, MetricSet, Threshold, evaluate_all};
+use report_model::{LatencyHistogram, MetricSet, Threshold, threshold::evaluate_all};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut histogram = LatencyHistogram::new();

@@ -2,7 +2,7 @@
 //! whether it counts as a regression.
 //!
 //! A change within the tolerance is "same". Beyond it, when both sides carry at least
-//! [`MIN_SAMPLES_FOR_TEST`] samples (per-second figures, repetitions), a Mann–Whitney U test
+//! `MIN_SAMPLES_FOR_TEST` (5) samples (per-second figures, repetitions), a Mann–Whitney U test
 //! must also find the difference significant (p < [`SIGNIFICANCE_LEVEL`]), as benchstat
 //! does; with fewer samples the relative change alone decides.
 
@@ -17,7 +17,7 @@ use crate::metrics::{self, Better, MetricSet};
 use crate::significance::mann_whitney_u;
 
 /// Samples each side needs before significance is tested.
-pub const MIN_SAMPLES_FOR_TEST: usize = 5;
+pub(crate) const MIN_SAMPLES_FOR_TEST: usize = 5;
 /// p-value below which a difference is significant.
 pub const SIGNIFICANCE_LEVEL: f64 = 0.05;
 /// How far a percentage (success or error rate) may move, in points, before it counts: a
@@ -219,7 +219,7 @@ pub fn compare(baseline: &MetricSet, current: &MetricSet, tolerance: Tolerance) 
 /// Compares interleaved rounds: `a` (the baseline target) and `b` (the candidate), one
 /// metric set per round, run in alternation in one job so both sides share the machine's
 /// state. Each metric is the median over its rounds; a change must exceed the tolerance
-/// *and* be significant over the rounds (Mann–Whitney, at least [`MIN_SAMPLES_FOR_TEST`]
+/// *and* be significant over the rounds (Mann–Whitney, at least `MIN_SAMPLES_FOR_TEST` (5)
 /// rounds a side) to count.
 pub fn compare_rounds(a: &[MetricSet], b: &[MetricSet], tolerance: Tolerance) -> Comparison {
     let a_side = MetricSet::of_rounds(a);

@@ -126,7 +126,7 @@ impl History {
 
     /// Adds a passing run to the history folder `dir` (as `<run id>/suite.json`, written
     /// atomically) and removes the oldest runs beyond `keep` — oldest by folder name, as run
-    /// ids start with their UTC start time ([`crate::new_run_id`]). A run that did not pass
+    /// ids start with their UTC start time ([`crate::meta::new_run_id`]). A run that did not pass
     /// is not recorded: a regression must never become the baseline.
     pub fn record(dir: &Path, report: &SuiteReport, keep: usize) -> Result<bool, ReportError> {
         if !passed(report) {

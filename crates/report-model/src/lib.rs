@@ -11,11 +11,17 @@
 //!   [`MemoryReport`], all carrying [`SCHEMA_VERSION`].
 //! - [`LatencyHistogram`] is a lossless, mergeable latency distribution (HdrHistogram V2).
 //! - [`Threshold`] parses expressions like `http.p95 < 500ms acceptable 2s` and judges a
-//!   [`MetricSet`] into [`Verdict`]s; [`DEFAULT_THRESHOLDS`] are the old suite's KPIs.
-//! - [`compare`] compares two runs metric by metric with a [`Tolerance`] and a Mann–Whitney
+//!   [`MetricSet`] into [`Verdict`]s; [`gate::DEFAULT_THRESHOLDS`] are the old suite's KPIs.
+//! - [`compare()`] compares two runs metric by metric with a [`compare::Tolerance`] and a Mann–Whitney
 //!   U test where samples allow.
-//! - [`render`] turns a report into JSON, JUnit XML, k6 summary, metrics text or Markdown;
-//!   [`write_atomic`] puts it on disk without ever leaving a truncated file.
+//! - [`render()`] turns a report into JSON, JUnit XML, k6 summary, metrics text, Markdown or
+//!   HTML; [`write_atomic`] puts it on disk without ever leaving a truncated file.
+//!
+//! The root holds the names most callers need; the rest is grouped by section in the public
+//! modules: [`load`], [`storage`], [`sampler`], [`memory`], [`workflow`], [`db`],
+//! [`leftovers`] (one per report section), [`mod@compare`], [`gate`], [`threshold`],
+//! [`history`] (judging), [`metrics`], [`histogram`], [`stat`] (figures), [`mod@render`],
+//! [`legacy`] (the old suite's files), [`table`], [`meta`], [`identity`] and [`atomic`].
 //!
 //! # Example
 //!
@@ -34,78 +40,64 @@
 //! # Ok::<(), report_model::ReportError>(())
 //! ```
 
-mod atomic;
-mod compare;
-mod db;
+pub mod atomic;
+pub mod compare;
+pub mod db;
 mod error_text;
 mod errors;
-mod gate;
-mod histogram;
-mod history;
-mod identity;
-mod leftovers;
-mod legacy;
-mod load;
-mod memory;
-mod meta;
-mod metrics;
-mod render;
-mod sampler;
+pub mod gate;
+pub mod histogram;
+pub mod history;
+pub mod identity;
+pub mod leftovers;
+pub mod legacy;
+pub mod load;
+pub mod memory;
+pub mod meta;
+pub mod metrics;
+pub mod render;
+pub mod sampler;
 mod significance;
-mod stat;
-mod storage;
+pub mod stat;
+pub mod storage;
 mod suite;
-mod table;
-mod threshold;
+pub mod table;
+pub mod threshold;
 mod verdict;
-mod workflow;
+pub mod workflow;
 
-pub use atomic::{write_atomic, write_atomic_with};
-pub use compare::{
-    Change, Comparison, ComparisonMethod, MIN_SAMPLES_FOR_TEST, MetricDelta,
-    PERCENT_POINTS_TOLERANCE, SIGNIFICANCE_LEVEL, Tolerance, compare, compare_rounds,
-};
-pub use db::{DbQueriesReport, DbQueryStats};
+pub use atomic::write_atomic;
+pub(crate) use compare::MetricDelta;
+pub use compare::{Comparison, compare};
+pub(crate) use db::DbQueriesReport;
 pub use error_text::error_chain;
 pub use errors::ReportError;
-pub use gate::{
-    DEFAULT_THRESHOLDS, Gate, MIN_GATED_SECONDS, MIN_TAIL_REQUESTS, RunKind, default_thresholds,
-    gates_in, is_gated,
+pub(crate) use gate::is_gated;
+pub use gate::{Gate, RunKind};
+pub use histogram::LatencyHistogram;
+pub(crate) use histogram::LatencySummary;
+pub use history::History;
+pub use identity::{RunIdentity, target_name_of_url};
+pub(crate) use leftovers::{Leftover, StorageGrowth};
+pub(crate) use load::{
+    EndpointReport, ErrorCount, LatencyDistribution, SecondStats, Traffic, percent,
 };
-pub use histogram::{LatencyHistogram, LatencySummary};
-pub use history::{DEFAULT_HISTORY_RUNS, History, MIN_HISTORY_RUNS};
-pub use identity::{RunIdentity, host_class, target_name_of_url};
-pub use leftovers::{Leftover, LeftoverKind, StorageGrowth, parse_service_size};
-pub use legacy::{
-    automated_portraits_report, load_test_report, memory_profile_report, performance_report,
-    storage_integration_report,
-};
-pub use load::{
-    CheckCounts, EndpointReport, ErrorClass, ErrorCount, ExecutorKind, ExecutorSummary,
-    GeneratorHealth, LatencyDistribution, LoadReport, LoadTotals, ScenarioReport, SecondStats,
-    Traffic, per_second, percent,
-};
-pub use memory::{MemoryAnalysis, MemoryCycle, MemoryReport, MemorySnapshot};
-pub use meta::{HostInfo, RunMeta, Timestamp, new_run_id, redact_url};
-pub use metrics::{
-    Better, CATALOG, DB_READS_SCENARIO, MetricDef, MetricSet, MetricUnit, MetricValue, lookup,
-};
-pub use render::{
-    RenderFormat, render, render_html, render_junit, render_k6_summary, render_markdown,
-    render_metrics_text, to_json,
-};
-pub use sampler::{
-    LeakAnalysis, LeakMetric, NetworkInterfaceStats, ProcessStats, ProcessSummary, SamplePoint,
-    SamplerReport, SamplerTarget, SystemStats, TargetExit,
-};
-pub use significance::{MannWhitney, mann_whitney_u};
-pub use stat::{CounterDelta, Stat, quantile_sorted};
-pub use storage::{
-    BackendRatio, BackendSummary, IntegrityMismatch, IntegrityResult, StorageOperation,
-    StorageReport, StorageResult,
-};
+pub use load::{ErrorClass, LoadReport, ScenarioReport};
+pub use memory::MemoryReport;
+pub(crate) use meta::{HostInfo, Timestamp};
+pub use meta::{RunMeta, redact_url};
+pub(crate) use metrics::DB_READS_SCENARIO;
+pub use metrics::{MetricSet, MetricUnit};
+pub(crate) use render::to_json;
+pub use render::{RenderFormat, render};
+pub(crate) use sampler::LeakAnalysis;
+pub use sampler::SamplerReport;
+pub(crate) use stat::{CounterDelta, Stat};
+pub use storage::{StorageOperation, StorageReport};
 pub use suite::{RunOutcome, SCHEMA_VERSION, SuiteReport};
-pub use table::{Align, Row, Table};
-pub use threshold::{Comparator, Threshold, ThresholdResult, evaluate_all};
+pub(crate) use table::{Align, Table};
+pub use threshold::Threshold;
+pub(crate) use threshold::{ThresholdResult, evaluate_all};
 pub use verdict::Verdict;
-pub use workflow::{CleanupSummary, StepFailure, StepStatus, WorkflowReport, WorkflowStep};
+pub use workflow::WorkflowReport;
+pub(crate) use workflow::{StepFailure, StepStatus};

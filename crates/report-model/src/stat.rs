@@ -44,7 +44,7 @@ impl Stat {
 }
 
 /// Linear-interpolated quantile of already sorted values; 0 for an empty slice.
-pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
+pub(crate) fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     match sorted.len() {
         0 => 0.0,
         1 => sorted[0],

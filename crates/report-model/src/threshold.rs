@@ -10,7 +10,7 @@
 //!
 //! `http.p95 < 500ms acceptable 2s` passes below 500 ms, warns between 500 ms and 2 s and
 //! fails above. Without `acceptable`, missing the target fails. Units must fit the metric's
-//! family (see [`crate::CATALOG`]); durations need an explicit unit.
+//! family (see [`crate::metrics::CATALOG`]); durations need an explicit unit.
 
 use std::fmt::{self, Write as _};
 use std::str::FromStr;
@@ -577,8 +577,8 @@ mod tests {
 
     #[test]
     fn defaults_parse_and_round_trip_through_serde() {
-        let defaults = crate::default_thresholds();
-        assert_eq!(defaults.len(), crate::DEFAULT_THRESHOLDS.len());
+        let defaults = crate::gate::default_thresholds();
+        assert_eq!(defaults.len(), crate::gate::DEFAULT_THRESHOLDS.len());
         let json = serde_json::to_string(&defaults).unwrap();
         let back: Vec<Threshold> = serde_json::from_str(&json).unwrap();
         assert_eq!(back, defaults);

@@ -30,3 +30,6 @@ pub use errors::StorageError;
 pub use mixed::MixWeights;
 pub use plan::{Plan, StorageProgress, parse_sizes, payload};
 pub use runner::{cleanup, run};
+
+// The report types a run takes and returns, so a caller needs no second dependency.
+pub use report_model::{StorageOperation, StorageReport};

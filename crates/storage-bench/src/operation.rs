@@ -7,7 +7,7 @@ use bytes::Bytes;
 use futures::StreamExt as _;
 use object_store::path::Path as StorePath;
 use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload, WriteMultipart};
-use report_model::{IntegrityMismatch, StorageOperation};
+use report_model::{StorageOperation, storage::IntegrityMismatch};
 use sha2::Digest as _;
 
 use crate::plan::Plan;

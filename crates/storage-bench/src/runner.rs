@@ -11,9 +11,10 @@ use futures::{StreamExt as _, TryStreamExt as _};
 use object_store::path::Path as StorePath;
 use object_store::{ObjectStore, ObjectStoreExt as _};
 use report_model::{
-    BackendRatio, BackendSummary, ErrorClass, ErrorCount, IntegrityResult, LatencyDistribution,
-    LatencyHistogram, Leftover, LeftoverKind, SCHEMA_VERSION, StorageOperation, StorageReport,
-    StorageResult,
+    ErrorClass, LatencyHistogram, SCHEMA_VERSION, StorageOperation, StorageReport,
+    leftovers::Leftover, leftovers::LeftoverKind, load::ErrorCount, load::LatencyDistribution,
+    storage::BackendRatio, storage::BackendSummary, storage::IntegrityResult,
+    storage::StorageResult,
 };
 
 use crate::mixed::{PoolObject, run_mixed};
@@ -40,6 +41,82 @@ impl Figures {
         entry.0 += 1;
         if entry.1.is_empty() {
             entry.1 = message;
+        }
+    }
+
+    /// Adds one batch's verified outcomes, which took `busy`; returns the bytes it moved.
+    fn absorb(&mut self, outcomes: Vec<OpOutcome>, busy: Duration) -> u64 {
+        let moved: u64 = outcomes
+            .iter()
+            .filter(|o| o.result.is_ok())
+            .map(|o| o.bytes)
+            .sum();
+        for outcome in outcomes {
+            self.n_operations += 1;
+            self.latency.record(outcome.latency);
+            if let Some(ttfb) = outcome.ttfb {
+                self.ttfb
+                    .get_or_insert_with(LatencyHistogram::new)
+                    .record(ttfb);
+            }
+            match outcome.result {
+                Ok(None) => {
+                    self.total_bytes += outcome.bytes;
+                    if outcome.to_verify.is_some() {
+                        self.integrity.verified += 1;
+                    }
+                }
+                Ok(Some(mismatch)) => {
+                    self.fail(
+                        ErrorClass::IntegrityMismatch,
+                        format!(
+                            "{}: sent {}, got {}",
+                            mismatch.key, mismatch.expected_sha256, mismatch.actual_sha256
+                        ),
+                    );
+                    self.integrity.mismatches.push(mismatch);
+                }
+                Err(message) => self.fail(ErrorClass::Other, message),
+            }
+        }
+        self.busy += busy;
+        self.repetition_rates
+            .push(moved as f64 / busy.as_secs_f64().max(1e-9));
+        moved
+    }
+
+    /// The result row: throughput over the busy time of every batch.
+    fn into_result(
+        self,
+        backend: &Backend,
+        operation: StorageOperation,
+        size: u64,
+        plan: &Plan,
+    ) -> StorageResult {
+        let seconds = self.busy.as_secs_f64().max(1e-9);
+        StorageResult {
+            backend: backend.name.clone(),
+            operation,
+            object_size_bytes: size,
+            n_operations: self.n_operations,
+            concurrency: plan.concurrency,
+            total_bytes: self.total_bytes,
+            duration_us: u64::try_from(self.busy.as_micros()).unwrap_or(u64::MAX),
+            bytes_per_sec: self.total_bytes as f64 / seconds,
+            operations_per_sec: self.n_operations as f64 / seconds,
+            repetition_bytes_per_sec: self.repetition_rates,
+            latency: LatencyDistribution::from(self.latency),
+            ttfb: self.ttfb.map(LatencyDistribution::from),
+            errors: self
+                .errors
+                .into_iter()
+                .map(|(class, (count, sample_message))| ErrorCount {
+                    class,
+                    count,
+                    sample_message,
+                })
+                .collect(),
+            integrity: self.integrity,
         }
     }
 }
@@ -155,7 +232,6 @@ async fn run_backend(
     backend: &Backend,
     progress: &mut impl FnMut(StorageProgress),
 ) -> Result<Vec<StorageResult>, String> {
-    let store = &backend.store;
     let mut all = Vec::new();
     for &size in &plan.sizes {
         if plan.cancel.is_cancelled() {
@@ -166,102 +242,28 @@ async fn run_backend(
             .collect();
         let hashes: Vec<String> = payloads.iter().map(|p| sha256_hex(p)).collect();
         if plan.warmup {
-            let warm = StorePath::from(format!(
-                "{}/{}/warmup-{size}",
-                plan.run_prefix, backend.name
-            ));
-            put_object(
-                store.as_ref(),
-                &warm,
-                payloads[0].clone(),
-                plan,
-                backend.multipart,
-            )
-            .await
-            .map_err(|e| format!("warm-up put of {size} bytes failed: {e}"))?;
-            let _ = get_object(store.as_ref(), &warm, size, None).await;
-            let _ = store.delete(&warm).await;
+            warm_up(plan, backend, size, &payloads[0]).await?;
         }
         let mut figures: BTreeMap<StorageOperation, Figures> = BTreeMap::new();
-        for repetition in 0..plan.repetitions {
-            if plan.cancel.is_cancelled() {
-                break;
-            }
+        'repetitions: for repetition in 0..plan.repetitions {
             for &operation in &plan.operations {
                 if plan.cancel.is_cancelled() {
-                    break;
+                    break 'repetitions;
                 }
-                let keys: Vec<StorePath> = (0..plan.objects)
-                    .map(|i| key(plan, &backend.name, size, repetition, i))
-                    .collect();
-                let started = Instant::now();
-                let outcomes: Vec<OpOutcome> = match operation {
-                    StorageOperation::List => {
-                        let prefix = StorePath::from(format!(
-                            "{}/{}/{size}/r{repetition}",
-                            plan.run_prefix, backend.name
-                        ));
-                        let op_started = Instant::now();
-                        let listed: Result<Vec<_>, _> =
-                            store.list(Some(&prefix)).try_collect().await;
-                        vec![OpOutcome {
-                            latency: op_started.elapsed(),
-                            ttfb: None,
-                            bytes: 0,
-                            to_verify: None,
-                            result: listed.map(|_| None).map_err(|e| e.to_string()),
-                        }]
-                    }
-                    StorageOperation::Mixed => {
-                        let pool: Vec<PoolObject> = keys
-                            .iter()
-                            .enumerate()
-                            .map(|(i, key)| PoolObject {
-                                key: key.clone(),
-                                payload: payloads[i].clone(),
-                                sha256: hashes[i].clone(),
-                            })
-                            .collect();
-                        let new_prefix =
-                            format!("{}/{}/{size}/r{repetition}", plan.run_prefix, backend.name);
-                        run_mixed(store, plan, &pool, &new_prefix, backend.multipart).await
-                    }
-                    _ => {
-                        futures::stream::iter(keys.iter().enumerate())
-                            .map(|(i, key)| {
-                                let (payload, expected) = (payloads[i].clone(), hashes[i].clone());
-                                let store = Arc::clone(store);
-                                let multipart = backend.multipart;
-                                async move {
-                                    one_operation(
-                                        store.as_ref(),
-                                        operation,
-                                        key,
-                                        payload,
-                                        &expected,
-                                        plan,
-                                        multipart,
-                                    )
-                                    .await
-                                }
-                            })
-                            .buffer_unordered(plan.concurrency as usize)
-                            .collect()
-                            .await
-                    }
+                let batch = Batch {
+                    plan,
+                    backend,
+                    operation,
+                    size,
+                    repetition,
                 };
+                let started = Instant::now();
+                let outcomes = batch.run(&payloads, &hashes).await;
                 let busy = started.elapsed();
                 let outcomes: Vec<OpOutcome> = outcomes.into_iter().map(verify).collect();
-                let entry = figures.entry(operation).or_default();
-                let moved: u64 = outcomes
-                    .iter()
-                    .filter(|o| o.result.is_ok())
-                    .map(|o| o.bytes)
-                    .sum();
-                let failures = outcomes.iter().filter(|o| o.result.is_err()).count();
-                if failures == outcomes.len()
-                    && repetition == 0
+                if repetition == 0
                     && operation == StorageOperation::Put
+                    && outcomes.iter().all(|o| o.result.is_err())
                 {
                     let reason = outcomes
                         .iter()
@@ -270,39 +272,7 @@ async fn run_backend(
                         .unwrap_or_default();
                     return Err(format!("every put of {size} bytes failed: {reason}"));
                 }
-                for outcome in outcomes {
-                    entry.n_operations += 1;
-                    entry.latency.record(outcome.latency);
-                    if let Some(ttfb) = outcome.ttfb {
-                        entry
-                            .ttfb
-                            .get_or_insert_with(LatencyHistogram::new)
-                            .record(ttfb);
-                    }
-                    match outcome.result {
-                        Ok(None) => {
-                            entry.total_bytes += outcome.bytes;
-                            if outcome.to_verify.is_some() {
-                                entry.integrity.verified += 1;
-                            }
-                        }
-                        Ok(Some(mismatch)) => {
-                            entry.fail(
-                                ErrorClass::IntegrityMismatch,
-                                format!(
-                                    "{}: sent {}, got {}",
-                                    mismatch.key, mismatch.expected_sha256, mismatch.actual_sha256
-                                ),
-                            );
-                            entry.integrity.mismatches.push(mismatch);
-                        }
-                        Err(message) => entry.fail(ErrorClass::Other, message),
-                    }
-                }
-                entry.busy += busy;
-                entry
-                    .repetition_rates
-                    .push(moved as f64 / busy.as_secs_f64().max(1e-9));
+                let moved = figures.entry(operation).or_default().absorb(outcomes, busy);
                 progress(StorageProgress {
                     backend: backend.name.clone(),
                     operation,
@@ -312,35 +282,106 @@ async fn run_backend(
                 });
             }
         }
-        for (operation, figures) in figures {
-            let seconds = figures.busy.as_secs_f64().max(1e-9);
-            all.push(StorageResult {
-                backend: backend.name.clone(),
-                operation,
-                object_size_bytes: size,
-                n_operations: figures.n_operations,
-                concurrency: plan.concurrency,
-                total_bytes: figures.total_bytes,
-                duration_us: u64::try_from(figures.busy.as_micros()).unwrap_or(u64::MAX),
-                bytes_per_sec: figures.total_bytes as f64 / seconds,
-                operations_per_sec: figures.n_operations as f64 / seconds,
-                repetition_bytes_per_sec: figures.repetition_rates,
-                latency: LatencyDistribution::from(figures.latency),
-                ttfb: figures.ttfb.map(LatencyDistribution::from),
-                errors: figures
-                    .errors
-                    .into_iter()
-                    .map(|(class, (count, sample_message))| ErrorCount {
-                        class,
-                        count,
-                        sample_message,
-                    })
-                    .collect(),
-                integrity: figures.integrity,
-            });
-        }
+        all.extend(
+            figures
+                .into_iter()
+                .map(|(operation, figures)| figures.into_result(backend, operation, size, plan)),
+        );
     }
     Ok(all)
+}
+
+/// One untimed put, get and delete of `payload` before a size's timed operations, so
+/// connection setup and first-touch costs stay out of the figures.
+async fn warm_up(plan: &Plan, backend: &Backend, size: u64, payload: &Bytes) -> Result<(), String> {
+    let store = backend.store.as_ref();
+    let warm = StorePath::from(format!(
+        "{}/{}/warmup-{size}",
+        plan.run_prefix, backend.name
+    ));
+    put_object(store, &warm, payload.clone(), plan, backend.multipart)
+        .await
+        .map_err(|e| format!("warm-up put of {size} bytes failed: {e}"))?;
+    let _ = get_object(store, &warm, size, None).await;
+    let _ = store.delete(&warm).await;
+    Ok(())
+}
+
+/// One timed batch: `operation` on every object of one size in one repetition.
+struct Batch<'a> {
+    plan: &'a Plan,
+    backend: &'a Backend,
+    operation: StorageOperation,
+    size: u64,
+    repetition: u32,
+}
+
+impl Batch<'_> {
+    /// The prefix this batch's objects live under.
+    fn prefix(&self) -> String {
+        format!(
+            "{}/{}/{}/r{}",
+            self.plan.run_prefix, self.backend.name, self.size, self.repetition
+        )
+    }
+
+    /// Runs the batch: a list is one call, the mixed workload runs over the pool, every
+    /// other operation runs once per object with `plan.concurrency` in flight.
+    async fn run(&self, payloads: &[Bytes], hashes: &[String]) -> Vec<OpOutcome> {
+        let (plan, backend, store) = (self.plan, self.backend, &self.backend.store);
+        let keys: Vec<StorePath> = (0..plan.objects)
+            .map(|i| key(plan, &backend.name, self.size, self.repetition, i))
+            .collect();
+        match self.operation {
+            StorageOperation::List => {
+                let prefix = StorePath::from(self.prefix());
+                let started = Instant::now();
+                let listed: Result<Vec<_>, _> = store.list(Some(&prefix)).try_collect().await;
+                vec![OpOutcome {
+                    latency: started.elapsed(),
+                    ttfb: None,
+                    bytes: 0,
+                    to_verify: None,
+                    result: listed.map(|_| None).map_err(|e| e.to_string()),
+                }]
+            }
+            StorageOperation::Mixed => {
+                let pool: Vec<PoolObject> = keys
+                    .iter()
+                    .enumerate()
+                    .map(|(i, key)| PoolObject {
+                        key: key.clone(),
+                        payload: payloads[i].clone(),
+                        sha256: hashes[i].clone(),
+                    })
+                    .collect();
+                run_mixed(store, plan, &pool, &self.prefix(), backend.multipart).await
+            }
+            operation => {
+                futures::stream::iter(keys.iter().enumerate())
+                    .map(|(i, key)| {
+                        let (payload, expected) = (payloads[i].clone(), hashes[i].clone());
+                        let store = Arc::clone(store);
+                        let multipart = backend.multipart;
+                        async move {
+                            one_operation(
+                                store.as_ref(),
+                                operation,
+                                key,
+                                payload,
+                                &expected,
+                                plan,
+                                multipart,
+                            )
+                            .await
+                        }
+                    })
+                    .buffer_unordered(plan.concurrency as usize)
+                    .collect()
+                    .await
+            }
+        }
+    }
 }
 
 /// Deletes everything under the run prefix, lists the prefix again to see what is really

@@ -3,7 +3,7 @@
 //! the run knows its identity, and record a passing run.
 
 use anyhow::Result;
-use report_model::{Comparison, History, MIN_HISTORY_RUNS, RunOutcome, SuiteReport};
+use report_model::{Comparison, History, RunOutcome, SuiteReport, history::MIN_HISTORY_RUNS};
 
 use crate::cli::BaselineArgs;
 use crate::output::Output;

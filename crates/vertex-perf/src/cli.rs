@@ -1,10 +1,13 @@
 //! Command-line definition (clap derive). Doc comments are the help text.
+//!
+//! One file although it is long: it is the whole command line, so a reviewer reads every
+//! flag of every subcommand (and the groups they share) in one place, as `--help` shows them.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use report_model::{RenderFormat, Threshold, Tolerance};
+use report_model::{RenderFormat, Threshold, compare::Tolerance};
 use storage_bench::Plan;
 
 use crate::values;

@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use report_model::{
-    RenderFormat, ReportError, RunKind, SuiteReport, automated_portraits_report, load_test_report,
-    memory_profile_report, performance_report, render, storage_integration_report,
+    RenderFormat, ReportError, RunKind, SuiteReport, legacy::automated_portraits_report,
+    legacy::load_test_report, legacy::memory_profile_report, legacy::performance_report,
+    legacy::storage_integration_report, render,
 };
 
 /// Where a run's files go. The folder is made at the first write, so input rejected

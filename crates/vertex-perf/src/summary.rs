@@ -1,7 +1,7 @@
 //! The closing lines every command prints: thresholds, the baseline comparison, gaps, the
 //! outcome when the run did not complete, then the run's verdict.
 
-use report_model::{RunOutcome, SuiteReport, Table, Verdict};
+use report_model::{RunOutcome, SuiteReport, Verdict, table::Table};
 
 /// Appends `pass|warn|fail|skipped: <expression> (<numbers>)` per threshold, a
 /// `not measured:` line per gap, the outcome when the run did not complete, and

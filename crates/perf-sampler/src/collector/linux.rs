@@ -1,5 +1,9 @@
 //! The Linux collector: `/proc` through `procfs` types and a few hand-parsed files, each
 //! opened once and re-read from offset 0 on every tick.
+//!
+//! One file although it is long: it is the one place that knows `/proc`'s formats (stat,
+//! status, io, smaps_rollup, the host files) and how a pid is found; the sampler above it
+//! sees only snapshots.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs::{self, File};

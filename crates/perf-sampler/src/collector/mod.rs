@@ -181,7 +181,7 @@ impl Collector {
     }
 }
 
-/// Finds the pid a [`crate::Target`] names.
+/// Finds the pid a [`crate::ProcessTarget`] names.
 pub fn resolve_target(target: &crate::ProcessTarget) -> Result<u32, SamplerError> {
     #[cfg(target_os = "linux")]
     {

@@ -9,7 +9,7 @@ use load_engine::RunControl;
 use perf_sampler::MemoryCycles;
 use portrait_workflow::scenarios::{self, OrderCreation};
 use portrait_workflow::{ServiceTarget, TestData};
-use report_model::{ScenarioReport, Traffic};
+use report_model::{ScenarioReport, load::Traffic};
 
 use crate::SuiteError;
 use crate::context::{Context, Stop, closed};

@@ -104,7 +104,7 @@ async fn the_quick_suite_runs_every_phase_and_leaves_nothing_behind() {
     for name in [
         "large_upload",
         "concurrent_uploads",
-        report_model::DB_READS_SCENARIO,
+        report_model::metrics::DB_READS_SCENARIO,
         "concurrent_orders",
         "api_endpoints",
         "stress_load",

@@ -1,7 +1,7 @@
 //! The end-to-end workflow.
 
 use portrait_workflow::{WorkflowConfig, run_workflow};
-use report_model::StepStatus;
+use report_model::workflow::StepStatus;
 use vertex_sim::{Faults, MissingTokenStatus};
 
 use crate::sim::TestSim;

@@ -5,7 +5,7 @@ use std::io;
 use std::path::Path;
 use std::process::Command;
 
-use report_model::{ReportError, write_atomic, write_atomic_with};
+use report_model::{ReportError, atomic::write_atomic_with, write_atomic};
 
 fn entries(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(dir)

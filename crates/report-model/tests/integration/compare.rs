@@ -1,6 +1,6 @@
 //! Baseline comparison of whole reports.
 
-use report_model::{Change, Tolerance, compare};
+use report_model::{compare, compare::Change, compare::Tolerance};
 
 use crate::sample::sample_suite;
 

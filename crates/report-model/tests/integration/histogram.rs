@@ -1,6 +1,6 @@
 //! The latency histogram survives serialise → deserialise → merge exactly.
 
-use report_model::{LatencyDistribution, LatencyHistogram};
+use report_model::{LatencyHistogram, load::LatencyDistribution};
 
 fn filled(values: impl IntoIterator<Item = u64>) -> LatencyHistogram {
     let mut histogram = LatencyHistogram::new();

@@ -2,8 +2,8 @@
 //! baseline, on the sample report.
 
 use report_model::{
-    ComparisonMethod, Gate, History, RunIdentity, RunKind, RunOutcome, StepStatus, SuiteReport,
-    Tolerance, Verdict, compare_rounds,
+    Gate, History, RunIdentity, RunKind, RunOutcome, SuiteReport, Verdict,
+    compare::ComparisonMethod, compare::Tolerance, compare::compare_rounds, workflow::StepStatus,
 };
 
 use crate::sample::sample_suite;
@@ -137,7 +137,7 @@ fn a_workflow_that_could_not_log_in_is_a_setup_failure() {
     let mut report = sample_suite(1.0);
     let step = &mut report.workflow.as_mut().unwrap().steps[0];
     step.status = StepStatus::Failed;
-    step.failure = Some(report_model::StepFailure {
+    step.failure = Some(report_model::workflow::StepFailure {
         reason: "HTTP 401 from POST /auth/login".to_owned(),
         http_status: Some(401),
         detail: None,
@@ -195,7 +195,7 @@ fn the_history_passes_the_same_build_and_names_a_regression() {
     let regressed: Vec<&str> = slower.regressions().map(|d| d.metric.as_str()).collect();
     assert!(regressed.contains(&"http.p95[read_mix]"), "{regressed:?}");
     assert!(
-        regressed.iter().all(|m| report_model::is_gated(m)),
+        regressed.iter().all(|m| report_model::gate::is_gated(m)),
         "only gated metrics fail: {regressed:?}"
     );
     let mut report: SuiteReport = sample_suite(1.3);

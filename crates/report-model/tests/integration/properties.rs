@@ -3,7 +3,7 @@
 
 use base64::Engine as _;
 use proptest::prelude::*;
-use report_model::{LatencyHistogram, SuiteReport, Threshold, Tolerance};
+use report_model::{LatencyHistogram, SuiteReport, Threshold, compare::Tolerance};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

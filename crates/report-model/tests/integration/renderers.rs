@@ -3,6 +3,7 @@
 use quick_xml::Reader;
 use quick_xml::events::Event;
 use report_model::*;
+use report_model::{compare::*, leftovers::*, load::*, render::*, threshold::*, workflow::*};
 
 use crate::sample::sample_suite;
 

@@ -5,6 +5,10 @@ use std::collections::BTreeMap;
 
 use chrono::{TimeZone, Utc};
 use report_model::*;
+use report_model::{
+    gate::*, histogram::*, load::*, memory::*, meta::*, sampler::*, stat::*, storage::*,
+    threshold::*, workflow::*,
+};
 
 /// A full suite report whose latencies are the reference ones multiplied by `latency_scale`.
 pub fn sample_suite(latency_scale: f64) -> SuiteReport {

@@ -2,7 +2,8 @@
 //! intended change): a reviewer sees every line a change moves in Markdown, JUnit, metrics
 //! and the terminal tables.
 
-use report_model::*;
+use report_model::render::{render_junit, render_markdown, render_metrics_text};
+use report_model::table::Table;
 
 use crate::renderers::{failing_suite, regressed_suite};
 use crate::sample::sample_suite;

@@ -165,7 +165,7 @@ impl Verdicts for StorageReport {
     fn computed_verdict_fails(&self) -> bool {
         let mut suite = report_model::SuiteReport::new(report_model::RunMeta::start(
             "test",
-            report_model::HostInfo::default(),
+            report_model::meta::HostInfo::default(),
             None,
         ));
         suite.storage = Some(self.clone());

@@ -1,6 +1,6 @@
 //! `vertex-perf ab`: the same read scenario against two targets (a baseline build A and a
 //! candidate B) in alternating rounds within one run — A B, B A, A B, … so drift of a shared
-//! machine falls on both sides — judged across rounds (`report_model::compare_rounds`).
+//! machine falls on both sides — judged across rounds (`report_model::compare::compare_rounds`).
 //! Writes `suite.json` (every round of both sides), `junit.xml` and `summary.md`.
 
 use std::time::Duration;
@@ -10,7 +10,7 @@ use load_engine::{Bound, Executor, LoadOptions};
 use portrait_workflow::scenarios;
 use report_model::{
     LoadReport, MetricSet, RunIdentity, RunKind, RunOutcome, SCHEMA_VERSION, ScenarioReport,
-    SuiteReport, compare_rounds, target_name_of_url,
+    SuiteReport, compare::compare_rounds, target_name_of_url,
 };
 
 use crate::cli::{AbArgs, AbScenario};

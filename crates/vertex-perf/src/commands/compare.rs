@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use anyhow::Result;
-use report_model::{Change, Comparison, SuiteReport, compare, to_json};
+use report_model::{Comparison, SuiteReport, compare, compare::Change, render::to_json};
 
 use crate::PerfExitCode;
 use crate::cli::{CompareArgs, CompareFormat};

@@ -5,7 +5,8 @@ use anyhow::Result;
 use load_engine::LoadOptions;
 use portrait_workflow::{WorkflowConfig, run_workflow};
 use report_model::{
-    Gate, LoadReport, MetricUnit, RunKind, RunOutcome, SCHEMA_VERSION, StepStatus, SuiteReport,
+    Gate, LoadReport, MetricUnit, RunKind, RunOutcome, SCHEMA_VERSION, SuiteReport,
+    workflow::StepStatus,
 };
 
 use crate::cli::WorkflowArgs;
