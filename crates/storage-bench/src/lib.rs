@@ -18,6 +18,7 @@
 mod backend;
 mod embedded;
 mod errors;
+mod mix_weights;
 mod mixed;
 mod operation;
 mod plan;
@@ -27,7 +28,7 @@ mod tidy;
 pub use backend::{Backend, BackendSpec, S3Credentials, minio_url_from_env, open_all};
 pub use embedded::EmbeddedS3;
 pub use errors::StorageError;
-pub use mixed::MixWeights;
+pub use mix_weights::MixWeights;
 pub use plan::{Plan, StorageProgress, parse_sizes, payload};
 pub use runner::{cleanup, run};
 

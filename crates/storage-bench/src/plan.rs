@@ -8,7 +8,7 @@ use report_model::StorageOperation;
 use tokio_util::sync::CancellationToken;
 
 use crate::StorageError;
-use crate::mixed::MixWeights;
+use crate::mix_weights::MixWeights;
 
 /// What to measure.
 #[derive(Debug, Clone)]
