@@ -53,6 +53,7 @@ mod recorder;
 mod request;
 mod run;
 mod scenario;
+mod shard;
 
 pub use check::{BodyCheck, Check, JsonShape};
 pub use client::{Client, RequestFailure, Response};
@@ -64,6 +65,7 @@ pub use recorder::Progress;
 pub use request::{MultipartForm, RequestTemplate};
 pub use run::{LoadOptions, RunControl, run, sweep};
 pub use scenario::{BoxFuture, IterationError, Scenario, ScenarioKind, UserScenario};
+pub use shard::Shard;
 
 // The report types a run returns, so a caller needs no second dependency.
 pub use report_model::{ErrorClass, ScenarioReport};

@@ -19,7 +19,7 @@ use crate::connection::Connector;
 use crate::execution::ExecutionPlan;
 use crate::executor::ArrivalSchedule;
 use crate::recorder::{Aggregate, Aggregator, Batcher, Event, LiveSource, Progress};
-use crate::{Bound, Client, Executor, LoadError, Scenario, ScenarioKind, TlsOptions};
+use crate::{Bound, Client, Executor, LoadError, Scenario, ScenarioKind, Shard, TlsOptions};
 
 /// Options that apply to every request of a run.
 #[derive(Debug, Clone)]
@@ -36,6 +36,9 @@ pub struct LoadOptions {
     /// The hard limit of a run bounded by iterations (duration-bounded runs end at their
     /// duration plus one request timeout). Default 10 minutes.
     pub max_run_time: Duration,
+    /// The part of the run this generator runs when it is split over several
+    /// ([`Shard::WHOLE`] unless set).
+    pub shard: Shard,
 }
 
 impl LoadOptions {
@@ -63,6 +66,7 @@ impl Default for LoadOptions {
             http2_prior_knowledge: false,
             tls: TlsOptions::default(),
             max_run_time: Duration::from_mins(10),
+            shard: Shard::WHOLE,
         }
     }
 }
@@ -148,7 +152,7 @@ pub async fn run(
     let started = Instant::now();
     let cpu_before = process_cpu_seconds();
 
-    let mut plan = ExecutionPlan::of(executor);
+    let mut plan = ExecutionPlan::of_shard(executor, options.shard)?;
     let hard_deadline = plan.hard_deadline(started, options);
     let context = Arc::new(RunContext {
         scenario: scenario.clone(),

@@ -51,6 +51,12 @@ pub enum ReportError {
         /// The version this build understands.
         supported: u32,
     },
+    /// Shard reports that are not the parts of one run.
+    #[error("cannot merge these reports: {message}")]
+    Merge {
+        /// Which report differs and how.
+        message: String,
+    },
     /// A latency histogram could not be encoded or decoded.
     #[error("invalid latency histogram: {message}")]
     Histogram {

@@ -53,6 +53,7 @@ pub mod leftovers;
 pub mod legacy;
 pub mod load;
 pub mod memory;
+pub mod merge;
 pub mod meta;
 pub mod metrics;
 pub mod render;

@@ -52,6 +52,26 @@ pub struct RunMeta {
     /// What the run measured; a baseline must match it (see [`crate::RunIdentity`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<crate::RunIdentity>,
+    /// The part of a split run this report holds (`--shard`); absent for a whole run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<RunSegment>,
+}
+
+/// One shard of a run split over several generators: which part, and how its start lined
+/// up with the others'.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RunSegment {
+    /// The shard, counted from 1.
+    pub index: u32,
+    /// How many shards the run has.
+    pub total: u32,
+    /// The start instant every shard waited for (`--start-at`), when one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_at: Option<Timestamp>,
+    /// This shard's start minus `start_at` by its own clock, microseconds: how late it
+    /// began (clock skew between hosts included).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_offset_us: Option<i64>,
 }
 
 impl RunMeta {
@@ -70,6 +90,7 @@ impl RunMeta {
             profile: None,
             command_line: None,
             identity: None,
+            segment: None,
         }
     }
 

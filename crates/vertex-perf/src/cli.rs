@@ -101,6 +101,10 @@ pub enum Command {
     /// the workflow, load scenarios, storage comparison and memory cycles, with the sampler on
     /// the server; thresholds, baseline comparison and every report file.
     Suite(Box<SuiteArgs>),
+    /// Merge the run folders of the shards of one split run (`load --shard`) into the report
+    /// of the whole run, judged afresh; refuses shards of different runs, or a missing or
+    /// duplicated shard.
+    Merge(MergeArgs),
     /// Interleaved A/B: the same read scenario against two targets in alternating rounds,
     /// judged across rounds; exit 1 when a gated metric of B is worse than A's.
     Ab(AbArgs),
@@ -427,6 +431,17 @@ pub struct LoadArgs {
     /// Scenario name in the reports.
     #[arg(long, default_value = "load")]
     pub name: String,
+    /// Run only this part of the load, INDEX/TOTAL counted from 1 (e.g. `2/4`): users,
+    /// iterations and arrivals split exactly; merge the shards' folders with `merge`. Read
+    /// from `CI_NODE_INDEX`/`CI_NODE_TOTAL` (GitLab `parallel:`) or `JOB_COMPLETION_INDEX`
+    /// with `VERTEX_PERF_SHARDS` (a Kubernetes Indexed Job) when not given.
+    #[arg(long, value_name = "INDEX/TOTAL", value_parser = values::shard)]
+    pub shard: Option<load_engine::Shard>,
+    /// Wait until this instant (RFC 3339, e.g. `2026-12-02T15:00:00Z`, at most 1 h ahead)
+    /// before starting, so every shard starts together; the report records how late this
+    /// one began.
+    #[arg(long, value_name = "RFC3339", value_parser = values::start_at)]
+    pub start_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The thresholds to judge with.
     #[command(flatten)]
     pub thresholds: ThresholdArgs,
@@ -467,6 +482,20 @@ pub struct MonitorArgs {
     #[command(flatten)]
     pub thresholds: ThresholdArgs,
     /// Where the reports go.
+    #[command(flatten)]
+    pub out: OutArgs,
+}
+
+/// Arguments of `vertex-perf merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The shards' run folders (each holding a `suite.json`).
+    #[arg(required = true, value_name = "SHARD_DIR")]
+    pub shards: Vec<PathBuf>,
+    /// The thresholds to judge the merged run with.
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
+    /// Where the merged reports go.
     #[command(flatten)]
     pub out: OutArgs,
 }

@@ -47,6 +47,7 @@ pub fn main() -> ExitCode {
         Command::Storage(args) => commands::storage::run(args, &mut output),
         Command::Suite(args) => suite::run(args, &mut output),
         Command::Ab(args) => commands::ab::run(args, &mut output),
+        Command::Merge(args) => commands::merge::run(args, &mut output),
         Command::S3Server(args) => commands::s3_server::run(args, &mut output),
     };
     let code = match result {

@@ -90,6 +90,31 @@ pub fn count_up_to(max: u32) -> impl Fn(&str) -> Result<u32, String> + Clone {
     }
 }
 
+/// A shard of a split run (`--shard`): `INDEX/TOTAL`, counted from 1.
+pub fn shard(text: &str) -> Result<load_engine::Shard, String> {
+    text.parse().map_err(|e: load_engine::LoadError| e.reason())
+}
+
+/// The longest a shard waits for its `--start-at`, and how stale one may be.
+const START_AT_WINDOW: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+
+/// A shared start instant (`--start-at`): RFC 3339, within an hour of now either way (a
+/// wait must end by itself; an instant long past is a stale command line).
+pub fn start_at(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    let at = chrono::DateTime::parse_from_rfc3339(text.trim())
+        .map_err(|e| {
+            format!("`{text}` is not an RFC 3339 instant ({e}), e.g. 2026-12-02T15:00:00Z")
+        })?
+        .with_timezone(&chrono::Utc);
+    let now = chrono::Utc::now();
+    if at > now + START_AT_WINDOW || at < now - START_AT_WINDOW {
+        return Err(format!(
+            "`{text}` is more than an hour from now ({now}); a start instant must be within an hour"
+        ));
+    }
+    Ok(at)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

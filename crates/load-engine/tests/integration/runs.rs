@@ -698,3 +698,51 @@ async fn run_once_returns_the_call_output_with_its_figures() {
     assert_eq!((report.name.as_str(), report.total_requests), ("once", 1));
     assert_eq!(report.endpoints[0].label, "json");
 }
+
+/// Four shards of one run, side by side as four generators would run them: the requests add
+/// up to the unsharded count exactly, and the shards' histograms merge into one of that count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_shards_add_up_to_the_whole_run() {
+    let server = FaultServer::start().await;
+    let scenario = get(&server.url("/ok"));
+    let open = Executor::Open {
+        rate_per_sec: 400.0,
+        bound: Bound::Iterations(1001),
+        max_in_flight: 20,
+    };
+    for executor in [open, closed(10, 1003)] {
+        let whole = match &executor {
+            Executor::Open { .. } => 1001,
+            _ => 1003,
+        };
+        let served_before = server.served();
+        let shards = (1..=4).map(|i| {
+            let options = LoadOptions {
+                shard: load_engine::Shard::new(i, 4).unwrap(),
+                ..LoadOptions::default()
+            };
+            let (scenario, executor) = (scenario.clone(), executor.clone());
+            tokio::spawn(async move { run_with(&scenario, &executor, &options).await })
+        });
+        let mut reports = Vec::new();
+        for shard in shards.collect::<Vec<_>>() {
+            reports.push(shard.await.unwrap());
+        }
+        let sizes: Vec<u64> = reports.iter().map(|r| r.total_requests).collect();
+        assert_eq!(sizes.iter().sum::<u64>(), whole, "{sizes:?}");
+        assert!(
+            sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1,
+            "{sizes:?}"
+        );
+        assert_eq!(
+            server.served() - served_before,
+            whole,
+            "the server saw each once"
+        );
+        let mut merged = report_model::LatencyHistogram::new();
+        for report in &reports {
+            merged.merge(&report.response_time.histogram);
+        }
+        assert_eq!(merged.summary().count, whole);
+    }
+}

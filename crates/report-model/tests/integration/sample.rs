@@ -19,6 +19,7 @@ pub fn sample_suite(latency_scale: f64) -> SuiteReport {
             "vertex-perf suite --profile quick --url http://127.0.0.1:8000".to_owned(),
         ),
         identity: None,
+        segment: None,
         run_id: "20261126T120000Z-a1b2c3".to_owned(),
         tool_version: "0.1.0".to_owned(),
         git_sha: Some("0123456789abcdef".to_owned()),

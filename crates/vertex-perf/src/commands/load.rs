@@ -10,6 +10,7 @@ use load_engine::{
 use portrait_workflow::ServiceTarget;
 use portrait_workflow::TestData;
 use portrait_workflow::scenarios::{self, OrderCreation};
+use report_model::meta::RunSegment;
 use report_model::{
     LoadReport, MetricUnit, RunIdentity, RunKind, RunOutcome, SCHEMA_VERSION, SuiteReport,
     target_name_of_url,
@@ -23,7 +24,12 @@ use crate::progress::follow_load;
 
 /// Runs the load test; exit 0, 1 (a threshold failed) or 130 (interrupted, reports written).
 pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
-    let options = build_options(args)?;
+    let shard = match args.shard {
+        Some(shard) => Some(shard),
+        None => load_engine::Shard::from_env(|name| std::env::var(name).ok())?,
+    };
+    let mut options = build_options(args)?;
+    options.shard = shard.unwrap_or_default();
     let runtime = crate::runtime::new()?;
     let vertex = match args.scenario {
         Some(which) => Some(runtime.block_on(vertex_scenario(args, which, &options))?),
@@ -46,6 +52,9 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
     } else {
         None
     };
+    if let Some(shard) = shard {
+        meta.segment = Some(runtime.block_on(wait_for_start(shard, args.start_at, output)));
+    }
     let (scenarios, interrupted) = runtime.block_on(follow_load(None, |control| async {
         match (&args.sweep, sweep_bound) {
             (Some(levels), Some(bound)) => {
@@ -100,6 +109,34 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
         summary,
         output,
     )
+}
+
+/// Waits for the shared start instant, when there is one (Ctrl-C ends the wait), and says
+/// how late this shard begins by its own clock.
+async fn wait_for_start(
+    shard: load_engine::Shard,
+    start_at: Option<chrono::DateTime<chrono::Utc>>,
+    output: &Output,
+) -> RunSegment {
+    if let Some(at) = start_at
+        && let Ok(wait) = (at - chrono::Utc::now()).to_std()
+    {
+        output.note(&format!("shard {shard}: waiting until {at} to start"));
+        let token = tokio_util::sync::CancellationToken::new();
+        crate::interrupt::cancelling_on_signal(token.clone(), async {
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = token.cancelled() => {}
+            }
+        })
+        .await;
+    }
+    RunSegment {
+        index: shard.index(),
+        total: shard.total(),
+        start_at,
+        start_offset_us: start_at.and_then(|at| (chrono::Utc::now() - at).num_microseconds()),
+    }
 }
 
 /// Logs in once to the service at `url` (registering first when asked): the target the
@@ -301,7 +338,7 @@ fn build_template(args: &LoadArgs) -> Result<RequestTemplate> {
     Ok(template)
 }
 
-fn summary(report: &SuiteReport) -> String {
+pub(crate) fn summary(report: &SuiteReport) -> String {
     let mut lines = Vec::new();
     let duration = |us: u64| MetricUnit::Duration.format(us as f64);
     for scenario in report.load.iter().flat_map(|l| &l.scenarios) {

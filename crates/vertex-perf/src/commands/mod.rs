@@ -4,6 +4,7 @@
 pub mod ab;
 pub mod compare;
 pub mod load;
+pub mod merge;
 pub mod monitor;
 pub mod report;
 pub mod s3_server;

@@ -5,6 +5,7 @@ mod compare;
 mod faults;
 mod http_server;
 mod load;
+mod merge;
 mod monitor;
 mod report;
 mod sim;
