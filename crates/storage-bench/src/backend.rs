@@ -13,6 +13,7 @@ use object_store::ObjectStore;
 use object_store::path::Path as StorePath;
 use report_model::redact_url;
 
+use crate::errors::BoxError;
 use crate::{EmbeddedS3, StorageError};
 
 /// A parsed backend URL.
@@ -217,14 +218,20 @@ impl Backend {
         let failed = |message: String| StorageError::Backend {
             backend: redact_url(url),
             message,
+            source: None,
+        };
+        let caused = |message: String, source: BoxError| StorageError::Backend {
+            backend: redact_url(url),
+            message,
+            source: Some(source),
         };
         let store: Arc<dyn ObjectStore> = match &spec {
             BackendSpec::File(dir) => {
                 std::fs::create_dir_all(dir)
-                    .map_err(|e| failed(format!("cannot create `{}`: {e}", dir.display())))?;
+                    .map_err(|e| caused(format!("cannot create `{}`", dir.display()), e.into()))?;
                 Arc::new(
                     object_store::local::LocalFileSystem::new_with_prefix(dir)
-                        .map_err(|e| failed(e.to_string()))?,
+                        .map_err(|e| caused("cannot open the directory".to_owned(), e.into()))?,
                 )
             }
             BackendSpec::Memory => Arc::new(object_store::memory::InMemory::new()),

@@ -36,9 +36,16 @@ impl EmbeddedS3 {
     /// Serves the directory `root` (created if missing; each sub-directory is a bucket) on
     /// `127.0.0.1:0` with fresh random credentials.
     pub async fn start(root: &Path) -> Result<EmbeddedS3, StorageError> {
-        let failed = |message: String| StorageError::Embedded { message };
+        let failed = |message: String| StorageError::Embedded {
+            message,
+            source: None,
+        };
+        let caused = |message: String, source: std::io::Error| StorageError::Embedded {
+            message,
+            source: Some(Box::new(source)),
+        };
         std::fs::create_dir_all(root)
-            .map_err(|e| failed(format!("cannot create `{}`: {e}", root.display())))?;
+            .map_err(|e| caused(format!("cannot create `{}`", root.display()), e))?;
         let access_key = format!("VP{}", random_token(8).to_uppercase());
         let secret_key = random_token(20);
         let fs = s3s_fs::FileSystem::new(root)
@@ -51,8 +58,10 @@ impl EmbeddedS3 {
         let service = builder.build();
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
-            .map_err(|e| failed(format!("cannot listen: {e}")))?;
-        let addr = listener.local_addr().map_err(|e| failed(e.to_string()))?;
+            .map_err(|e| caused("cannot listen".to_owned(), e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| caused("no local address".to_owned(), e))?;
         let (shutdown, mut stop) = oneshot::channel::<()>();
         tokio::spawn(async move {
             let http = ConnBuilder::new(TokioExecutor::new());
@@ -109,7 +118,8 @@ impl EmbeddedS3 {
     /// Creates a bucket (a directory under the root).
     pub fn create_bucket(&self, bucket: &str) -> Result<(), StorageError> {
         std::fs::create_dir_all(self.root.join(bucket)).map_err(|e| StorageError::Embedded {
-            message: format!("cannot create bucket `{bucket}`: {e}"),
+            message: format!("cannot create bucket `{bucket}`"),
+            source: Some(Box::new(e)),
         })
     }
 

@@ -18,11 +18,20 @@ pub enum StorageError {
         backend: String,
         /// What happened, with a hint.
         message: String,
+        /// The error that caused it, when there is one.
+        #[source]
+        source: Option<BoxError>,
     },
     /// The embedded S3 server could not start.
     #[error("embedded S3 server: {message}")]
     Embedded {
         /// What failed.
         message: String,
+        /// The error that caused it, when there is one.
+        #[source]
+        source: Option<BoxError>,
     },
 }
+
+/// A cause of any error type.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -27,7 +27,7 @@ mod tidy;
 
 pub use backend::{Backend, BackendSpec, S3Credentials, minio_url_from_env, open_all};
 pub use embedded::EmbeddedS3;
-pub use errors::StorageError;
+pub use errors::{BoxError, StorageError};
 pub use mix_weights::MixWeights;
 pub use plan::{Plan, StorageProgress, parse_sizes, payload};
 pub use runner::{cleanup, run};

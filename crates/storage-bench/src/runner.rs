@@ -160,7 +160,7 @@ pub async fn run(
                 summaries.push(BackendSummary {
                     name,
                     url: report_model::redact_url(&url),
-                    skipped: Some(error.to_string()),
+                    skipped: Some(report_model::error_chain(&error)),
                 });
                 continue;
             }

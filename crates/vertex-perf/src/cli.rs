@@ -362,9 +362,17 @@ pub struct WorkflowArgs {
 #[command(group(clap::ArgGroup::new("model").args(["concurrency", "rate", "stages", "sweep"])))]
 #[command(group(clap::ArgGroup::new("payload").args(["body", "json", "form"])))]
 pub struct LoadArgs {
-    /// The URL every request goes to (with --scenario: the Vertex AR service's base URL).
-    #[arg(long)]
-    pub url: String,
+    /// The URL every request goes to (with --scenario: the Vertex AR service's base URL), as
+    /// oha and hey take it; `--url URL` works too.
+    #[arg(
+        value_name = "URL",
+        required_unless_present = "url_flag",
+        conflicts_with = "url_flag"
+    )]
+    pub url_arg: Option<String>,
+    /// The URL, as a flag.
+    #[arg(long = "url", value_name = "URL")]
+    pub url_flag: Option<String>,
     /// A Vertex AR scenario instead of a single request: concurrent orders (20 × 5 workers),
     /// the read mix (100 GETs, 10 workers) or the stress loop (5 workers, 10 ms think time,
     /// 30 s; --rate for the open-model variant). -n, -c and -d override the sizes.
@@ -373,8 +381,8 @@ pub struct LoadArgs {
     /// Login name, password and whether to register first.
     #[command(flatten)]
     pub account: AccountArgs,
-    /// HTTP method.
-    #[arg(short = 'X', long, default_value = "GET")]
+    /// HTTP method (`-m` as in oha and hey, `-X` as in curl).
+    #[arg(short = 'm', short_alias = 'X', long, default_value = "GET")]
     pub method: String,
     /// A header `Name: value` (repeatable).
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
@@ -396,13 +404,14 @@ pub struct LoadArgs {
     pub requests: Option<u64>,
     /// Stop after this long (at most 7d; the open model stops starting then, whatever the
     /// rate, and waits at most a request timeout for what is in flight).
-    #[arg(short = 'd', long, value_parser = values::run_duration)]
+    #[arg(short = 'd', short_alias = 'z', long, value_parser = values::run_duration)]
     pub duration: Option<Duration>,
     /// Closed model: this many concurrent users (connections), 1 to 100000.
     #[arg(short = 'c', long, value_parser = values::users)]
     pub concurrency: Option<u32>,
-    /// Open model: a constant arrival rate such as `500/s` (0.001/s to 1000000/s).
-    #[arg(long, value_parser = values::rate)]
+    /// Open model: a constant arrival rate such as `500/s` or `500` (0.001/s to 1000000/s);
+    /// `-q` as in oha (the whole run's rate).
+    #[arg(short = 'q', long, value_parser = values::rate)]
     pub rate: Option<f64>,
     /// Ramping: stages such as `10s:100/s,30s:500/s,10s:0/s` (rates) or `10s:5,20s:20` (users).
     #[arg(long)]
@@ -448,9 +457,40 @@ pub struct LoadArgs {
     /// Baseline comparison and history.
     #[command(flatten)]
     pub baseline: BaselineArgs,
+    /// What goes to stdout: the text summary, or (`json`, `-j`) the run's k6-style JSON
+    /// summary for scripts; the report files are written either way.
+    #[arg(long, value_enum, default_value_t = StdoutFormat::Text)]
+    pub output: StdoutFormat,
+    /// Same as `--output json`.
+    #[arg(short = 'j', conflicts_with = "output")]
+    pub json_output: bool,
     /// Where the reports go.
     #[command(flatten)]
     pub out: OutArgs,
+}
+
+impl LoadArgs {
+    /// The URL, positional or `--url`.
+    pub fn url(&self) -> &str {
+        self.url_arg
+            .as_deref()
+            .or(self.url_flag.as_deref())
+            .unwrap_or_default()
+    }
+
+    /// True when stdout gets the JSON summary.
+    pub fn json_stdout(&self) -> bool {
+        self.json_output || self.output == StdoutFormat::Json
+    }
+}
+
+/// What a run prints on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StdoutFormat {
+    /// The summary for people.
+    Text,
+    /// The JSON summary (the `load-performance.json` of the run folder).
+    Json,
 }
 
 /// Arguments of `vertex-perf monitor`.

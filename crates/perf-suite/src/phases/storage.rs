@@ -33,7 +33,10 @@ impl Context<'_> {
             match EmbeddedS3::start(&self.scratch.join("embedded-s3")).await {
                 Ok(server) => Some(server),
                 Err(error) => {
-                    self.note(format!("  embedded S3 did not start: {error}"));
+                    self.note(format!(
+                        "  embedded S3 did not start: {}",
+                        report_model::error_chain(&error)
+                    ));
                     None
                 }
             }
@@ -51,7 +54,7 @@ impl Context<'_> {
             self.note(format!(
                 "skipping {}: {}",
                 report_model::redact_url(url),
-                error.to_string().replace('\n', " ")
+                report_model::error_chain(error).replace('\n', " ")
             ));
         }
         let service_url = format!("vertex+{}", self.base_url);

@@ -12,8 +12,8 @@ use portrait_workflow::TestData;
 use portrait_workflow::scenarios::{self, OrderCreation};
 use report_model::meta::RunSegment;
 use report_model::{
-    LoadReport, MetricUnit, RunIdentity, RunKind, RunOutcome, SCHEMA_VERSION, SuiteReport,
-    target_name_of_url,
+    LoadReport, MetricUnit, RenderFormat, RunIdentity, RunKind, RunOutcome, SCHEMA_VERSION,
+    SuiteReport, target_name_of_url,
 };
 use std::sync::Arc;
 
@@ -45,7 +45,7 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
     let gate = args.thresholds.gate(RunKind::Load);
     let baseline = crate::baseline::Baseline::read(&args.baseline)?;
 
-    let mut meta = crate::provenance::run_meta(Some(&args.url));
+    let mut meta = crate::provenance::run_meta(Some(args.url()));
     let folder = args.out.folder(&meta.run_id);
     let sweep_bound = if args.sweep.is_some() {
         Some(bound_of(args)?)
@@ -90,7 +90,7 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
         .baseline
         .target_name
         .clone()
-        .unwrap_or_else(|| target_name_of_url(&args.url));
+        .unwrap_or_else(|| target_name_of_url(args.url()));
     report.meta.identity = Some(RunIdentity::new(
         &target_name,
         &format!("load {workload}"),
@@ -106,7 +106,13 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
         &gate,
         Against::History(baseline),
         &folder,
-        summary,
+        |report| {
+            if args.json_stdout() {
+                report_model::render(report, RenderFormat::K6Summary).unwrap_or_default() + "\n"
+            } else {
+                summary(report)
+            }
+        },
         output,
     )
 }
@@ -175,7 +181,7 @@ async fn vertex_scenario(
 ) -> Result<VertexRun> {
     let password = crate::credentials::password(args.account.login.password_env.as_deref())?;
     let target = log_in(
-        &args.url,
+        args.url(),
         &args.account.login.user,
         &password,
         args.account.register_admin,
@@ -264,7 +270,7 @@ fn build_options(args: &LoadArgs) -> Result<LoadOptions> {
     }
     Ok(LoadOptions {
         request_timeout: args.timeout,
-        http2_prior_knowledge: args.http2 && args.url.starts_with("http://"),
+        http2_prior_knowledge: args.http2 && args.url().starts_with("http://"),
         tls,
         ..LoadOptions::default()
     })
@@ -276,7 +282,7 @@ fn build_template(args: &LoadArgs) -> Result<RequestTemplate> {
         .to_uppercase()
         .parse()
         .map_err(|_| anyhow::anyhow!("invalid method `{}`", args.method))?;
-    let mut template = RequestTemplate::new(method, &args.url)?;
+    let mut template = RequestTemplate::new(method, args.url())?;
     for header in &args.headers {
         let (name, value) = header
             .split_once(':')

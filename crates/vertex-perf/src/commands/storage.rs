@@ -82,7 +82,7 @@ pub fn run(args: &StorageArgs, output: &mut Output) -> Result<u8> {
                 output.note(&format!(
                     "skipping {}: {}",
                     report_model::redact_url(url),
-                    error.to_string().replace('\n', " ")
+                    report_model::error_chain(error).replace('\n', " ")
                 ));
             }
             run_with_progress(&plan, backends).await
@@ -124,16 +124,18 @@ async fn service_backend(
     base_url: &str,
     args: &StorageArgs,
 ) -> Result<Backend, storage_bench::StorageError> {
-    let failed = |message: String| storage_bench::StorageError::Backend {
-        backend: report_model::redact_url(url),
-        message,
-    };
+    let failed =
+        |message: String, source: storage_bench::BoxError| storage_bench::StorageError::Backend {
+            backend: report_model::redact_url(url),
+            message,
+            source: Some(source),
+        };
     let password = crate::credentials::password(args.login.password_env.as_deref())
-        .map_err(|e| failed(e.to_string()))?;
+        .map_err(|e| failed("no password".to_owned(), e.into()))?;
     let options = load_engine::LoadOptions::default();
     let target = portrait_workflow::log_in(base_url, &args.login.user, &password, false, &options)
         .await
-        .map_err(|e| failed(format!("cannot log in as `{}`: {e}", args.login.user)))?;
+        .map_err(|e| failed(format!("cannot log in as `{}`", args.login.user), e.into()))?;
     let store = portrait_workflow::ServiceStore::new(target, options, "storage");
     Backend::service(url, std::sync::Arc::new(store))
 }

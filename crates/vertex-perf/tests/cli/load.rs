@@ -299,3 +299,47 @@ fn plain_progress_lines_under_ci_show_percent_time_left_rates_and_statuses() {
     ]);
     assert_usage_error(&bad, "progress interval");
 }
+
+/// What oha, hey and k6 users type: the URL as a positional argument, `-z` for the
+/// duration, `-q` for the rate, `-m` for the method and `-j` for a JSON summary on stdout.
+#[test]
+fn oha_style_flags_and_a_json_summary_on_stdout() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let run = vertex_perf(&[
+        "load",
+        &server.url("/clients/list"),
+        "-z",
+        "1s",
+        "-q",
+        "50",
+        "-m",
+        "GET",
+        "-j",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    run.assert_exit(0);
+    let summary: serde_json::Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", run.stdout));
+    let count = summary["metrics"]["http_reqs"]["count"].as_u64().unwrap();
+    assert_eq!(count, server.requests(), "{summary}");
+    // 50/s for 1 s schedules 50 arrivals; a busy machine may start fewer before the second
+    // ends, never more.
+    assert!((1..=50).contains(&count), "50/s for 1s: {count}");
+    assert_eq!(
+        json_file(&out.join("load-performance.json")),
+        summary,
+        "the file holds the same summary"
+    );
+    assert!(run.stderr.contains("reports written to"), "{}", run.stderr);
+    // One way to name the URL at a time.
+    let both = vertex_perf(&[
+        "load",
+        "http://127.0.0.1:1/",
+        "--url",
+        "http://127.0.0.1:1/",
+    ]);
+    assert_usage_error(&both, "cannot be used with");
+}
