@@ -5,6 +5,8 @@
 //!
 //! Refused, with the first difference named: shards of different runs (another schema,
 //! identity, shard count, start instant or scenario set), a missing or a duplicated shard.
+//! A partial merge (some shards) is itself a shard covering those, so merging is associative
+//! and commutative: merging partial merges gives the merge of all.
 
 use std::collections::BTreeMap;
 
@@ -18,6 +20,16 @@ use crate::{
 
 /// The whole run of which `shards` are every part, once each, in any order.
 pub fn merge_shards(shards: &[SuiteReport]) -> Result<SuiteReport, ReportError> {
+    merge(shards, false)
+}
+
+/// Some parts of one run, once each, merged into a report that covers them (a shard of
+/// the run still, merged again later); every part, the whole run.
+pub fn merge_partial(shards: &[SuiteReport]) -> Result<SuiteReport, ReportError> {
+    merge(shards, true)
+}
+
+fn merge(shards: &[SuiteReport], partial: bool) -> Result<SuiteReport, ReportError> {
     let refuse = |message: String| Err(ReportError::Merge { message });
     let Some(first) = shards.first() else {
         return refuse("no shard reports given".to_owned());
@@ -72,20 +84,19 @@ pub fn merge_shards(shards: &[SuiteReport]) -> Result<SuiteReport, ReportError> 
                 scenario_names(first)
             ));
         }
-        let Some(slot) = (this.index as usize)
-            .checked_sub(1)
-            .and_then(|i| seen.get_mut(i))
-        else {
-            return refuse(format!(
-                "run {run} claims shard {}/{}",
-                this.index, this.total
-            ));
-        };
-        if let Some(other) = slot.replace(run) {
-            return refuse(format!(
-                "shard {}/{} given twice (runs {other} and {run})",
-                this.index, this.total
-            ));
+        for index in this.shards() {
+            let Some(slot) = (index as usize)
+                .checked_sub(1)
+                .and_then(|i| seen.get_mut(i))
+            else {
+                return refuse(format!("run {run} claims shard {index}/{}", this.total));
+            };
+            if let Some(other) = slot.replace(run) {
+                return refuse(format!(
+                    "shard {index}/{} given twice (runs {other} and {run})",
+                    this.total
+                ));
+            }
         }
     }
     let missing: Vec<String> = seen
@@ -94,12 +105,24 @@ pub fn merge_shards(shards: &[SuiteReport]) -> Result<SuiteReport, ReportError> 
         .filter(|(_, run)| run.is_none())
         .map(|(i, _)| format!("{}/{}", i + 1, segment.total))
         .collect();
-    if !missing.is_empty() {
-        return refuse(format!("shard {} missing", missing.join(", ")));
+    if !missing.is_empty() && !partial {
+        return refuse(format!(
+            "shard {} missing\n(hint: --partial merges some shards, to merge with the rest later)",
+            missing.join(", ")
+        ));
     }
 
     let mut merged = first.clone();
-    merged.meta.segment = None;
+    let covered: Vec<u32> = (1..=segment.total)
+        .filter(|i| seen[*i as usize - 1].is_some())
+        .collect();
+    merged.meta.segment = (!missing.is_empty()).then(|| crate::meta::RunSegment {
+        index: covered[0],
+        total: segment.total,
+        start_at: segment.start_at,
+        start_offset_us: None,
+        covers: covered.clone(),
+    });
     merged.meta.run_id = format!("{}-merged", first.meta.run_id);
     merged.meta.started_at = shards
         .iter()

@@ -72,6 +72,21 @@ pub struct RunSegment {
     /// began (clock skew between hosts included).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_offset_us: Option<i64>,
+    /// The shards a partial merge holds (`merge --partial`), counted from 1; empty for one
+    /// shard, which holds `index` alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covers: Vec<u32>,
+}
+
+impl RunSegment {
+    /// The shards this report holds.
+    pub fn shards(&self) -> Vec<u32> {
+        if self.covers.is_empty() {
+            vec![self.index]
+        } else {
+            self.covers.clone()
+        }
+    }
 }
 
 impl RunMeta {

@@ -532,6 +532,10 @@ pub struct MergeArgs {
     /// The shards' run folders (each holding a `suite.json`).
     #[arg(required = true, value_name = "SHARD_DIR")]
     pub shards: Vec<PathBuf>,
+    /// Merge some of the shards only: the result is a shard covering them, which a later
+    /// `merge` takes like any other (merging is associative).
+    #[arg(long)]
+    pub partial: bool,
     /// The thresholds to judge the merged run with.
     #[command(flatten)]
     pub thresholds: ThresholdArgs,

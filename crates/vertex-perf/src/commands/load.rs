@@ -142,6 +142,7 @@ async fn wait_for_start(
         total: shard.total(),
         start_at,
         start_offset_us: start_at.and_then(|at| (chrono::Utc::now() - at).num_microseconds()),
+        covers: Vec::new(),
     }
 }
 

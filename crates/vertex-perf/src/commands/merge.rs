@@ -19,7 +19,11 @@ pub fn run(args: &MergeArgs, output: &mut Output) -> Result<u8> {
                 .with_context(|| format!("cannot read shard folder `{}`", dir.display()))
         })
         .collect::<Result<Vec<_>>>()?;
-    let merged = report_model::merge::merge_shards(&shards)?;
+    let merged = if args.partial {
+        report_model::merge::merge_partial(&shards)?
+    } else {
+        report_model::merge::merge_shards(&shards)?
+    };
     output.note(&format!(
         "merged {} shards of run {}",
         shards.len(),

@@ -141,6 +141,35 @@ fn four_shards_merge_into_the_whole_run_exactly() {
     assert_eq!(merged.thresholds[0].verdict, Some(Verdict::Pass));
     assert_eq!(merged.thresholds[0].measured, Some(100.0));
 
+    // Associative: the merge of two partial merges is the merge of all.
+    let halves: Vec<PathBuf> = [(0, 1), (2, 3)]
+        .iter()
+        .enumerate()
+        .map(|(n, (a, b))| {
+            let half = dir.path().join(format!("half{n}"));
+            let mut args = vec!["merge".to_owned(), "--partial".to_owned()];
+            args.extend([&folders[*b], &folders[*a]].map(|p| p.to_str().unwrap().to_owned()));
+            args.extend(["--out".to_owned(), half.to_str().unwrap().to_owned()]);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            vertex_perf(&args).assert_exit(0);
+            half
+        })
+        .collect();
+    let half = SuiteReport::read(&halves[0].join("suite.json")).unwrap();
+    assert_eq!(half.meta.segment.as_ref().unwrap().covers, [1, 2]);
+    let again = dir.path().join("again");
+    merge(&[&halves[1], &halves[0]], &again).assert_exit(0);
+    let again = SuiteReport::read(&again.join("suite.json")).unwrap();
+    let again_scenario = &again.load.as_ref().unwrap().scenarios[0];
+    assert!(again.meta.segment.is_none());
+    assert_eq!(again_scenario.total_requests, WHOLE);
+    assert_eq!(
+        again_scenario.response_time.summary,
+        scenario.response_time.summary
+    );
+    assert_eq!(again_scenario.series, scenario.series);
+    assert_eq!(again_scenario.status_codes, scenario.status_codes);
+
     // Not the shards of one run: refused, nothing written.
     let refused = |shards: &[&PathBuf], needle: &str| {
         let out = dir.path().join("refused");
@@ -150,6 +179,7 @@ fn four_shards_merge_into_the_whole_run_exactly() {
     };
     refused(&refs[..3], "shard 4/4 missing");
     refused(&[refs[0], refs[0], refs[1], refs[2]], "given twice");
+    refused(&[&halves[0], refs[1], refs[2], refs[3]], "given twice");
     let other = dir.path().join("other");
     shard_run(&url, "4/4", &start_at, &other, 2 * WHOLE).assert_exit(0);
     refused(
