@@ -16,7 +16,8 @@ pub(crate) struct ExecutionPlan {
     pub duration_bound: Option<Duration>,
     /// The iterations to share when it is bounded by count.
     pub iterations: Option<u64>,
-    /// Workers to spawn: closed users, or open lanes.
+    /// Workers to spawn: closed users, or open lanes (the in-flight cap); also the report's
+    /// concurrency.
     pub workers: u32,
     /// The arrival schedule (open and ramping-rate models).
     pub schedule: Option<Box<dyn ArrivalSchedule>>,
@@ -26,8 +27,6 @@ pub(crate) struct ExecutionPlan {
     pub think_time: Duration,
     /// The report's executor kind.
     pub kind: ExecutorKind,
-    /// The report's concurrency: users or the in-flight cap.
-    pub concurrency: u32,
     /// The constant rate asked for, when there is one.
     pub requested_rate: Option<f64>,
 }
@@ -50,7 +49,6 @@ impl ExecutionPlan {
         if let Some(schedule) = plan.schedule.take() {
             plan.schedule = Some(Box::new(Striped { schedule, shard }));
             plan.workers = (shard.share(u64::from(plan.workers)) as u32).max(1);
-            plan.concurrency = plan.workers;
             plan.requested_rate = plan.requested_rate.map(|r| r / f64::from(shard.total()));
             return Ok(plan);
         }
@@ -59,7 +57,6 @@ impl ExecutionPlan {
         if plan.workers == 0 {
             return Err(empty("users", users));
         }
-        plan.concurrency = plan.workers;
         if let Some(iterations) = plan.iterations {
             plan.iterations = Some(shard.share(iterations));
             if plan.iterations == Some(0) {
@@ -87,7 +84,6 @@ impl ExecutionPlan {
             stages,
             think_time,
             kind: ExecutorKind::Closed,
-            concurrency: users,
             requested_rate: None,
         };
         let open = |duration_bound, max_in_flight, schedule, kind, requested_rate| ExecutionPlan {
@@ -98,7 +94,6 @@ impl ExecutionPlan {
             stages: None,
             think_time: Duration::ZERO,
             kind,
-            concurrency: max_in_flight,
             requested_rate,
         };
         match executor {

@@ -63,7 +63,7 @@ pub use executor::{Bound, Executor, Stage, Stages};
 pub use once::run_once;
 pub use recorder::Progress;
 pub use request::{MultipartForm, RequestTemplate};
-pub use run::{LoadOptions, RunControl, run, sweep};
+pub use run::{LoadOptions, RunControl, observe_run, run, sweep};
 pub use scenario::{BoxFuture, IterationError, Scenario, ScenarioKind, UserScenario};
 pub use shard::Shard;
 

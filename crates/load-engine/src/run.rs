@@ -81,6 +81,31 @@ pub struct RunControl {
     pub cancel: CancellationToken,
 }
 
+/// Runs `work` (a [`run`], a [`sweep`], or anything taking a [`RunControl`]) with a control
+/// that `cancel` stops and whose progress is handed to `on_progress` as it comes, about
+/// once a second; returns what `work` returns.
+pub async fn observe_run<T, F>(
+    cancel: CancellationToken,
+    work: impl FnOnce(RunControl) -> F,
+    mut on_progress: impl FnMut(Progress),
+) -> T
+where
+    F: Future<Output = T>,
+{
+    let (progress_tx, mut progress_rx) = mpsc::channel(8);
+    let work = work(RunControl {
+        progress: Some(progress_tx),
+        cancel,
+    });
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            output = &mut work => return output,
+            Some(progress) = progress_rx.recv() => on_progress(progress),
+        }
+    }
+}
+
 /// What every worker of one run shares.
 struct RunContext {
     scenario: Scenario,
@@ -293,7 +318,7 @@ fn scenario_report(
         executor: ExecutorSummary {
             kind: plan.kind,
             description: executor.describe(),
-            concurrency: plan.concurrency,
+            concurrency: plan.workers,
             target_rate_per_sec: plan.requested_rate,
         },
         started_at,

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use load_engine::{Bound, Executor, LoadOptions, RunControl, Scenario};
+use load_engine::{Bound, Executor, LoadOptions, Scenario};
 use perf_sampler::MemoryProbe;
 use portrait_workflow::ServiceTarget;
 use portrait_workflow::scenarios::OrderCreation;
@@ -14,7 +14,6 @@ use report_model::{
     LoadReport, MemoryReport, MetricUnit, SCHEMA_VERSION, ScenarioReport, SuiteReport,
     memory::MemorySnapshot,
 };
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::{Phase, SuiteConfig, SuiteError, SuiteEvent};
@@ -223,22 +222,17 @@ impl Context<'_> {
         executor: &Executor,
     ) -> Result<ScenarioReport, Stop> {
         let options = self.options();
-        let (progress_tx, mut progress_rx) = mpsc::channel(8);
-        let control = RunControl {
-            progress: Some(progress_tx),
-            cancel: self.cancel.child_token(),
-        };
-        let work = load_engine::run(scenario, executor, &options, control);
-        tokio::pin!(work);
-        let result = loop {
-            tokio::select! {
-                result = &mut work => break result,
-                Some(progress) = progress_rx.recv() => (self.events)(SuiteEvent::LoadProgress {
+        let result = load_engine::observe_run(
+            self.cancel.child_token(),
+            |control| load_engine::run(scenario, executor, &options, control),
+            |progress| {
+                (self.events)(SuiteEvent::LoadProgress {
                     scenario: scenario.name.clone(),
                     progress,
-                }),
-            }
-        };
+                });
+            },
+        )
+        .await;
         (self.events)(SuiteEvent::ProgressEnded);
         let report = result?;
         self.note(format!(

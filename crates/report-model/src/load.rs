@@ -50,7 +50,10 @@ impl LoadReport {
     }
 }
 
-fn merge_all<'a>(histograms: impl Iterator<Item = &'a LatencyHistogram>) -> LatencyHistogram {
+/// One histogram holding every sample of `histograms`.
+pub(crate) fn merge_all<'a>(
+    histograms: impl Iterator<Item = &'a LatencyHistogram>,
+) -> LatencyHistogram {
     let mut merged = LatencyHistogram::new();
     for histogram in histograms {
         merged.merge(histogram);
@@ -197,6 +200,14 @@ pub struct LatencyDistribution {
     pub summary: LatencySummary,
     /// The lossless distribution (HdrHistogram V2, deflate, base64).
     pub histogram: LatencyHistogram,
+}
+
+impl LatencyDistribution {
+    /// Adds `other`'s samples; the summary follows.
+    pub fn merge(&mut self, other: &LatencyDistribution) {
+        self.histogram.merge(&other.histogram);
+        self.summary = self.histogram.summary();
+    }
 }
 
 impl From<LatencyHistogram> for LatencyDistribution {

@@ -12,11 +12,9 @@ use std::collections::BTreeMap;
 
 use crate::load::{
     CheckCounts, EndpointReport, ErrorCount, GeneratorHealth, LatencyDistribution, SecondStats,
-    per_second, percent,
+    merge_all, per_second, percent,
 };
-use crate::{
-    LatencyHistogram, LoadReport, ReportError, SCHEMA_VERSION, ScenarioReport, SuiteReport,
-};
+use crate::{LoadReport, ReportError, SCHEMA_VERSION, ScenarioReport, SuiteReport};
 
 /// The whole run of which `shards` are every part, once each, in any order.
 pub fn merge_shards(shards: &[SuiteReport]) -> Result<SuiteReport, ReportError> {
@@ -189,17 +187,11 @@ fn merge_scenarios(parts: &[&ScenarioReport]) -> ScenarioReport {
     let sum = |f: fn(&ScenarioReport) -> u64| parts.iter().map(|p| f(p)).sum::<u64>();
     let (total, successes) = (sum(|p| p.total_requests), sum(|p| p.successful_requests));
     let histogram = |f: fn(&ScenarioReport) -> &LatencyDistribution| {
-        let mut merged = LatencyHistogram::new();
-        for part in parts {
-            merged.merge(&f(part).histogram);
-        }
-        LatencyDistribution::from(merged)
+        LatencyDistribution::from(merge_all(parts.iter().map(|p| &f(p).histogram)))
     };
     let mut status_codes = BTreeMap::new();
     for part in parts {
-        for (status, count) in &part.status_codes {
-            *status_codes.entry(*status).or_insert(0) += count;
-        }
+        add_counts(&mut status_codes, &part.status_codes);
     }
     let mut endpoints: Vec<EndpointReport> = Vec::new();
     for endpoint in parts.iter().flat_map(|p| &p.endpoints) {
@@ -207,28 +199,22 @@ fn merge_scenarios(parts: &[&ScenarioReport]) -> ScenarioReport {
             Some(merged) => {
                 merged.requests += endpoint.requests;
                 merged.failures += endpoint.failures;
-                let mut histogram = merged.response_time.histogram.clone();
-                histogram.merge(&endpoint.response_time.histogram);
-                merged.response_time = LatencyDistribution::from(histogram);
-                for (status, count) in &endpoint.status_codes {
-                    *merged.status_codes.entry(*status).or_insert(0) += count;
-                }
+                merged.response_time.merge(&endpoint.response_time);
+                add_counts(&mut merged.status_codes, &endpoint.status_codes);
                 merged.errors = merge_errors([&merged.errors, &endpoint.errors]);
             }
             None => endpoints.push(endpoint.clone()),
         }
     }
     let generators = parts.iter().map(|p| &p.generator);
-    let rates = |f: fn(&GeneratorHealth) -> Option<f64>| {
-        let rates: Vec<f64> = parts.iter().filter_map(|p| f(&p.generator)).collect();
-        (!rates.is_empty()).then(|| rates.iter().sum())
-    };
-    let mut executor = first.executor.clone();
-    executor.concurrency = parts.iter().map(|p| p.executor.concurrency).sum();
-    executor.target_rate_per_sec = parts
+    // The shards' asked rates add up to the whole run's (none for a closed model).
+    let requested_rate = parts
         .iter()
         .map(|p| p.executor.target_rate_per_sec)
         .sum::<Option<f64>>();
+    let mut executor = first.executor.clone();
+    executor.concurrency = parts.iter().map(|p| p.executor.concurrency).sum();
+    executor.target_rate_per_sec = requested_rate;
     ScenarioReport {
         name: first.name.clone(),
         executor,
@@ -253,7 +239,7 @@ fn merge_scenarios(parts: &[&ScenarioReport]) -> ScenarioReport {
         endpoints,
         series: merge_series(parts, start),
         generator: GeneratorHealth {
-            requested_rate_per_sec: rates(|g| g.requested_rate_per_sec),
+            requested_rate_per_sec: requested_rate,
             achieved_rate_per_sec: generators.clone().map(|g| g.achieved_rate_per_sec).sum(),
             // The worst shard's lag: lag summaries do not add up.
             start_lag: generators
@@ -296,6 +282,13 @@ fn merge_series(parts: &[&ScenarioReport], start: crate::meta::Timestamp) -> Vec
         }
     }
     seconds.into_values().collect()
+}
+
+/// Adds `from`'s count per status code to `into`'s.
+fn add_counts(into: &mut BTreeMap<u16, u64>, from: &BTreeMap<u16, u64>) {
+    for (status, count) in from {
+        *into.entry(*status).or_insert(0) += count;
+    }
 }
 
 /// Error counts matched by class, the first sample message kept.

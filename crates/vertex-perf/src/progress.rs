@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use load_engine::RunControl;
 use report_model::MetricUnit;
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 /// How often a plain line is printed, `--progress-interval` (5 s unless set).
@@ -73,24 +72,16 @@ where
     F: Future<Output = T>,
 {
     let cancel = CancellationToken::new();
-    let (progress_tx, mut progress_rx) = mpsc::channel(8);
-    let work = work(RunControl {
-        progress: Some(progress_tx),
-        cancel: cancel.clone(),
-    });
-    tokio::pin!(work);
     let mut line = Progress::new();
-    let output = crate::interrupt::cancelling_on_signal(cancel.clone(), async {
-        loop {
-            tokio::select! {
-                output = &mut work => break output,
-                Some(progress) = progress_rx.recv() => line.update(&match label {
-                    Some(label) => format!("{label}: {}", describe(&progress)),
-                    None => describe(&progress),
-                }),
-            }
-        }
-    })
+    let output = crate::interrupt::cancelling_on_signal(
+        cancel.clone(),
+        load_engine::observe_run(cancel.clone(), work, |progress| {
+            line.update(&match label {
+                Some(label) => format!("{label}: {}", describe(&progress)),
+                None => describe(&progress),
+            });
+        }),
+    )
     .await;
     line.finish();
     (output, cancel.is_cancelled())

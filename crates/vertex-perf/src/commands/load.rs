@@ -52,9 +52,16 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
     } else {
         None
     };
-    if let Some(shard) = shard {
-        meta.segment = Some(runtime.block_on(wait_for_start(shard, args.start_at, output)));
-    }
+    let start_offset_us = args
+        .start_at
+        .and_then(|at| runtime.block_on(wait_for_start(at, output)));
+    meta.segment = shard.map(|shard| RunSegment {
+        index: shard.index(),
+        total: shard.total(),
+        start_at: args.start_at,
+        start_offset_us,
+        covers: Vec::new(),
+    });
     let (scenarios, interrupted) = runtime.block_on(follow_load(None, |control| async {
         match (&args.sweep, sweep_bound) {
             (Some(levels), Some(bound)) => {
@@ -117,17 +124,11 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
     )
 }
 
-/// Waits for the shared start instant, when there is one (Ctrl-C ends the wait), and says
-/// how late this shard begins by its own clock.
-async fn wait_for_start(
-    shard: load_engine::Shard,
-    start_at: Option<chrono::DateTime<chrono::Utc>>,
-    output: &Output,
-) -> RunSegment {
-    if let Some(at) = start_at
-        && let Ok(wait) = (at - chrono::Utc::now()).to_std()
-    {
-        output.note(&format!("shard {shard}: waiting until {at} to start"));
+/// Waits for the shared start instant `at` (Ctrl-C ends the wait); returns how late the run
+/// begins by this machine's clock, microseconds.
+async fn wait_for_start(at: chrono::DateTime<chrono::Utc>, output: &Output) -> Option<i64> {
+    if let Ok(wait) = (at - chrono::Utc::now()).to_std() {
+        output.note(&format!("waiting until {at} to start"));
         let token = tokio_util::sync::CancellationToken::new();
         crate::interrupt::cancelling_on_signal(token.clone(), async {
             tokio::select! {
@@ -137,13 +138,7 @@ async fn wait_for_start(
         })
         .await;
     }
-    RunSegment {
-        index: shard.index(),
-        total: shard.total(),
-        start_at,
-        start_offset_us: start_at.and_then(|at| (chrono::Utc::now() - at).num_microseconds()),
-        covers: Vec::new(),
-    }
+    (chrono::Utc::now() - at).num_microseconds()
 }
 
 /// Logs in once to the service at `url` (registering first when asked): the target the
