@@ -127,13 +127,23 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
 /// Waits for the shared start instant `at` (Ctrl-C ends the wait); returns how late the run
 /// begins by this machine's clock, microseconds.
 async fn wait_for_start(at: chrono::DateTime<chrono::Utc>, output: &Output) -> Option<i64> {
-    if let Ok(wait) = (at - chrono::Utc::now()).to_std() {
+    let left = || {
+        (at - chrono::Utc::now())
+            .to_std()
+            .ok()
+            .filter(|d| !d.is_zero())
+    };
+    if left().is_some() {
         output.note(&format!("waiting until {at} to start"));
         let token = tokio_util::sync::CancellationToken::new();
         crate::interrupt::cancelling_on_signal(token.clone(), async {
-            tokio::select! {
-                () = tokio::time::sleep(wait) => {}
-                () = token.cancelled() => {}
+            // Until the wall clock reads `at`: the timer runs on the monotonic clock, which
+            // the wall clock may drift from while it is corrected.
+            while let Some(wait) = left() {
+                tokio::select! {
+                    () = tokio::time::sleep(wait) => {}
+                    () = token.cancelled() => return,
+                }
             }
         })
         .await;
