@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hdr_second::SecondHistogram;
+use report_model::metrics::live::{EndpointFigures, LatencyBuckets, ScenarioFigures};
 use report_model::{
     ErrorClass, LatencyHistogram, load::CheckCounts, load::EndpointReport, load::ErrorCount,
     load::LatencyDistribution, load::SecondStats,
@@ -171,6 +172,22 @@ pub struct Progress {
     pub target_users: Option<f64>,
     /// Answers so far by HTTP status.
     pub status_codes: BTreeMap<u16, u64>,
+    /// Each endpoint so far (in label order): requests, errors by class, the latency
+    /// buckets of its successful requests; from the batches aggregated, so up to a batch
+    /// age behind the exact counters above.
+    pub endpoints: Vec<EndpointFigures>,
+}
+
+impl Progress {
+    /// The scenario's live figures for a Prometheus scrape.
+    pub fn figures(&self) -> ScenarioFigures {
+        ScenarioFigures {
+            in_flight: self.in_flight,
+            achieved_rate: self.requests_last_second as f64,
+            target_rate: self.target_rate_per_sec,
+            endpoints: self.endpoints.clone(),
+        }
+    }
 }
 
 /// Reads what live progress takes from outside the batches at an elapsed time: the exact
@@ -311,12 +328,28 @@ impl Aggregator {
                     })
             })
             .unwrap_or_default();
+        let mut endpoints: Vec<EndpointFigures> = self
+            .labels
+            .iter()
+            .map(|(label, aggregate)| EndpointFigures {
+                endpoint: label.to_string(),
+                requests: aggregate.requests,
+                errors: aggregate
+                    .errors
+                    .iter()
+                    .map(|(class, (count, _))| (*class, *count))
+                    .collect(),
+                latency: LatencyBuckets::of(&aggregate.response),
+            })
+            .collect();
+        endpoints.sort_by(|a, b| a.endpoint.cmp(&b.endpoint));
         Progress {
             // The exact counters, never behind what the batches carried.
             requests: live.requests.max(self.requests),
             errors: live.errors.max(self.failures),
             p50_us,
             p99_us,
+            endpoints,
             ..live
         }
     }

@@ -32,6 +32,8 @@ pub struct LiveSample {
     pub elapsed: Duration,
     /// Target CPU, 100 = one core; `None` once the target is gone.
     pub cpu_percent: Option<f64>,
+    /// CPU time the target's processes used since they started, user and system, seconds.
+    pub cpu_seconds_total: f64,
     /// Target RSS, bytes.
     pub rss_bytes: u64,
     /// Target USS, bytes, when collected.
@@ -50,6 +52,20 @@ pub struct LiveSample {
     pub disk_write_bytes_per_sec: f64,
     /// Target storage write rate, bytes per second.
     pub process_write_bytes_per_sec: f64,
+}
+
+impl LiveSample {
+    /// This reading for a Prometheus scrape, as the process `role` (`server`).
+    pub fn figures(&self, role: &str) -> report_model::metrics::live::ProcessFigures {
+        report_model::metrics::live::ProcessFigures {
+            role: role.to_owned(),
+            cpu_seconds_total: self.cpu_seconds_total,
+            resident_bytes: self.rss_bytes,
+            unique_bytes: self.uss_bytes,
+            open_fds: self.fds,
+            threads: self.threads,
+        }
+    }
 }
 
 /// Starts sampling. See [`SamplerHandle`] for stopping.
@@ -297,6 +313,12 @@ impl Run {
         let live = LiveSample {
             elapsed: current.taken_at.duration_since(self.started),
             cpu_percent: alive.then_some(reading.cpu_percent),
+            cpu_seconds_total: current
+                .processes
+                .iter()
+                .map(|p| p.cpu_ticks as f64)
+                .sum::<f64>()
+                / self.ticks_per_second,
             rss_bytes: reading.rss_bytes,
             uss_bytes: reading.uss_bytes,
             fds: reading.fds,

@@ -62,6 +62,13 @@ pub enum SuiteEvent {
         /// Where it is.
         progress: load_engine::Progress,
     },
+    /// About once a sample interval: the latest reading of a watched process.
+    ProcessSample {
+        /// What the process is to the run: `server` or `storage_server`.
+        role: &'static str,
+        /// The reading.
+        sample: perf_sampler::LiveSample,
+    },
     /// While the storage phase moves bytes.
     StorageProgress(storage_bench::StorageProgress),
     /// The load or storage run that sent progress ended.

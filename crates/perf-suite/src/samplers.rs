@@ -1,10 +1,14 @@
 //! The processes the suite watches for the whole run: the server (resources, then its
 //! memory snapshots) and, when named, the storage server.
 
+use std::sync::mpsc::Receiver;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use perf_sampler::{MemoryProbe, ProcessTarget, Sampler, SamplerConfig, SamplerHandle};
+use perf_sampler::{LiveSample, MemoryProbe, ProcessTarget, Sampler, SamplerConfig, SamplerHandle};
 use report_model::SuiteReport;
+
+use crate::SuiteEvent;
 
 use crate::config::PhaseSizes;
 
@@ -22,6 +26,8 @@ pub fn local_server(base_url: &str) -> Option<ProcessTarget> {
 pub(crate) struct Samplers {
     server: Option<(SamplerHandle, u32)>,
     storage: Option<SamplerHandle>,
+    /// The samplers' live readings, by role, for [`Samplers::publish`].
+    live: Vec<(&'static str, Mutex<Receiver<LiveSample>>)>,
 }
 
 impl Samplers {
@@ -52,11 +58,35 @@ impl Samplers {
                 .ok()
                 .map(|handle| (handle, pid))
         };
+        let mut server = server.and_then(|t| start(t, "server"));
+        let mut storage = storage
+            .and_then(|t| start(t, "storage server"))
+            .map(|(handle, _)| handle);
+        let live = [
+            ("server", server.as_mut().map(|(handle, _)| handle)),
+            ("storage_server", storage.as_mut()),
+        ]
+        .into_iter()
+        .filter_map(|(role, handle)| Some((role, Mutex::new(handle?.live()?))))
+        .collect();
         Samplers {
-            server: server.and_then(|t| start(t, "server")),
-            storage: storage
-                .and_then(|t| start(t, "storage server"))
-                .map(|(handle, _)| handle),
+            server,
+            storage,
+            live,
+        }
+    }
+
+    /// Hands on the latest reading of each watched process taken since the last call.
+    pub(crate) fn publish(&self, events: &dyn Fn(SuiteEvent)) {
+        for (role, receiver) in &self.live {
+            let latest = receiver
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .try_iter()
+                .last();
+            if let Some(sample) = latest {
+                events(SuiteEvent::ProcessSample { role, sample });
+            }
         }
     }
 

@@ -2,6 +2,7 @@
 //! returns the filled report.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use perf_sampler::ProcessTarget;
 use report_model::{Gate, RunKind, RunMeta, RunOutcome, SuiteReport};
@@ -132,7 +133,17 @@ impl Suite {
                     target: None,
                     storage_before: None,
                 };
-                context.run_all(&self.phases).await
+                let phases = context.run_all(&self.phases);
+                tokio::pin!(phases);
+                // The watched processes' readings go out once a second whatever the
+                // phase (a live metrics scrape shows them between progress reports too).
+                let mut ticker = tokio::time::interval(Duration::from_secs(1));
+                loop {
+                    tokio::select! {
+                        outcome = &mut phases => break outcome,
+                        _ = ticker.tick() => samplers.publish(events),
+                    }
+                }
             }
             Err(error) => Err(Stop::setup(SuiteError::Scratch(error))),
         };

@@ -109,6 +109,23 @@ impl LatencyHistogram {
         self.inner.value_at_quantile(q)
     }
 
+    /// How many recorded values are at or below each of `bounds_us` (ascending), in one
+    /// pass over the recorded values; a value counts by the highest value of its bucket,
+    /// so no value is counted below a bound it might exceed.
+    pub fn cumulative_counts_us(&self, bounds_us: &[u64]) -> Vec<u64> {
+        let mut counts = vec![0; bounds_us.len()];
+        for value in self.inner.iter_recorded() {
+            let first = bounds_us.partition_point(|bound| *bound < value.value_iterated_to());
+            if let Some(count) = counts.get_mut(first) {
+                *count += value.count_at_value();
+            }
+        }
+        for i in 1..counts.len() {
+            counts[i] += counts[i - 1];
+        }
+        counts
+    }
+
     /// Smallest recorded value, or 0 when empty.
     pub fn min_us(&self) -> u64 {
         if self.is_empty() { 0 } else { self.inner.min() }

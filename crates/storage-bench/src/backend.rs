@@ -301,6 +301,9 @@ fn s3_store(
     region: &str,
     credentials: &S3Credentials,
 ) -> Result<Arc<dyn ObjectStore>, String> {
+    // object_store's HTTP client takes rustls's process-wide provider (the workspace builds
+    // rustls on ring only); installing it twice is a no-op that reports the first.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut builder = object_store::aws::AmazonS3Builder::new()
         .with_bucket_name(bucket)
         .with_region(region)

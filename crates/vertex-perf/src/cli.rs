@@ -48,6 +48,21 @@ pub struct AccountArgs {
     pub register_admin: bool,
 }
 
+/// `--metrics-listen`: the run's live metrics for Prometheus (`load`, `suite`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct MetricsArgs {
+    /// Serve the run's live metrics (OpenMetrics text at `/metrics`: requests, errors and
+    /// latency by scenario and endpoint, in flight, achieved and target rate, the watched
+    /// server's `process_*`) on this address while it runs, e.g. 127.0.0.1:9464 (port 0
+    /// picks a free one, named on stderr).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<std::net::SocketAddr>,
+    /// After the run, keep serving its final figures this long, so the last scrape sees
+    /// them: your scrape interval or more (0s: stop at once; Ctrl-C ends it early).
+    #[arg(long, value_parser = values::linger, default_value = "15s", value_name = "DURATION")]
+    pub metrics_linger: Duration,
+}
+
 /// Where a command writes its reports.
 #[derive(Debug, clap::Args)]
 pub struct OutArgs {
@@ -266,6 +281,9 @@ pub struct SuiteArgs {
     /// Baseline comparison and history.
     #[command(flatten)]
     pub baseline: BaselineArgs,
+    /// Live Prometheus metrics while it runs.
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
     /// Where the reports go.
     #[command(flatten)]
     pub out: OutArgs,
@@ -464,6 +482,9 @@ pub struct LoadArgs {
     /// Same as `--output json`.
     #[arg(short = 'j', conflicts_with = "output")]
     pub json_output: bool,
+    /// Live Prometheus metrics while it runs.
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
     /// Where the reports go.
     #[command(flatten)]
     pub out: OutArgs,

@@ -9,6 +9,7 @@ mod commands;
 mod credentials;
 mod exit_codes;
 mod interrupt;
+mod metrics_server;
 mod output;
 mod progress;
 mod provenance;

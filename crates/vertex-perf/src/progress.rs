@@ -1,6 +1,7 @@
 //! Progress display on stderr: a live line on a terminal, plain periodic lines when stderr
 //! is not a terminal or `CI` is set (GitLab logs).
 
+use crate::metrics_server::MetricsServer;
 use std::io::{IsTerminal as _, Write as _};
 use std::time::{Duration, Instant};
 
@@ -64,10 +65,15 @@ impl Progress {
     }
 }
 
-/// Runs load work to its end with a progress line (prefixed by `label`), and cancels it
-/// gracefully once the user interrupts. Returns the work's output and whether it was
-/// cancelled.
-pub async fn follow_load<T, F>(label: Option<&str>, work: impl FnOnce(RunControl) -> F) -> (T, bool)
+/// Runs load work to its end with a progress line (prefixed by `label`), hands each
+/// progress report to the live metrics (as scenario `name`) when they are served, and
+/// cancels the work gracefully once the user interrupts. Returns the work's output and
+/// whether it was cancelled.
+pub async fn follow_load<T, F>(
+    label: Option<&str>,
+    metrics: Option<(&MetricsServer, &str)>,
+    work: impl FnOnce(RunControl) -> F,
+) -> (T, bool)
 where
     F: Future<Output = T>,
 {
@@ -76,6 +82,9 @@ where
     let output = crate::interrupt::cancelling_on_signal(
         cancel.clone(),
         load_engine::observe_run(cancel.clone(), work, |progress| {
+            if let Some((server, name)) = metrics {
+                server.update(|live| live.set_scenario(name, progress.figures()));
+            }
             line.update(&match label {
                 Some(label) => format!("{label}: {}", describe(&progress)),
                 None => describe(&progress),
@@ -104,14 +113,19 @@ pub fn describe_storage(progress: &storage_bench::StorageProgress) -> String {
 /// one progress line that ends with its run.
 pub struct SuiteProgress<'a> {
     output: &'a crate::output::Output,
+    metrics: Option<&'a MetricsServer>,
     line: std::sync::Mutex<Option<Progress>>,
 }
 
 impl<'a> SuiteProgress<'a> {
-    /// Draws on `output`'s stderr.
-    pub fn new(output: &'a crate::output::Output) -> SuiteProgress<'a> {
+    /// Draws on `output`'s stderr, and feeds the live metrics when they are served.
+    pub fn new(
+        output: &'a crate::output::Output,
+        metrics: Option<&'a MetricsServer>,
+    ) -> SuiteProgress<'a> {
         SuiteProgress {
             output,
+            metrics,
             line: std::sync::Mutex::new(None),
         }
     }
@@ -119,6 +133,17 @@ impl<'a> SuiteProgress<'a> {
     /// Shows one event.
     pub fn show(&self, event: perf_suite::SuiteEvent) {
         use perf_suite::SuiteEvent;
+        if let Some(server) = self.metrics {
+            match &event {
+                SuiteEvent::LoadProgress { scenario, progress } => {
+                    server.update(|live| live.set_scenario(scenario, progress.figures()));
+                }
+                SuiteEvent::ProcessSample { role, sample } => {
+                    server.update(|live| live.set_process(sample.figures(role)));
+                }
+                _ => {}
+            }
+        }
         let mut line = self
             .line
             .lock()
@@ -216,6 +241,7 @@ mod tests {
             target_rate_per_sec: Some(100.0),
             target_users: None,
             status_codes: [(200, 298), (500, 2)].into_iter().collect(),
+            endpoints: Vec::new(),
         };
         assert_eq!(
             describe(&progress),

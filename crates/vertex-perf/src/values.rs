@@ -45,6 +45,16 @@ pub fn progress_interval(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// How long live metrics are served after a run (`--metrics-linger`): 0 to 1 hour.
+pub fn linger(text: &str) -> Result<Duration, String> {
+    let linger = limits::parse_duration(text)?;
+    if linger <= Duration::from_hours(1) {
+        Ok(linger)
+    } else {
+        Err(format!("a linger must be 0s to 1h, got `{text}`"))
+    }
+}
+
 /// How long to watch a process (`monitor --duration`): above zero, at most 30 days.
 pub fn watch_duration(text: &str) -> Result<Duration, String> {
     let duration = limits::parse_duration(text)?;

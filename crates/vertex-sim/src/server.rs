@@ -115,6 +115,9 @@ fn open_store(
                     .find_map(|pair| pair.strip_prefix(&format!("{key}=")).map(str::to_owned))
             };
             let env = |names: &[&str]| names.iter().find_map(|name| std::env::var(name).ok());
+            // object_store's HTTP client takes rustls's process-wide provider (ring only here);
+            // installing it twice is a no-op that reports the first.
+            let _ = rustls::crypto::ring::default_provider().install_default();
             let mut builder = object_store::aws::AmazonS3Builder::new()
                 .with_bucket_name(bucket)
                 .with_region(

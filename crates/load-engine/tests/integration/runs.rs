@@ -265,6 +265,14 @@ async fn cancellation_mid_run_keeps_a_complete_report() {
     });
     let progress = progress_rx.recv().await.unwrap();
     assert!(progress.requests > 0, "{progress:?}");
+    // The per-endpoint figures (what a live metrics scrape shows) come from the batches
+    // aggregated: never ahead of the exact counters.
+    let by_endpoint: u64 = progress.endpoints.iter().map(|e| e.requests).sum();
+    assert!(by_endpoint <= progress.requests, "{progress:?}");
+    for endpoint in &progress.endpoints {
+        assert!(endpoint.latency.count <= endpoint.requests);
+        assert!(endpoint.latency.cumulative.windows(2).all(|w| w[0] <= w[1]));
+    }
     cancel.cancel();
     let report = tokio::time::timeout(Duration::from_secs(10), runner)
         .await
@@ -278,6 +286,11 @@ async fn cancellation_mid_run_keeps_a_complete_report() {
         "nothing in flight was lost"
     );
     assert_eq!(report.failed_requests, 0);
+    let last = report_model::metrics::live::ScenarioFigures::of_report(&report);
+    assert_eq!(last.endpoints.len(), 1);
+    assert_eq!(last.endpoints[0].requests, report.total_requests);
+    assert_eq!(last.endpoints[0].latency.count, report.total_requests);
+    assert!(last.endpoints[0].requests >= by_endpoint);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -92,6 +92,28 @@ async fn the_quick_suite_runs_every_phase_and_leaves_nothing_behind() {
         })
         .collect();
     assert_eq!(started, Phase::ALL);
+    // The watched server's readings go out as the run goes (a live metrics endpoint shows
+    // them): this process's own, so its CPU time only grows.
+    let cpu_seconds: Vec<f64> = events
+        .iter()
+        .filter_map(|e| match e {
+            SuiteEvent::ProcessSample {
+                role: "server",
+                sample,
+            } => Some(sample.cpu_seconds_total),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        cpu_seconds.len() >= 2,
+        "{} server samples",
+        cpu_seconds.len()
+    );
+    assert!(
+        cpu_seconds.windows(2).all(|w| w[0] <= w[1]),
+        "{cpu_seconds:?}"
+    );
+    assert!(cpu_seconds.last().unwrap() > &0.0);
 
     let scenarios: Vec<&str> = report
         .load

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 mod from_report;
+pub mod live;
 
 const MIB: f64 = 1024.0 * 1024.0;
 

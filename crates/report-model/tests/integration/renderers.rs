@@ -48,7 +48,16 @@ pub fn parse_xml(xml: &str) -> Element {
                 .last_mut()
                 .unwrap()
                 .text
-                .push_str(&text.unescape().unwrap()),
+                .push_str(&text.decode().unwrap()),
+            Event::GeneralRef(entity) => {
+                let text = match entity.resolve_char_ref().unwrap() {
+                    Some(c) => c.to_string(),
+                    None => quick_xml::escape::resolve_predefined_entity(&entity.decode().unwrap())
+                        .expect("only XML's predefined entities")
+                        .to_owned(),
+                };
+                stack.last_mut().unwrap().text.push_str(&text);
+            }
             Event::CData(data) => stack
                 .last_mut()
                 .unwrap()
@@ -77,7 +86,10 @@ fn element_from(start: &quick_xml::events::BytesStart<'_>) -> Element {
                 let attribute = attribute.expect("valid attribute");
                 (
                     String::from_utf8_lossy(attribute.key.as_ref()).into_owned(),
-                    attribute.unescape_value().unwrap().into_owned(),
+                    attribute
+                        .normalized_value(quick_xml::XmlVersion::Explicit1_0)
+                        .unwrap()
+                        .into_owned(),
                 )
             })
             .collect(),

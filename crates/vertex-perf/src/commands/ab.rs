@@ -68,9 +68,10 @@ pub fn run(args: &AbArgs, output: &mut Output) -> Result<u8> {
                 AbScenario::Stress => scenarios::stress(target),
             };
             let label = format!("round {} {}", round + 1, side_name(side));
-            let (report, cancelled) = runtime.block_on(follow_load(Some(&label), |control| {
-                load_engine::run(&scenario, &executor, &options, control)
-            }));
+            let (report, cancelled) =
+                runtime.block_on(follow_load(Some(&label), None, |control| {
+                    load_engine::run(&scenario, &executor, &options, control)
+                }));
             rounds[side].push(report?);
             if cancelled {
                 interrupted = true;

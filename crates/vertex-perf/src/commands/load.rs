@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use crate::cli::{LoadArgs, VertexScenario};
 use crate::closing::Against;
+use crate::metrics_server::MetricsServer;
 use crate::output::Output;
 use crate::progress::follow_load;
 
@@ -62,17 +63,26 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
         start_offset_us,
         covers: Vec::new(),
     });
-    let (scenarios, interrupted) = runtime.block_on(follow_load(None, |control| async {
-        match (&args.sweep, sweep_bound) {
-            (Some(levels), Some(bound)) => {
-                load_engine::sweep(&scenario, levels, bound, args.think, &options, control).await
+    let metrics = MetricsServer::start(&args.metrics, &runtime, output)?;
+    let live_name = metrics
+        .as_ref()
+        .map(|server| (server, scenario.name.as_str()));
+    let (scenarios, interrupted) =
+        runtime.block_on(follow_load(None, live_name, |control| async {
+            match (&args.sweep, sweep_bound) {
+                (Some(levels), Some(bound)) => {
+                    load_engine::sweep(&scenario, levels, bound, args.think, &options, control)
+                        .await
+                }
+                _ => load_engine::run(&scenario, &executor, &options, control)
+                    .await
+                    .map(|report| vec![report]),
             }
-            _ => load_engine::run(&scenario, &executor, &options, control)
-                .await
-                .map(|report| vec![report]),
-        }
-    }));
+        }));
     let scenarios = scenarios?;
+    if let Some(server) = &metrics {
+        server.finish(Some(&scenario.name), &scenarios);
+    }
     let mut leftovers = Vec::new();
     if let Some(vertex) = &vertex
         && let Some(created) = &vertex.created
@@ -107,7 +117,7 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
         schema_version: SCHEMA_VERSION,
         scenarios,
     });
-    crate::closing::close(
+    let code = crate::closing::close(
         report,
         RunKind::Load,
         &gate,
@@ -121,7 +131,11 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
             }
         },
         output,
-    )
+    );
+    if let Some(server) = metrics {
+        server.linger(&runtime, output);
+    }
+    code
 }
 
 /// Waits for the shared start instant `at` (Ctrl-C ends the wait); returns how late the run

@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cli::SuiteArgs;
 use crate::closing::Against;
+use crate::metrics_server::MetricsServer;
 use crate::output::Output;
 use crate::progress::SuiteProgress;
 
@@ -95,13 +96,18 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
         suite = suite.s3(url.clone());
     }
     let gate = suite.gate()?;
-    let progress = SuiteProgress::new(output);
+    let metrics = MetricsServer::start(&args.metrics, &runtime, output)?;
+    let progress = SuiteProgress::new(output, metrics.as_ref());
     let cancel = CancellationToken::new();
     let report = runtime.block_on(crate::interrupt::cancelling_on_signal(
         cancel.clone(),
         suite.run(meta, cancel, &|event| progress.show(event)),
     ));
-    crate::closing::close(
+    drop(progress);
+    if let (Some(server), Some(load)) = (&metrics, &report.load) {
+        server.finish(None, &load.scenarios);
+    }
+    let code = crate::closing::close(
         report,
         RunKind::Suite,
         &gate,
@@ -109,7 +115,11 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
         &folder,
         files::summary_table,
         output,
-    )
+    );
+    if let Some(server) = metrics {
+        server.linger(&runtime, output);
+    }
+    code
 }
 
 /// The server process: as named, or the listener on the target's port when the target is

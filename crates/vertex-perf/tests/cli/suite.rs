@@ -172,7 +172,11 @@ fn junit_failures(folder: &Path) -> Vec<(String, String)> {
     let attribute = |e: &quick_xml::events::BytesStart<'_>, name: &str| {
         e.try_get_attribute(name)
             .unwrap()
-            .map(|a| a.unescape_value().unwrap().into_owned())
+            .map(|a| {
+                a.normalized_value(quick_xml::XmlVersion::Explicit1_0)
+                    .unwrap()
+                    .into_owned()
+            })
             .unwrap_or_default()
     };
     loop {
@@ -190,7 +194,11 @@ fn junit_failures(folder: &Path) -> Vec<(String, String)> {
             Event::Text(text) if in_failure => {
                 let last = failures.last_mut().expect("inside a failure");
                 last.1.push('\n');
-                last.1.push_str(&text.unescape().unwrap());
+                last.1.push_str(&text.decode().unwrap());
+            }
+            Event::GeneralRef(entity) if in_failure => {
+                let last = failures.last_mut().expect("inside a failure");
+                last.1.push_str(&resolve_entity(&entity));
             }
             Event::End(e) if e.name().as_ref() == b"failure" => in_failure = false,
             Event::Eof => break,
@@ -198,6 +206,17 @@ fn junit_failures(folder: &Path) -> Vec<(String, String)> {
         }
     }
     failures
+}
+
+/// The text an entity reference (`&lt;`, `&#38;`) in junit.xml stands for.
+fn resolve_entity(entity: &quick_xml::events::BytesRef<'_>) -> String {
+    if let Some(c) = entity.resolve_char_ref().unwrap() {
+        return c.to_string();
+    }
+    let name = entity.decode().unwrap();
+    quick_xml::escape::resolve_predefined_entity(&name)
+        .expect("only XML's predefined entities")
+        .to_owned()
 }
 
 #[test]

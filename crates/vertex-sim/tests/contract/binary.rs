@@ -37,9 +37,13 @@ async fn starts_serves_and_stops_on_sigterm() {
         .expect("ready line")
         .to_owned();
     assert_eq!(std::fs::read_to_string(&ready).unwrap(), base_url);
-    let health = reqwest::get(format!("{base_url}/health")).await.unwrap();
+    let health = crate::support::http_client()
+        .get(format!("{base_url}/health"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
-    let login = reqwest::Client::new()
+    let login = crate::support::http_client()
         .post(format!("{base_url}/auth/login"))
         .json(&serde_json::json!({"username": "admin", "password": "secret-pw"}))
         .send()

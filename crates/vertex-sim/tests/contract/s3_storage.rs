@@ -14,7 +14,7 @@ async fn orders_videos_ar_and_admin_with_files_in_s3() {
     };
     // moto accepts an unsigned CreateBucket.
     let bucket = format!("vertex-sim-contract-{}", std::process::id());
-    let created = reqwest::Client::new()
+    let created = crate::support::http_client()
         .put(format!("{endpoint}/{bucket}"))
         .send()
         .await

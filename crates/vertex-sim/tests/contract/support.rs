@@ -7,6 +7,13 @@ use reqwest::{Client, Response};
 use serde_json::{Value, json};
 use vertex_sim::{Sim, SimConfig, SimHandle};
 
+/// A plain HTTP client. reqwest's rustls (which object_store's S3 client brings into the
+/// build) takes the process-wide crypto provider, so it is installed first.
+pub fn http_client() -> Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Client::new()
+}
+
 pub struct TestSim {
     pub sim: SimHandle,
     pub dir: tempfile::TempDir,
@@ -26,7 +33,7 @@ impl TestSim {
         TestSim {
             sim,
             dir,
-            http: Client::new(),
+            http: http_client(),
         }
     }
 
