@@ -12,6 +12,8 @@
 //!   interleaved rounds: requests/s, CPU per 100k requests, peak RSS.
 //! - `bench-storage`: `vertex-perf storage` against the Python `minio` client on the embedded
 //!   S3 server and against `dd` on a local directory, interleaved rounds.
+//! - `bench-merge`: one generator's ceiling as a 1M-request shard, and the cost (wall, CPU,
+//!   peak RSS) of `vertex-perf merge` on 16 such shards.
 //!
 //! xtask needs only cargo and rustc and runs cargo through `$CARGO`.
 
@@ -50,6 +52,7 @@ fn main() -> ExitCode {
         Some("bench-sampler") => bench::sampler(&project_root()),
         Some("bench-load") => bench::load(&project_root()),
         Some("bench-storage") => bench::storage(&project_root()),
+        Some("bench-merge") => bench::merge(&project_root()),
         Some("bench-gate") => bench_gate::gate(&project_root()),
         Some("help" | "--help" | "-h") | None => {
             print_help();
@@ -71,7 +74,7 @@ fn main() -> ExitCode {
 
 fn print_help() {
     eprintln!(
-        "usage: cargo xtask <task>\n\ntasks:\n  perf [--quick|--full] [--sim-faults JSON] [suite flags]\n        the main job: start vertex-sim + S3, run the suite, write reports/runs/<id>/,\n        compare with and record in reports/history/<target>/<profile>/\n  ci    fmt check, clippy -D warnings, cargo test --workspace --no-fail-fast\n  bench-sampler | bench-load | bench-storage\n        benchmarks against psutil, wrk/oha, minio/dd\n  bench-gate\n        false-alarm and detection rates of the regression gate (history and A/B)"
+        "usage: cargo xtask <task>\n\ntasks:\n  perf [--quick|--full] [--sim-faults JSON] [suite flags]\n        the main job: start vertex-sim + S3, run the suite, write reports/runs/<id>/,\n        compare with and record in reports/history/<target>/<profile>/\n  ci    fmt check, clippy -D warnings, cargo test --workspace --no-fail-fast\n  bench-sampler | bench-load | bench-storage\n        benchmarks against psutil, wrk/oha, minio/dd\n  bench-merge\n        one 1M-request shard and the cost of merging 16 such shards\n  bench-gate\n        false-alarm and detection rates of the regression gate (history and A/B)"
     );
 }
 

@@ -79,9 +79,10 @@ impl MetricsServer {
         });
     }
 
-    /// Keeps serving the final figures for the linger (Ctrl-C ends it early), then stops.
-    pub fn linger(self, runtime: &Runtime, output: &Output) {
-        if !self.linger.is_zero() {
+    /// Keeps serving the final figures for the linger (Ctrl-C ends it early), then stops; a
+    /// run the user interrupted stops at once.
+    pub fn linger(self, runtime: &Runtime, output: &Output, interrupted: bool) {
+        if !self.linger.is_zero() && !interrupted {
             output.note(&format!(
                 "serving the final metrics on http://{}/metrics for {}",
                 self.address,

@@ -4,6 +4,7 @@
 //! processes, reading numbers out of a peer's output).
 
 mod load;
+mod merge;
 mod sampler;
 mod storage;
 
@@ -13,6 +14,7 @@ use std::process::{Command, Stdio};
 use anyhow::{Context as _, Result, bail};
 
 pub use load::load;
+pub use merge::merge;
 pub use sampler::sampler;
 pub use storage::storage;
 

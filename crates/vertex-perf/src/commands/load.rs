@@ -133,7 +133,7 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
         output,
     );
     if let Some(server) = metrics {
-        server.linger(&runtime, output);
+        server.linger(&runtime, output, interrupted);
     }
     code
 }

@@ -107,6 +107,7 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
     if let (Some(server), Some(load)) = (&metrics, &report.load) {
         server.finish(None, &load.scenarios);
     }
+    let interrupted = matches!(report.outcome, report_model::RunOutcome::Interrupted);
     let code = crate::closing::close(
         report,
         RunKind::Suite,
@@ -117,7 +118,7 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
         output,
     );
     if let Some(server) = metrics {
-        server.linger(&runtime, output);
+        server.linger(&runtime, output, interrupted);
     }
     code
 }

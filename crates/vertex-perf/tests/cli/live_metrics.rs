@@ -22,7 +22,7 @@ fn prometheus_binary() -> Option<PathBuf> {
         .filter(|path| path.is_file())
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -31,7 +31,7 @@ fn free_port() -> u16 {
 }
 
 /// `GET path` on a loopback port: the status and the body, or `None` when nothing answers.
-fn get(port: u16, path: &str) -> Option<(u16, String)> {
+pub fn get(port: u16, path: &str) -> Option<(u16, String)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
@@ -46,6 +46,47 @@ fn get(port: u16, path: &str) -> Option<(u16, String)> {
     let (head, body) = response.split_once("\r\n\r\n")?;
     let status = head.split_whitespace().nth(1)?.parse().ok()?;
     Some((status, body.to_owned()))
+}
+
+/// Scrapes `/metrics` on a loopback port every 100 ms on a thread, until stopped (or for at
+/// most ten minutes); keeps every answer.
+pub struct Scraper {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<Vec<String>>,
+}
+
+impl Scraper {
+    pub fn start(port: u16) -> Scraper {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_mins(10);
+            let mut scrapes = Vec::new();
+            while !stopped.load(std::sync::atomic::Ordering::Relaxed) && Instant::now() < deadline {
+                if let Some((200, body)) = get(port, "/metrics") {
+                    scrapes.push(body);
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            scrapes
+        });
+        Scraper { stop, thread }
+    }
+
+    pub fn stop(self) -> Vec<String> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.join().unwrap()
+    }
+}
+
+/// The sum of one family's samples whose labels start with `labels` in a scrape.
+pub fn sample_sum(scrape: &str, family: &str, labels: &str) -> f64 {
+    let prefix = format!("{family}{{{labels}");
+    scrape
+        .lines()
+        .filter(|line| line.starts_with(&prefix))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
 }
 
 /// A Prometheus server on loopback, stopped when dropped.

@@ -224,7 +224,22 @@ fn clean_run_passes_and_writes_every_file() {
     let sim = start_sim(None);
     let work = tempfile::tempdir().unwrap();
     let database = sim.dir.path().join("data/app_data.db");
-    let (run, out) = run_suite(&sim, work.path(), &["--sqlite", database.to_str().unwrap()]);
+    let metrics_port = crate::live_metrics::free_port();
+    let scraper = crate::live_metrics::Scraper::start(metrics_port);
+    let listen = format!("127.0.0.1:{metrics_port}");
+    let (run, out) = run_suite(
+        &sim,
+        work.path(),
+        &[
+            "--sqlite",
+            database.to_str().unwrap(),
+            "--metrics-listen",
+            &listen,
+            "--metrics-linger",
+            "2s",
+        ],
+    );
+    let scrapes = scraper.stop();
     run.assert_exit(0);
     for name in EVERY_FILE {
         let text = read(&out, name);
@@ -301,6 +316,26 @@ fn clean_run_passes_and_writes_every_file() {
     let html = read(&out, "report.html");
     assert!(html.matches("<svg").count() >= 7, "charts missing");
     assert!(!html.contains("<script") && !html.contains("http://www.w3.org/1999"));
+    // --metrics-listen: the watched server's process_* while the suite ran, and at the end
+    // (the linger) every load scenario's request counter as exact as its report.
+    assert!(
+        scrapes
+            .iter()
+            .any(|scrape| scrape.contains("process_cpu_seconds_total{role=\"server\"}")),
+        "{} scrapes, none with the server's CPU",
+        scrapes.len()
+    );
+    let last = scrapes.last().expect("scraped during the linger");
+    for scenario in suite["load"]["scenarios"].as_array().unwrap() {
+        let name = scenario["name"].as_str().unwrap();
+        let requests = scenario["total_requests"].as_u64().unwrap() as f64;
+        let scraped = crate::live_metrics::sample_sum(
+            last,
+            "vertex_perf_requests_total",
+            &format!("scenario=\"{name}\""),
+        );
+        assert_eq!(scraped, requests, "{name} in\n{last}");
+    }
 }
 
 #[test]
