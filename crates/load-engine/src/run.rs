@@ -235,6 +235,9 @@ pub async fn run(
     let mut report = scenario_report(scenario, executor, &plan, (started, started_at), aggregate);
     report.generator.max_in_flight = shared.max_in_flight.load(Ordering::Relaxed);
     report.generator.cpu_seconds = cpu_seconds;
+    report.generator.runtime_threads =
+        u32::try_from(tokio::runtime::Handle::current().metrics().num_workers())
+            .unwrap_or(u32::MAX);
     report.interrupted = control.cancel.is_cancelled() || !finished_in_time;
     Ok(report)
 }
@@ -346,6 +349,7 @@ fn scenario_report(
             dropped_starts: aggregate.dropped_starts,
             max_in_flight: 0,
             cpu_seconds: 0.0,
+            runtime_threads: 0,
         },
         interrupted: false,
     }

@@ -402,4 +402,8 @@ pub struct GeneratorHealth {
     pub max_in_flight: u64,
     /// CPU time the generator process used, seconds.
     pub cpu_seconds: f64,
+    /// Worker threads of the async runtime the generator ran on (`load --threads`; summed
+    /// over merged shards); 0 in reports from before it was recorded.
+    #[serde(default)]
+    pub runtime_threads: u32,
 }

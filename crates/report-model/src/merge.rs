@@ -250,7 +250,8 @@ fn merge_scenarios(parts: &[&ScenarioReport]) -> ScenarioReport {
             late_starts: generators.clone().map(|g| g.late_starts).sum(),
             dropped_starts: generators.clone().map(|g| g.dropped_starts).sum(),
             max_in_flight: generators.clone().map(|g| g.max_in_flight).sum(),
-            cpu_seconds: generators.map(|g| g.cpu_seconds).sum(),
+            cpu_seconds: generators.clone().map(|g| g.cpu_seconds).sum(),
+            runtime_threads: generators.map(|g| g.runtime_threads).sum(),
         },
         interrupted: parts.iter().any(|p| p.interrupted),
     }

@@ -2,9 +2,18 @@
 
 use anyhow::{Context as _, Result};
 
-/// A multi-threaded tokio runtime with I/O and timers.
+/// A multi-threaded tokio runtime with I/O and timers, one worker thread per core.
 pub fn new() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
+    with_threads(None)
+}
+
+/// The same with `threads` worker threads (`load --threads`, wrk's `-t`), or one per core.
+pub fn with_threads(threads: Option<usize>) -> Result<tokio::runtime::Runtime> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(threads) = threads {
+        builder.worker_threads(threads);
+    }
+    builder
         .enable_all()
         .build()
         .context("cannot start the async runtime")

@@ -144,6 +144,7 @@ fn scenario(name: &str, concurrency: u32, scale: f64, started_at: Timestamp) -> 
             dropped_starts: 0,
             max_in_flight: u64::from(concurrency),
             cpu_seconds: 0.4,
+            runtime_threads: 2,
         },
         interrupted: false,
     }

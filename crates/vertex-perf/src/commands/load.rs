@@ -31,7 +31,7 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
     };
     let mut options = build_options(args)?;
     options.shard = shard.unwrap_or_default();
-    let runtime = crate::runtime::new()?;
+    let runtime = crate::runtime::with_threads(args.threads)?;
     let vertex = match args.scenario {
         Some(which) => Some(runtime.block_on(vertex_scenario(args, which, &options))?),
         None => None,

@@ -194,7 +194,7 @@ fn numbers_no_run_could_honour_are_usage_errors_and_make_no_folder() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     let out = out.to_str().unwrap();
-    let cases: [(&[&str], &str); 13] = [
+    let cases: [(&[&str], &str); 15] = [
         (&["-d", "18446744073709551615s"], "at most 7days"),
         (&["-d", "9223372036854775807s"], "at most 7days"),
         (
@@ -217,6 +217,11 @@ fn numbers_no_run_could_honour_are_usage_errors_and_make_no_folder() {
             "longest run",
         ),
         (&["--sweep", "1,4294967295", "-n", "5"], "1 to 100000"),
+        (&["-n", "5", "-t", "0"], "1 to 1024"),
+        (
+            &["-n", "5", "--threads", "99999999999999999999"],
+            "1 to 1024",
+        ),
     ];
     for (extra, fragment) in cases {
         let mut args = vec!["load", "--url", &url, "--out", out];
@@ -316,6 +321,8 @@ fn oha_style_flags_and_a_json_summary_on_stdout() {
         "50",
         "-m",
         "GET",
+        "-t",
+        "1",
         "-j",
         "--out",
         out.to_str().unwrap(),
@@ -334,6 +341,12 @@ fn oha_style_flags_and_a_json_summary_on_stdout() {
         "the file holds the same summary"
     );
     assert!(run.stderr.contains("reports written to"), "{}", run.stderr);
+    // `-t 1` (wrk's threads): the runtime the generator ran on had one worker.
+    let report = json_file(&out.join("suite.json"));
+    assert_eq!(
+        report["load"]["scenarios"][0]["generator"]["runtime_threads"],
+        1
+    );
     // One way to name the URL at a time.
     let both = vertex_perf(&[
         "load",
