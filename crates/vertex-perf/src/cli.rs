@@ -442,8 +442,8 @@ pub struct LoadArgs {
     pub max_in_flight: u32,
     /// Worker threads the generator runs on, as wrk's `-t` (1 to 1024; default one per
     /// core). On a machine the service shares, fewer leave it its cores.
-    #[arg(short = 't', long, value_parser = values::threads)]
-    pub threads: Option<usize>,
+    #[arg(short = 't', long, value_parser = values::count_up_to(1024))]
+    pub threads: Option<u32>,
     /// Closed model: pause after each iteration (at most 1h).
     #[arg(long, value_parser = values::think_time, default_value = "0s")]
     pub think: Duration,

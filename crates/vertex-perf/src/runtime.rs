@@ -8,10 +8,10 @@ pub fn new() -> Result<tokio::runtime::Runtime> {
 }
 
 /// The same with `threads` worker threads (`load --threads`, wrk's `-t`), or one per core.
-pub fn with_threads(threads: Option<usize>) -> Result<tokio::runtime::Runtime> {
+pub fn with_threads(threads: Option<u32>) -> Result<tokio::runtime::Runtime> {
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     if let Some(threads) = threads {
-        builder.worker_threads(threads);
+        builder.worker_threads(threads as usize);
     }
     builder
         .enable_all()

@@ -45,16 +45,6 @@ pub fn progress_interval(text: &str) -> Result<Duration, String> {
     }
 }
 
-/// Worker threads of the generator (`load --threads`): 1 to 1024.
-pub fn threads(text: &str) -> Result<usize, String> {
-    match text.trim().parse::<usize>() {
-        Ok(threads @ 1..=1024) => Ok(threads),
-        _ => Err(format!(
-            "threads must be a whole number from 1 to 1024, got `{text}`"
-        )),
-    }
-}
-
 /// How long live metrics are served after a run (`--metrics-linger`): 0 to 1 hour.
 pub fn linger(text: &str) -> Result<Duration, String> {
     let linger = limits::parse_duration(text)?;

@@ -137,26 +137,13 @@ impl Placement {
 /// `cargo xtask bench-load`.
 pub fn load(root: &Path) -> Result<()> {
     let release = crate::build_release(root, &["vertex-perf"])?;
-    let hello_server = crate::build_release_example(root, "load-engine", "hello_server")?;
     let tools = LoadTools {
         vertex_perf: release.join("vertex-perf"),
         wrk: ensure_wrk()?,
         oha: ensure_oha(root)?,
         scratch: crate::target_dir(root).join("bench/load-runs"),
     };
-    let mut server = Command::new(hello_server)
-        .stdout(Stdio::piped())
-        .spawn()
-        .context("cannot start the hello server")?;
-    let addr = {
-        use std::io::BufRead as _;
-        let mut line = String::new();
-        std::io::BufReader::new(server.stdout.take().expect("piped")).read_line(&mut line)?;
-        line.trim()
-            .strip_prefix("listening on ")
-            .context("the server did not report its address")?
-            .to_owned()
-    };
+    let (mut server, addr) = super::start_hello_server(root)?;
     let url = format!("http://{addr}/");
     let result = (|| -> Result<()> {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);

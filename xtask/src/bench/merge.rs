@@ -7,7 +7,7 @@
 //! exactly 16M requests.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context as _, Result, bail};
@@ -21,24 +21,11 @@ const MERGE_ROUNDS: usize = 5;
 pub fn merge(root: &Path) -> Result<()> {
     let release = crate::build_release(root, &["vertex-perf"])?;
     let vertex_perf = release.join("vertex-perf");
-    let hello_server = crate::build_release_example(root, "load-engine", "hello_server")?;
     let scratch = crate::target_dir(root).join("bench/merge-runs");
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch)?;
 
-    let mut server = Command::new(hello_server)
-        .stdout(Stdio::piped())
-        .spawn()
-        .context("cannot start the hello server")?;
-    let addr = {
-        use std::io::BufRead as _;
-        let mut line = String::new();
-        std::io::BufReader::new(server.stdout.take().expect("piped")).read_line(&mut line)?;
-        line.trim()
-            .strip_prefix("listening on ")
-            .context("the server did not report its address")?
-            .to_owned()
-    };
+    let (mut server, addr) = super::start_hello_server(root)?;
     let first = scratch.join("shard-01");
     let started = Instant::now();
     let shard = measured(

@@ -53,6 +53,25 @@ pub fn python_venv_with(root: &Path, name: &str, packages: &[&str]) -> Result<Pa
     Ok(python)
 }
 
+/// Builds and starts load-engine's one-thread hello server; returns it and the address it
+/// reported.
+fn start_hello_server(root: &Path) -> Result<(std::process::Child, String)> {
+    use std::io::BufRead as _;
+    let hello_server = crate::build_release_example(root, "load-engine", "hello_server")?;
+    let mut server = Command::new(hello_server)
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("cannot start the hello server")?;
+    let mut line = String::new();
+    std::io::BufReader::new(server.stdout.take().expect("piped")).read_line(&mut line)?;
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .context("the server did not report its address")?
+        .to_owned();
+    Ok((server, addr))
+}
+
 fn run_line(command: &mut Command) -> Result<String> {
     let output = command
         .stderr(Stdio::inherit())

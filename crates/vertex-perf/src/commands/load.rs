@@ -64,21 +64,19 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
         covers: Vec::new(),
     });
     let metrics = MetricsServer::start(&args.metrics, &runtime, output)?;
-    let live_name = metrics
+    let live = metrics
         .as_ref()
         .map(|server| (server, scenario.name.as_str()));
-    let (scenarios, interrupted) =
-        runtime.block_on(follow_load(None, live_name, |control| async {
-            match (&args.sweep, sweep_bound) {
-                (Some(levels), Some(bound)) => {
-                    load_engine::sweep(&scenario, levels, bound, args.think, &options, control)
-                        .await
-                }
-                _ => load_engine::run(&scenario, &executor, &options, control)
-                    .await
-                    .map(|report| vec![report]),
+    let (scenarios, interrupted) = runtime.block_on(follow_load(None, live, |control| async {
+        match (&args.sweep, sweep_bound) {
+            (Some(levels), Some(bound)) => {
+                load_engine::sweep(&scenario, levels, bound, args.think, &options, control).await
             }
-        }));
+            _ => load_engine::run(&scenario, &executor, &options, control)
+                .await
+                .map(|report| vec![report]),
+        }
+    }));
     let scenarios = scenarios?;
     if let Some(server) = &metrics {
         server.finish(Some(&scenario.name), &scenarios);
