@@ -53,7 +53,6 @@ mod recorder;
 mod request;
 mod run;
 mod scenario;
-mod shard;
 
 pub use check::{BodyCheck, Check, JsonShape};
 pub use client::{Client, RequestFailure, Response};
@@ -62,10 +61,10 @@ pub use errors::{BoxError, LoadError};
 pub use executor::{Bound, Executor, Stage, Stages};
 pub use once::run_once;
 pub use recorder::Progress;
+pub use report_model::shard::Shard;
 pub use request::{MultipartForm, RequestTemplate};
 pub use run::{LoadOptions, RunControl, observe_run, run, sweep};
 pub use scenario::{BoxFuture, IterationError, Scenario, ScenarioKind, UserScenario};
-pub use shard::Shard;
 
 // The report types a run returns, so a caller needs no second dependency.
 pub use report_model::{ErrorClass, ScenarioReport};

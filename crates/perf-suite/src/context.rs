@@ -10,6 +10,7 @@ use load_engine::{Bound, Executor, LoadOptions, Scenario};
 use perf_sampler::MemoryProbe;
 use portrait_workflow::ServiceTarget;
 use portrait_workflow::scenarios::OrderCreation;
+use report_model::shard::Shard;
 use report_model::{
     LoadReport, MemoryReport, MetricUnit, SCHEMA_VERSION, ScenarioReport, SuiteReport,
     memory::MemorySnapshot,
@@ -57,6 +58,8 @@ pub(crate) struct Context<'a> {
     pub target: Option<ServiceTarget>,
     /// The service's storage right after the login, `(files, bytes)`.
     pub storage_before: Option<(u64, u64)>,
+    /// This process's part of a split run ([`Shard::WHOLE`] unless split).
+    pub shard: Shard,
 }
 
 impl Context<'_> {
@@ -84,6 +87,10 @@ impl Context<'_> {
     async fn phases(&mut self, phases: &[Phase]) -> Result<(), Stop> {
         let target = self.log_in().await?;
         for &phase in phases {
+            if phase.runs_once() && !self.shard.is_first() {
+                self.note(format!("{phase}: runs on shard 1 only"));
+                continue;
+            }
             self.begin(phase)?;
             match phase {
                 Phase::Comprehensive => self.comprehensive(&target).await?,
@@ -214,14 +221,17 @@ impl Context<'_> {
             .push(scenario);
     }
 
-    /// Runs a load-engine scenario, sending its progress as events; cancelling the suite
-    /// stops it gracefully.
+    /// Runs this shard's part of a load-engine scenario, sending its progress as events;
+    /// cancelling the suite stops it gracefully.
     pub async fn drive(
         &self,
         scenario: &Scenario,
         executor: &Executor,
     ) -> Result<ScenarioReport, Stop> {
-        let options = self.options();
+        let options = LoadOptions {
+            shard: self.shard,
+            ..self.options()
+        };
         let result = load_engine::observe_run(
             self.cancel.child_token(),
             |control| load_engine::run(scenario, executor, &options, control),

@@ -29,6 +29,13 @@ impl Phase {
         Phase::Memory,
     ];
 
+    /// True for the phases a split run runs once, on its first shard: the workflow (one walk
+    /// through the service, not a load) and the memory cycles (the leak protocol compares
+    /// cycles of one workload from one client).
+    pub fn runs_once(self) -> bool {
+        matches!(self, Phase::Workflow | Phase::Memory)
+    }
+
     /// The phase's name in progress lines and snapshot labels (`before_<name>`).
     pub fn name(self) -> &'static str {
         match self {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use perf_sampler::ProcessTarget;
+use report_model::shard::Shard;
 use report_model::{Gate, RunKind, RunMeta, RunOutcome, SuiteReport};
 use tokio_util::sync::CancellationToken;
 
@@ -23,6 +24,7 @@ pub struct Suite {
     sqlite: Option<PathBuf>,
     s3: Option<String>,
     phases: Vec<Phase>,
+    shard: Shard,
 }
 
 impl Suite {
@@ -37,6 +39,7 @@ impl Suite {
             sqlite: None,
             s3: None,
             phases: Phase::ALL.to_vec(),
+            shard: Shard::WHOLE,
         }
     }
 
@@ -77,6 +80,17 @@ impl Suite {
             .into_iter()
             .filter(|phase| phases.contains(phase))
             .collect();
+        self
+    }
+
+    /// Runs this shard of a split suite: the load scenarios' users, requests and arrivals
+    /// and the storage objects are split exactly (see [`Shard`]); what runs once — the
+    /// workflow, the memory cycles, the large upload and the direct database reads — runs on
+    /// shard 1 only. Every shard logs in (registering when asked: an existing user is fine)
+    /// and works on data named after its own run, which it cleans up itself.
+    #[must_use]
+    pub fn shard(mut self, shard: Shard) -> Suite {
+        self.shard = shard;
         self
     }
 
@@ -132,6 +146,7 @@ impl Suite {
                     snapshots: Vec::new(),
                     target: None,
                     storage_before: None,
+                    shard: self.shard,
                 };
                 let phases = context.run_all(&self.phases);
                 tokio::pin!(phases);

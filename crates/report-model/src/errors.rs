@@ -51,6 +51,12 @@ pub enum ReportError {
         /// The version this build understands.
         supported: u32,
     },
+    /// A shard that does not exist (`--shard 5/4`) or a CI environment that names none.
+    #[error("{message}")]
+    Shard {
+        /// What is wrong, with a hint.
+        message: String,
+    },
     /// Shard reports that are not the parts of one run.
     #[error("cannot merge these reports: {message}")]
     Merge {

@@ -58,6 +58,7 @@ pub mod meta;
 pub mod metrics;
 pub mod render;
 pub mod sampler;
+pub mod shard;
 mod significance;
 pub mod stat;
 pub mod storage;

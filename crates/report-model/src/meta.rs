@@ -76,9 +76,42 @@ pub struct RunSegment {
     /// shard, which holds `index` alone.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub covers: Vec<u32>,
+    /// The command the shard ran (`load`, `suite`, `storage`): how the merged run is judged.
+    /// Absent in shards written before it was recorded, which were all `load`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<crate::RunKind>,
 }
 
 impl RunSegment {
+    /// Shard `index` of `total` of a `kind` run started together at `start_at`, `start_offset_us`
+    /// late by this machine's clock.
+    pub fn of_shard(
+        kind: crate::RunKind,
+        index: u32,
+        total: u32,
+        start_at: Option<Timestamp>,
+        start_offset_us: Option<i64>,
+    ) -> RunSegment {
+        RunSegment {
+            index,
+            total,
+            start_at,
+            start_offset_us,
+            covers: Vec::new(),
+            kind: Some(kind),
+        }
+    }
+
+    /// The command every shard ran.
+    pub fn kind(&self) -> crate::RunKind {
+        self.kind.unwrap_or(crate::RunKind::Load)
+    }
+
+    /// True when this report holds the first shard, the one that runs what must run once.
+    pub fn holds_first(&self) -> bool {
+        self.shards().contains(&1)
+    }
+
     /// The shards this report holds.
     pub fn shards(&self) -> Vec<u32> {
         if self.covers.is_empty() {

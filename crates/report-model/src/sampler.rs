@@ -39,6 +39,23 @@ pub struct SamplerReport {
     pub target_exit: Option<TargetExit>,
 }
 
+/// What the shards of a merged run that ran on one host saw of the processes they watched.
+/// Shards on one host watch the same processes over nearly the same window, and their views
+/// do not add up: the longest one is kept (`sampled_by`), never a sum or a mean of them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct HostSamplers {
+    /// The host name (`unknown` when the shards did not know it).
+    pub host: String,
+    /// The shards that ran on this host, counted from 1.
+    pub shards: Vec<u32>,
+    /// The shard whose view is kept: the one that sampled longest, the lowest on a tie.
+    pub sampled_by: Option<u32>,
+    /// The service's process, as that shard saw it.
+    pub sampler: Option<SamplerReport>,
+    /// The storage server's process, as that shard saw it.
+    pub storage_server: Option<SamplerReport>,
+}
+
 /// Description of the sampled target.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SamplerTarget {

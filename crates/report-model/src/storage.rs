@@ -149,3 +149,30 @@ pub struct BackendRatio {
     /// Throughput ratio.
     pub ratio: f64,
 }
+
+impl BackendRatio {
+    /// Every backend against the first one that has results, per operation and size.
+    pub fn of_results(results: &[StorageResult]) -> Vec<BackendRatio> {
+        let Some(reference) = results.first().map(|r| r.backend.clone()) else {
+            return Vec::new();
+        };
+        let mut ratios = Vec::new();
+        for result in results.iter().filter(|r| r.backend != reference) {
+            if let Some(base) = results.iter().find(|r| {
+                r.backend == reference
+                    && r.operation == result.operation
+                    && r.object_size_bytes == result.object_size_bytes
+            }) && base.bytes_per_sec > 0.0
+            {
+                ratios.push(BackendRatio {
+                    operation: result.operation,
+                    object_size_bytes: result.object_size_bytes,
+                    numerator: result.backend.clone(),
+                    denominator: reference.clone(),
+                    ratio: result.bytes_per_sec / base.bytes_per_sec,
+                });
+            }
+        }
+        ratios
+    }
+}

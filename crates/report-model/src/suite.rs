@@ -67,6 +67,10 @@ pub struct SuiteReport {
     /// How the service's own storage changed over the run (`/admin/storage-info`).
     #[serde(default)]
     pub storage_growth: Option<crate::StorageGrowth>,
+    /// A merged run's watched processes, per host its shards ran on (`sampler` and
+    /// `storage_server` are the first such host's); empty for a run of one process.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<crate::sampler::HostSamplers>,
 }
 
 /// How a run ended.
@@ -127,6 +131,7 @@ impl SuiteReport {
             interrupted: false,
             leftovers: Vec::new(),
             storage_growth: None,
+            hosts: Vec::new(),
         }
     }
 

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use report_model::StorageOperation;
+use report_model::shard::Shard;
 use tokio_util::sync::CancellationToken;
 
 use crate::StorageError;
@@ -17,6 +18,10 @@ pub struct Plan {
     pub sizes: Vec<u64>,
     /// Objects per size and repetition.
     pub objects: u32,
+    /// The number of this plan's first object among the whole run's: a shard of a split run
+    /// (see [`Plan::shard`]) writes its own objects of the whole run's, with the same bytes
+    /// as the unsplit run; 0 otherwise.
+    pub first_object: u32,
     /// Operations in flight at once.
     pub concurrency: u32,
     /// Repetitions (each one a fresh set of objects).
@@ -48,6 +53,7 @@ impl Plan {
         Plan {
             sizes: vec![1 << 20, 5 << 20, 10 << 20, 20 << 20],
             objects: 2,
+            first_object: 0,
             concurrency: 2,
             repetitions: 1,
             operations: vec![
@@ -82,6 +88,34 @@ impl Plan {
     pub const MAX_REPETITIONS: u32 = 100;
     /// See [`Plan::MAX_OBJECTS`].
     pub const MAX_MIXED_OPERATIONS: u32 = 1_000_000;
+
+    /// This plan's part of a run split into shards: its share of the objects (numbered as
+    /// the whole run's), of the operations in flight and of the mixed operations, each split
+    /// without loss (the shards' parts sum to the whole and differ by at most one). A shard
+    /// left with no object or nothing in flight is refused: split fewer ways.
+    pub fn shard(&mut self, shard: Shard) -> Result<(), StorageError> {
+        let (first, objects) = shard.range(u64::from(self.objects));
+        let concurrency = shard.share(u64::from(self.concurrency));
+        if objects == 0 || concurrency == 0 {
+            return Err(StorageError::Config {
+                message: format!(
+                    "shard {shard} of {} objects at {} in flight has nothing to do\n(hint: at least as many objects and operations in flight as shards)",
+                    self.objects, self.concurrency
+                ),
+            });
+        }
+        self.first_object = self.first_object.saturating_add(first as u32);
+        self.objects = objects as u32;
+        self.concurrency = concurrency as u32;
+        self.mixed_operations = shard.share(u64::from(self.mixed_operations)) as u32;
+        Ok(())
+    }
+
+    /// The numbers of this plan's objects among the whole run's.
+    pub(crate) fn object_numbers(&self) -> impl Iterator<Item = u32> + use<> {
+        let first = self.first_object;
+        (0..self.objects).map(move |i| first.saturating_add(i))
+    }
 
     pub(crate) fn validate(&self) -> Result<(), StorageError> {
         let fail = |message: &str| {

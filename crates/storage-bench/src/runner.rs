@@ -183,7 +183,7 @@ pub async fn run(
             }),
         }
     }
-    let ratios = ratios(&results);
+    let ratios = BackendRatio::of_results(&results);
     Ok(StorageReport {
         schema_version: SCHEMA_VERSION,
         run_prefix: plan.run_prefix.clone(),
@@ -193,31 +193,6 @@ pub async fn run(
         leftovers,
         interrupted: plan.cancel.is_cancelled(),
     })
-}
-
-/// Every backend against the first one that has results, per operation and size.
-fn ratios(results: &[StorageResult]) -> Vec<BackendRatio> {
-    let Some(reference) = results.first().map(|r| r.backend.clone()) else {
-        return Vec::new();
-    };
-    let mut ratios = Vec::new();
-    for result in results.iter().filter(|r| r.backend != reference) {
-        if let Some(base) = results.iter().find(|r| {
-            r.backend == reference
-                && r.operation == result.operation
-                && r.object_size_bytes == result.object_size_bytes
-        }) && base.bytes_per_sec > 0.0
-        {
-            ratios.push(BackendRatio {
-                operation: result.operation,
-                object_size_bytes: result.object_size_bytes,
-                numerator: result.backend.clone(),
-                denominator: reference.clone(),
-                ratio: result.bytes_per_sec / base.bytes_per_sec,
-            });
-        }
-    }
-    ratios
 }
 
 fn key(plan: &Plan, backend: &str, size: u64, repetition: u32, index: u32) -> StorePath {
@@ -237,7 +212,8 @@ async fn run_backend(
         if plan.cancel.is_cancelled() {
             break;
         }
-        let payloads: Vec<Bytes> = (0..plan.objects)
+        let payloads: Vec<Bytes> = plan
+            .object_numbers()
             .map(|i| payload(size, plan.seed, u64::from(i)))
             .collect();
         let hashes: Vec<String> = payloads.iter().map(|p| sha256_hex(p)).collect();
@@ -329,7 +305,8 @@ impl Batch<'_> {
     /// other operation runs once per object with `plan.concurrency` in flight.
     async fn run(&self, payloads: &[Bytes], hashes: &[String]) -> Vec<OpOutcome> {
         let (plan, backend, store) = (self.plan, self.backend, &self.backend.store);
-        let keys: Vec<StorePath> = (0..plan.objects)
+        let keys: Vec<StorePath> = plan
+            .object_numbers()
             .map(|i| key(plan, &backend.name, self.size, self.repetition, i))
             .collect();
         match self.operation {

@@ -87,6 +87,25 @@ pub struct ThresholdArgs {
     pub thresholds: Vec<Threshold>,
 }
 
+/// `--shard` and `--start-at`: this process's part of a run split over several generators,
+/// shared by `load`, `suite` and `storage`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ShardArgs {
+    /// Run only this part of the run, INDEX/TOTAL counted from 1 (e.g. `2/4`): users,
+    /// iterations, arrivals and storage objects split exactly; what must run once (the
+    /// suite's workflow and memory cycles) runs on shard 1. Merge the shards' folders with
+    /// `merge`. Read from `CI_NODE_INDEX`/`CI_NODE_TOTAL` (GitLab `parallel:`) or
+    /// `JOB_COMPLETION_INDEX` with `VERTEX_PERF_SHARDS` (a Kubernetes Indexed Job) when not
+    /// given.
+    #[arg(long, value_name = "INDEX/TOTAL", value_parser = values::shard)]
+    pub shard: Option<report_model::shard::Shard>,
+    /// Wait until this instant (RFC 3339, e.g. `2026-12-02T15:00:00Z`, at most 1 h ahead)
+    /// before starting, so every shard starts together; the report records how late this
+    /// one began.
+    #[arg(long, value_name = "RFC3339", value_parser = values::start_at)]
+    pub start_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 impl ThresholdArgs {
     /// The gate of a `kind` run: its built-in thresholds, or these when given.
     pub fn gate(&self, kind: report_model::RunKind) -> report_model::Gate {
@@ -116,7 +135,8 @@ pub enum Command {
     /// the workflow, load scenarios, storage comparison and memory cycles, with the sampler on
     /// the server; thresholds, baseline comparison and every report file.
     Suite(Box<SuiteArgs>),
-    /// Merge the run folders of the shards of one split run (`load --shard`) into the report
+    /// Merge the run folders of the shards of one split run (`load`, `suite` or `storage`
+    /// with `--shard`) into the report
     /// of the whole run, judged afresh; refuses shards of different runs, or a missing or
     /// duplicated shard.
     Merge(MergeArgs),
@@ -284,6 +304,9 @@ pub struct SuiteArgs {
     /// Live Prometheus metrics while it runs.
     #[command(flatten)]
     pub metrics: MetricsArgs,
+    /// This process's part of a split run.
+    #[command(flatten)]
+    pub split: ShardArgs,
     /// Where the reports go.
     #[command(flatten)]
     pub out: OutArgs,
@@ -338,6 +361,9 @@ pub struct StorageArgs {
     /// The thresholds to judge with.
     #[command(flatten)]
     pub thresholds: ThresholdArgs,
+    /// This process's part of a split run.
+    #[command(flatten)]
+    pub split: ShardArgs,
     /// Where the reports go.
     #[command(flatten)]
     pub out: OutArgs,
@@ -462,17 +488,9 @@ pub struct LoadArgs {
     /// Scenario name in the reports.
     #[arg(long, default_value = "load")]
     pub name: String,
-    /// Run only this part of the load, INDEX/TOTAL counted from 1 (e.g. `2/4`): users,
-    /// iterations and arrivals split exactly; merge the shards' folders with `merge`. Read
-    /// from `CI_NODE_INDEX`/`CI_NODE_TOTAL` (GitLab `parallel:`) or `JOB_COMPLETION_INDEX`
-    /// with `VERTEX_PERF_SHARDS` (a Kubernetes Indexed Job) when not given.
-    #[arg(long, value_name = "INDEX/TOTAL", value_parser = values::shard)]
-    pub shard: Option<load_engine::Shard>,
-    /// Wait until this instant (RFC 3339, e.g. `2026-12-02T15:00:00Z`, at most 1 h ahead)
-    /// before starting, so every shard starts together; the report records how late this
-    /// one began.
-    #[arg(long, value_name = "RFC3339", value_parser = values::start_at)]
-    pub start_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// This process's part of a split run.
+    #[command(flatten)]
+    pub split: ShardArgs,
     /// The thresholds to judge with.
     #[command(flatten)]
     pub thresholds: ThresholdArgs,

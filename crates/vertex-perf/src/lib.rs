@@ -15,6 +15,7 @@ mod progress;
 mod provenance;
 mod run_folder;
 mod runtime;
+mod split;
 mod suite;
 mod summary;
 mod values;

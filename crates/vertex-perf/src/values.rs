@@ -102,7 +102,8 @@ pub fn count_up_to(max: u32) -> impl Fn(&str) -> Result<u32, String> + Clone {
 
 /// A shard of a split run (`--shard`): `INDEX/TOTAL`, counted from 1.
 pub fn shard(text: &str) -> Result<load_engine::Shard, String> {
-    text.parse().map_err(|e: load_engine::LoadError| e.reason())
+    text.parse()
+        .map_err(|e: report_model::ReportError| e.to_string())
 }
 
 /// The longest a shard waits for its `--start-at`, and how stale one may be.

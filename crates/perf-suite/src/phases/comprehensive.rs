@@ -25,8 +25,11 @@ impl Context<'_> {
         data: &Arc<TestData>,
         uploads: &OrderCreation,
     ) -> Result<(), Stop> {
-        self.large_upload(target, data, uploads).await?;
-        self.check_cancelled()?;
+        // One upload cannot be split: the first shard makes it.
+        if self.shard.is_first() {
+            self.large_upload(target, data, uploads).await?;
+            self.check_cancelled()?;
+        }
 
         let phases = &self.config.phases;
         let executor = closed(phases.concurrent_upload_workers, phases.concurrent_uploads);
@@ -43,7 +46,7 @@ impl Context<'_> {
             .drive(&reads, &closed(phases.db_read_workers, phases.db_reads))
             .await?;
         self.push_scenario(report);
-        if let Some(path) = self.sqlite {
+        if let Some(path) = self.sqlite.filter(|_| self.shard.is_first()) {
             let (path, runs) = (path.to_owned(), self.config.phases.db_reads);
             let timed = tokio::task::spawn_blocking(move || {
                 portrait_workflow::time_direct_reads(&path, &orders, runs)

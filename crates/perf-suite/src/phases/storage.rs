@@ -27,6 +27,10 @@ impl Context<'_> {
             StorageOperation::Delete,
         ];
         plan.cancel = self.cancel.child_token();
+        if !self.shard.is_whole() {
+            plan.shard(self.shard)
+                .map_err(|e| Stop::setup(SuiteError::Storage(e)))?;
+        }
         let embedded = if self.s3.is_some() {
             None
         } else {

@@ -10,7 +10,6 @@ use load_engine::{
 use portrait_workflow::ServiceTarget;
 use portrait_workflow::TestData;
 use portrait_workflow::scenarios::{self, OrderCreation};
-use report_model::meta::RunSegment;
 use report_model::{
     LoadReport, MetricUnit, RenderFormat, RunIdentity, RunKind, RunOutcome, SCHEMA_VERSION,
     SuiteReport, target_name_of_url,
@@ -25,10 +24,7 @@ use crate::progress::follow_load;
 
 /// Runs the load test; exit 0, 1 (a threshold failed) or 130 (interrupted, reports written).
 pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
-    let shard = match args.shard {
-        Some(shard) => Some(shard),
-        None => load_engine::Shard::from_env(|name| std::env::var(name).ok())?,
-    };
+    let shard = args.split.resolve()?;
     let mut options = build_options(args)?;
     options.shard = shard.unwrap_or_default();
     let runtime = crate::runtime::with_threads(args.threads)?;
@@ -53,16 +49,7 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
     } else {
         None
     };
-    let start_offset_us = args
-        .start_at
-        .and_then(|at| runtime.block_on(wait_for_start(at, output)));
-    meta.segment = shard.map(|shard| RunSegment {
-        index: shard.index(),
-        total: shard.total(),
-        start_at: args.start_at,
-        start_offset_us,
-        covers: Vec::new(),
-    });
+    meta.segment = args.split.start(shard, RunKind::Load, &runtime, output);
     let metrics = MetricsServer::start(&args.metrics, &runtime, output)?;
     let live = metrics
         .as_ref()
@@ -134,33 +121,6 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
         server.linger(&runtime, output, interrupted);
     }
     code
-}
-
-/// Waits for the shared start instant `at` (Ctrl-C ends the wait); returns how late the run
-/// begins by this machine's clock, microseconds.
-async fn wait_for_start(at: chrono::DateTime<chrono::Utc>, output: &Output) -> Option<i64> {
-    let left = || {
-        (at - chrono::Utc::now())
-            .to_std()
-            .ok()
-            .filter(|d| !d.is_zero())
-    };
-    if left().is_some() {
-        output.note(&format!("waiting until {at} to start"));
-        let token = tokio_util::sync::CancellationToken::new();
-        crate::interrupt::cancelling_on_signal(token.clone(), async {
-            // Until the wall clock reads `at`: the timer runs on the monotonic clock, which
-            // the wall clock may drift from while it is corrected.
-            while let Some(wait) = left() {
-                tokio::select! {
-                    () = tokio::time::sleep(wait) => {}
-                    () = token.cancelled() => return,
-                }
-            }
-        })
-        .await;
-    }
-    (chrono::Utc::now() - at).num_microseconds()
 }
 
 /// Logs in once to the service at `url` (registering first when asked): the target the

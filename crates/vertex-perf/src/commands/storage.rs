@@ -2,7 +2,7 @@
 //! `storage_integration_report.json`, `suite.json`, `junit.xml` and `summary.md`.
 
 use anyhow::{Context as _, Result, bail};
-use report_model::{MetricUnit, RunKind, StorageOperation, SuiteReport};
+use report_model::{MetricUnit, RunIdentity, RunKind, StorageOperation, SuiteReport};
 use storage_bench::{Backend, EmbeddedS3, Plan, minio_url_from_env};
 
 use crate::cli::StorageArgs;
@@ -42,6 +42,10 @@ pub fn run(args: &StorageArgs, output: &mut Output) -> Result<u8> {
     plan.operations = operations;
     plan.mix = args.mix.parse()?;
     plan.mixed_operations = args.mixed_ops;
+    let shard = args.split.resolve()?;
+    if let Some(shard) = shard {
+        plan.shard(shard)?;
+    }
     let folder = args.out.folder(&meta.run_id);
     let gate = args.thresholds.gate(RunKind::Storage);
 
@@ -62,6 +66,7 @@ pub fn run(args: &StorageArgs, output: &mut Output) -> Result<u8> {
         args.backends.clone()
     };
     let runtime = crate::runtime::new()?;
+    meta.segment = args.split.start(shard, RunKind::Storage, &runtime, output);
     let storage = runtime.block_on(crate::interrupt::cancelling_on_signal(
         plan.cancel.clone(),
         async {
@@ -91,6 +96,20 @@ pub fn run(args: &StorageArgs, output: &mut Output) -> Result<u8> {
     meta.finish();
 
     let mut report = SuiteReport::new(meta);
+    report.meta.identity = Some(RunIdentity::new(
+        "storage",
+        &format!(
+            "storage sizes {:?} objects {} in flight {} repeat {} ops {} mix {} x{}",
+            args.sizes,
+            args.objects,
+            args.concurrency,
+            args.repeat,
+            args.ops.join(","),
+            args.mix,
+            args.mixed_ops
+        ),
+        &report.meta.host,
+    ));
     if storage.interrupted {
         report.outcome = report_model::RunOutcome::Interrupted;
     }
@@ -101,7 +120,7 @@ pub fn run(args: &StorageArgs, output: &mut Output) -> Result<u8> {
         &gate,
         Against::Thresholds,
         &folder,
-        |report| crate::summary::finish(report, table(report)),
+        summary,
         output,
     )
 }
@@ -138,6 +157,11 @@ async fn service_backend(
         .map_err(|e| failed(format!("cannot log in as `{}`", args.login.user), e.into()))?;
     let store = portrait_workflow::ServiceStore::new(target, options, "storage");
     Backend::service(url, std::sync::Arc::new(store))
+}
+
+/// The closing summary of a storage run: its table, then the verdict.
+pub(crate) fn summary(report: &SuiteReport) -> String {
+    crate::summary::finish(report, table(report))
 }
 
 fn table(report: &SuiteReport) -> Vec<String> {

@@ -5,6 +5,8 @@
 
 mod files;
 
+pub(crate) use files::summary_table;
+
 use std::path::Path;
 
 use anyhow::Result;
@@ -56,6 +58,7 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
     for url in args.s3.iter().chain(&config.phases.storage_backends) {
         url.parse::<storage_bench::BackendSpec>()?;
     }
+    let shard = args.split.resolve()?;
     let password = crate::credentials::password(config.target.password_env.as_deref())?;
     // Read (and so checked) before the run; filtered by identity once the run knows its own.
     let baseline = crate::baseline::Baseline::read(&args.baseline)?;
@@ -82,7 +85,7 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
         folder.path().display()
     ));
 
-    let mut suite = Suite::new(config, password);
+    let mut suite = Suite::new(config, password).shard(shard.unwrap_or_default());
     if let Some(server) = server_target(args, &base_url) {
         suite = suite.watch_server(server);
     }
@@ -97,6 +100,7 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
     }
     let gate = suite.gate()?;
     let metrics = MetricsServer::start(&args.metrics, &runtime, output)?;
+    meta.segment = args.split.start(shard, RunKind::Suite, &runtime, output);
     let progress = SuiteProgress::new(output, metrics.as_ref());
     let cancel = CancellationToken::new();
     let report = runtime.block_on(crate::interrupt::cancelling_on_signal(
@@ -114,7 +118,7 @@ pub fn run(args: &SuiteArgs, output: &mut Output) -> Result<u8> {
         &gate,
         Against::History(baseline),
         &folder,
-        files::summary_table,
+        summary_table,
         output,
     );
     if let Some(server) = metrics {

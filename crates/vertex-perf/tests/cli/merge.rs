@@ -11,7 +11,7 @@ use report_model::{LatencyHistogram, SuiteReport, Verdict};
 use vertex_sim::Faults;
 
 use crate::sim::RunningSim;
-use crate::util::{Run, assert_setup_error, vertex_perf};
+use crate::util::{Run, assert_setup_error, in_parallel, vertex_perf};
 
 /// The whole run: 1000 arrivals at 400/s.
 const WHOLE: u64 = 1000;
@@ -59,16 +59,8 @@ fn four_shards_merge_into_the_whole_run_exactly() {
     let folders: Vec<PathBuf> = (1..=4)
         .map(|i| dir.path().join(format!("shard{i}")))
         .collect();
-    let runs: Vec<Run> = std::thread::scope(|scope| {
-        let handles: Vec<_> = folders
-            .iter()
-            .enumerate()
-            .map(|(i, out)| {
-                let (url, start_at) = (&url, &start_at);
-                scope.spawn(move || shard_run(url, &format!("{}/4", i + 1), start_at, out, WHOLE))
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    let runs: Vec<Run> = in_parallel(4, |i| {
+        shard_run(&url, &format!("{}/4", i + 1), &start_at, &folders[i], WHOLE)
     });
     for run in &runs {
         run.assert_exit(0);

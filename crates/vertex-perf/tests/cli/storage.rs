@@ -1,6 +1,8 @@
 //! `vertex-perf storage`.
 
-use crate::util::{assert_setup_error, assert_usage_error, json_file, top_level_keys, vertex_perf};
+use crate::util::{
+    assert_setup_error, assert_usage_error, in_parallel, json_file, top_level_keys, vertex_perf,
+};
 
 #[test]
 fn default_plan_compares_local_and_embedded_s3() {
@@ -189,4 +191,78 @@ fn through_the_service_is_a_backend_like_the_others() {
         "{}",
         storage["ratios"]
     );
+}
+
+#[test]
+fn a_storage_run_split_in_two_merges_into_the_whole_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let start_at = (chrono::Utc::now() + chrono::TimeDelta::seconds(1))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let shard = |shard: &str, objects: &str, out: &std::path::Path| {
+        vertex_perf(&[
+            "storage",
+            "--backend",
+            "memory://",
+            "--sizes",
+            "64KiB",
+            "--objects",
+            objects,
+            "--concurrency",
+            "2",
+            "--shard",
+            shard,
+            "--start-at",
+            &start_at,
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let folders: Vec<std::path::PathBuf> = (1..=2)
+        .map(|i| dir.path().join(format!("shard{i}")))
+        .collect();
+    for run in in_parallel(2, |i| shard(&format!("{}/2", i + 1), "5", &folders[i])) {
+        run.assert_exit(0);
+    }
+    let merged = dir.path().join("merged");
+    vertex_perf(&[
+        "merge",
+        folders[0].to_str().unwrap(),
+        folders[1].to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ])
+    .assert_exit(0);
+    let report: serde_json::Value = json_file(&merged.join("suite.json"));
+    let shards: Vec<serde_json::Value> = folders
+        .iter()
+        .map(|f| json_file(&f.join("suite.json")))
+        .collect();
+    let put = |report: &serde_json::Value| report["storage"]["results"][0].clone();
+    // Objects 0–1 and 2–4: every object of the whole run once.
+    assert_eq!(put(&shards[0])["n_operations"], 2);
+    assert_eq!(put(&shards[1])["n_operations"], 3);
+    assert_eq!(put(&report)["operation"], "put");
+    assert_eq!(put(&report)["n_operations"], 5);
+    assert_eq!(put(&report)["total_bytes"], 5 * 64 * 1024);
+    let get = report["storage"]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["operation"] == "get")
+        .unwrap();
+    assert_eq!(get["n_operations"], 5);
+    assert_eq!(
+        get["integrity"]["verified"], 5,
+        "every object read back intact"
+    );
+    assert_eq!(
+        put(&report)["latency"]["count"],
+        5,
+        "the latencies merged exactly"
+    );
+    assert!(std::fs::read_to_string(merged.join("storage_integration_report.json")).is_ok());
+
+    // A shard with no object of its own is refused before anything runs.
+    let empty = shard("1/2", "1", &dir.path().join("empty"));
+    assert_setup_error(&empty, "nothing to do");
 }

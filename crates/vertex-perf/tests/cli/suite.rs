@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{Run, json_file, vertex_perf_with_env};
+use crate::util::{Run, in_parallel, json_file, vertex_perf_with_env};
 
 const PASSWORD: &str = "suite-test-secret-7f3a";
 
@@ -119,6 +119,12 @@ fn run_suite(sim: &SimProcess, work: &Path, extra: &[&str]) -> (Run, PathBuf) {
     let config = work.join("vertex-perf.toml");
     std::fs::write(&config, CONFIG).unwrap();
     let out = work.join("run");
+    let run = suite_run(sim, &config, &out, extra);
+    (run, out)
+}
+
+/// One `suite --quick` process against `sim` with the config file `config`.
+fn suite_run(sim: &SimProcess, config: &Path, out: &Path, extra: &[&str]) -> Run {
     let port = port_of(&sim.base_url);
     let mut args = vec![
         "suite",
@@ -135,8 +141,7 @@ fn run_suite(sim: &SimProcess, work: &Path, extra: &[&str]) -> (Run, PathBuf) {
         out.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    let run = vertex_perf_with_env(&args, &[("SUITE_TEST_PASSWORD", PASSWORD)]);
-    (run, out)
+    vertex_perf_with_env(&args, &[("SUITE_TEST_PASSWORD", PASSWORD)])
 }
 
 const EVERY_FILE: [&str; 11] = [
@@ -531,4 +536,124 @@ fn html_where_the_contract_answers_json_fails_every_scenario_of_the_suite() {
         run.stdout
     );
     assert_eq!(suite_json(&out)["verdict"], "fail");
+}
+
+#[test]
+fn a_suite_split_in_two_merges_into_the_whole_suite() {
+    let sim = start_sim(None);
+    let work = tempfile::tempdir().unwrap();
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // Two objects per size, so each shard has one of its own.
+    let config = work.path().join("vertex-perf.toml");
+    std::fs::write(&config, format!("{CONFIG}storage_objects = 2\n")).unwrap();
+    let start_at = (chrono::Utc::now() + chrono::TimeDelta::seconds(2))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let folders: Vec<PathBuf> = (1..=2)
+        .map(|i| work.path().join(format!("shard{i}")))
+        .collect();
+    let runs: Vec<Run> = in_parallel(2, |i| {
+        let shard = format!("{}/2", i + 1);
+        suite_run(
+            &sim,
+            &config,
+            &folders[i],
+            &["--shard", &shard, "--start-at", &start_at],
+        )
+    });
+    for run in &runs {
+        run.assert_exit(0);
+    }
+    let shards: Vec<serde_json::Value> = folders.iter().map(|f| suite_json(f)).collect();
+    let names = |suite: &serde_json::Value| -> Vec<String> {
+        suite["load"]["scenarios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // What runs once ran on shard 1 only.
+    assert!(names(&shards[0]).contains(&"workflow".to_owned()));
+    assert!(names(&shards[0]).contains(&"large_upload".to_owned()));
+    assert_eq!(
+        names(&shards[1]),
+        [
+            "concurrent_uploads",
+            "db_reads",
+            "concurrent_orders",
+            "api_endpoints",
+            "stress_load"
+        ]
+    );
+    assert!(shards[1]["workflow"].is_null());
+    assert_eq!(shards[1]["memory"]["cycles"], serde_json::json!([]));
+    for (i, shard) in shards.iter().enumerate() {
+        assert_eq!(shard["meta"]["segment"]["index"], i + 1);
+        assert_eq!(shard["meta"]["segment"]["kind"], "suite");
+    }
+
+    let merged_dir = work.path().join("merged");
+    let merge = crate::util::vertex_perf(&[
+        "merge",
+        folders[1].to_str().unwrap(),
+        folders[0].to_str().unwrap(),
+        "--out",
+        merged_dir.to_str().unwrap(),
+    ]);
+    merge.assert_exit(0);
+    for name in EVERY_FILE {
+        read(&merged_dir, name);
+    }
+    let merged = suite_json(&merged_dir);
+    assert_eq!(merged["outcome"]["status"], "completed");
+    assert_eq!(names(&merged), names(&shards[0]));
+    // The split counts add up to the whole suite's, exactly.
+    let total = |suite: &serde_json::Value, name: &str| {
+        suite["load"]["scenarios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .map_or(0, |s| s["total_requests"].as_u64().unwrap())
+    };
+    for (name, whole) in [
+        ("concurrent_uploads", 4),
+        ("db_reads", 40),
+        ("concurrent_orders", 4),
+        ("api_endpoints", 50),
+        ("large_upload", 1),
+    ] {
+        assert_eq!(total(&merged, name), whole, "{name}");
+        assert_eq!(total(&shards[0], name) + total(&shards[1], name), whole);
+    }
+    assert_eq!(
+        total(&merged, "stress_load"),
+        total(&shards[0], "stress_load") + total(&shards[1], "stress_load")
+    );
+    // Storage: every object of the whole run once, each verified.
+    for result in merged["storage"]["results"].as_array().unwrap() {
+        if result["operation"] == "put" || result["operation"] == "get" {
+            assert_eq!(result["n_operations"], 2, "{result}");
+        }
+        if result["operation"] == "get" {
+            assert_eq!(result["integrity"]["verified"], 2, "{result}");
+        }
+    }
+    // The workflow and the memory cycles are shard 1's; the server as this host saw it.
+    assert_eq!(merged["workflow"], shards[0]["workflow"]);
+    assert_eq!(merged["memory"]["cycles"], shards[0]["memory"]["cycles"]);
+    let hosts = merged["hosts"].as_array().unwrap();
+    assert_eq!(hosts.len(), 1, "{hosts:?}");
+    assert_eq!(hosts[0]["shards"], serde_json::json!([1, 2]));
+    assert!(merged["sampler"]["n_samples"].as_u64().unwrap() > 5);
+    // Judged afresh by the thresholds the shards were judged by (the config file's).
+    let judged = merged["thresholds"].as_array().unwrap();
+    assert_eq!(judged.len(), 12);
+    let workflow = judged
+        .iter()
+        .find(|t| t["metric"] == "workflow.failed_steps")
+        .unwrap();
+    assert_eq!(workflow["verdict"], "pass", "{workflow}");
 }

@@ -101,3 +101,17 @@ pub fn top_level_keys(value: &serde_json::Value) -> Vec<&str> {
         .map(String::as_str)
         .collect()
 }
+
+/// Runs `run(0..count)` on `count` threads at once (the shards of a split run); their
+/// results in order.
+pub fn in_parallel<T: Send>(count: usize, run: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..count)
+            .map(|i| {
+                let run = &run;
+                scope.spawn(move || run(i))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}

@@ -6,11 +6,14 @@
 //! most one. An arrival schedule (the open models) is striped: shard `i` starts the whole
 //! schedule's arrivals `i−1, i−1+N, i−1+2N, …` at their own instants, so the shards' arrivals
 //! together are exactly the unsharded schedule, whatever its rate or ramp.
+//!
+//! Every engine splits its own work with it (load-engine its executors, storage-bench its
+//! objects); a shard's report records its part as a [`crate::meta::RunSegment`].
 
 use std::fmt;
 use std::str::FromStr;
 
-use crate::LoadError;
+use crate::ReportError;
 
 /// The most shards a run may be split into.
 pub const MAX_SHARDS: u32 = 10_000;
@@ -33,9 +36,9 @@ impl Shard {
     pub const WHOLE: Shard = Shard { index: 1, total: 1 };
 
     /// Shard `index` of `total`: `1 <= index <= total <= MAX_SHARDS`.
-    pub fn new(index: u32, total: u32) -> Result<Shard, LoadError> {
+    pub fn new(index: u32, total: u32) -> Result<Shard, ReportError> {
         if !(1..=MAX_SHARDS).contains(&total) || !(1..=total).contains(&index) {
-            return Err(LoadError::InvalidConfig {
+            return Err(ReportError::Shard {
                 message: format!(
                     "shard {index}/{total} does not exist: the index is 1 to the total, the total 1 to {MAX_SHARDS}"
                 ),
@@ -48,16 +51,13 @@ impl Shard {
     /// `CI_NODE_INDEX`/`CI_NODE_TOTAL` under `parallel: N`, or a Kubernetes Indexed Job's
     /// `JOB_COMPLETION_INDEX` (counted from 0) with the total in `VERTEX_PERF_SHARDS`.
     /// `None` when neither is set.
-    pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Option<Shard>, LoadError> {
-        let number = |name: &str| -> Result<Option<u32>, LoadError> {
+    pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Option<Shard>, ReportError> {
+        let number = |name: &str| -> Result<Option<u32>, ReportError> {
             var(name)
                 .map(|value| {
-                    value
-                        .trim()
-                        .parse::<u32>()
-                        .map_err(|_| LoadError::InvalidConfig {
-                            message: format!("{name} must be a whole number, got `{value}`"),
-                        })
+                    value.trim().parse::<u32>().map_err(|_| ReportError::Shard {
+                        message: format!("{name} must be a whole number, got `{value}`"),
+                    })
                 })
                 .transpose()
         };
@@ -66,7 +66,7 @@ impl Shard {
         }
         match (number("JOB_COMPLETION_INDEX")?, number("VERTEX_PERF_SHARDS")?) {
             (Some(index), Some(total)) => Shard::new(index.saturating_add(1), total).map(Some),
-            (Some(_), None) => Err(LoadError::InvalidConfig {
+            (Some(_), None) => Err(ReportError::Shard {
                 message: "JOB_COMPLETION_INDEX is set but VERTEX_PERF_SHARDS is not\n(hint: set it to the Job's completions)".to_owned(),
             }),
             _ => Ok(None),
@@ -81,6 +81,11 @@ impl Shard {
     /// How many shards the run has.
     pub fn total(self) -> u32 {
         self.total
+    }
+
+    /// True for the first shard (and the whole run): the one that runs what must run once.
+    pub fn is_first(self) -> bool {
+        self.index == 1
     }
 
     /// True for the whole run (1/1).
@@ -115,11 +120,11 @@ impl fmt::Display for Shard {
 }
 
 impl FromStr for Shard {
-    type Err = LoadError;
+    type Err = ReportError;
 
     /// `i/N`, e.g. `2/4`.
-    fn from_str(text: &str) -> Result<Shard, LoadError> {
-        let invalid = || LoadError::InvalidConfig {
+    fn from_str(text: &str) -> Result<Shard, ReportError> {
+        let invalid = || ReportError::Shard {
             message: format!(
                 "`{text}` is not a shard\n(hint: INDEX/TOTAL, counted from 1, e.g. 2/4)"
             ),
