@@ -11,9 +11,12 @@
 //! - `bench-load`: `vertex-perf load` against `wrk` and `oha` on one loopback server,
 //!   interleaved rounds: requests/s, CPU per 100k requests, peak RSS.
 //! - `bench-storage`: `vertex-perf storage` against the Python `minio` client on the embedded
-//!   S3 server and against `dd` on a local directory, interleaved rounds.
+//!   S3 server, and on a local directory against `dd` (put) and a plain read (get),
+//!   interleaved rounds.
 //! - `bench-merge`: one generator's ceiling as a 1M-request shard, and the cost (wall, CPU,
 //!   peak RSS) of `vertex-perf merge` on 16 such shards.
+//! - `bench-open`: the open model's achieved rate and start lag from 10 % to 90 % of the
+//!   hello server's closed-model capacity, interleaved rounds.
 //!
 //! xtask needs only cargo and rustc and runs cargo through `$CARGO`.
 
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
         Some("bench-load") => bench::load(&project_root()),
         Some("bench-storage") => bench::storage(&project_root()),
         Some("bench-merge") => bench::merge(&project_root()),
+        Some("bench-open") => bench::open_model(&project_root()),
         Some("bench-gate") => bench_gate::gate(&project_root()),
         Some("help" | "--help" | "-h") | None => {
             print_help();
@@ -74,7 +78,7 @@ fn main() -> ExitCode {
 
 fn print_help() {
     eprintln!(
-        "usage: cargo xtask <task>\n\ntasks:\n  perf [--quick|--full] [--sim-faults JSON] [suite flags]\n        the main job: start vertex-sim + S3, run the suite, write reports/runs/<id>/,\n        compare with and record in reports/history/<target>/<profile>/\n  ci    fmt check, clippy -D warnings, cargo test --workspace --no-fail-fast\n  bench-sampler | bench-load | bench-storage\n        benchmarks against psutil, wrk/oha, minio/dd\n  bench-merge\n        one 1M-request shard and the cost of merging 16 such shards\n  bench-gate\n        false-alarm and detection rates of the regression gate (history and A/B)"
+        "usage: cargo xtask <task>\n\ntasks:\n  perf [--quick|--full] [--sim-faults JSON] [suite flags]\n        the main job: start vertex-sim + S3, run the suite, write reports/runs/<id>/,\n        compare with and record in reports/history/<target>/<profile>/\n  ci    fmt check, clippy -D warnings, cargo test --workspace --no-fail-fast\n  bench-sampler | bench-load | bench-storage\n        benchmarks against psutil, wrk/oha, minio/dd\n  bench-merge\n        one 1M-request shard and the cost of merging 16 such shards\n  bench-open\n        open-model accuracy from 10 % to 90 % of the closed capacity\n  bench-gate\n        false-alarm and detection rates of the regression gate (history and A/B)"
     );
 }
 

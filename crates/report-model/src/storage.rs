@@ -36,6 +36,31 @@ pub struct BackendSummary {
     pub url: String,
     /// Why it was skipped (unreachable, wrong keys, missing bucket), if it was.
     pub skipped: Option<String>,
+    /// Its gets read what its puts just wrote from this machine's page cache (a local
+    /// directory): a memory-speed figure, not the disk's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub page_cache_reads: bool,
+}
+
+impl StorageReport {
+    /// True when `result`'s reads came from the page cache (see
+    /// [`BackendSummary::page_cache_reads`]).
+    pub fn from_page_cache(&self, result: &StorageResult) -> bool {
+        matches!(result.operation, StorageOperation::Get)
+            && self
+                .backends
+                .iter()
+                .any(|b| b.name == result.backend && b.page_cache_reads)
+    }
+
+    /// The operation as tables show it: `get (page cache)` for reads of a local directory.
+    pub fn operation_label(&self, result: &StorageResult) -> String {
+        if self.from_page_cache(result) {
+            format!("{} (page cache)", result.operation)
+        } else {
+            result.operation.to_string()
+        }
+    }
 }
 
 /// Storage operations.

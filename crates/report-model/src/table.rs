@@ -298,14 +298,18 @@ impl Table {
                 ("integrity", Left),
             ],
         );
-        for result in report.storage.iter().flat_map(|s| &s.results) {
+        for (storage, result) in report
+            .storage
+            .iter()
+            .flat_map(|s| s.results.iter().map(move |r| (s, r)))
+        {
             let l = &result.latency.summary;
             let broken = !result.integrity.mismatches.is_empty();
             table.push(
                 if broken { "fail" } else { "" },
                 vec![
                     result.backend.clone(),
-                    result.operation.to_string(),
+                    storage.operation_label(result),
                     MetricUnit::Bytes.format(result.object_size_bytes as f64),
                     result.n_operations.to_string(),
                     format!("{:.1}", result.bytes_per_sec / (1024.0 * 1024.0)),

@@ -183,6 +183,12 @@ impl fmt::Debug for Backend {
 const EMBEDDED_BUCKET: &str = "vertex-perf";
 
 impl Backend {
+    /// True for a local directory: a get reads what the put just wrote from this machine's
+    /// page cache, so its figure is memory speed, not the disk's.
+    pub fn page_cache_reads(&self) -> bool {
+        matches!(self.disk, Some(crate::tidy::DiskTidy::Folder(_)))
+    }
+
     /// Wraps any store (tests use this to inject faults).
     pub fn from_store(name: &str, url: &str, store: Arc<dyn ObjectStore>) -> Backend {
         Backend {

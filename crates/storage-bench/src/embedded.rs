@@ -1,9 +1,10 @@
 //! An S3-compatible server on an ephemeral loopback port (s3s + s3s-fs), with generated
 //! credentials, so `local vs S3` runs on a fresh machine without Docker or MinIO.
 //!
-//! Its limits, measured: it streams GETs in 4 KiB chunks (about 110 MiB/s), keeps metadata
-//! files beside objects, and creates a missing bucket on put. It is a correctness peer, not
-//! a reference for speed.
+//! Its store is s3s-fs with GET bodies read in 1 MiB chunks (`embedded_fs.rs`; s3s-fs's
+//! own 4 KiB chunks held every client to about 110 MiB/s). It keeps metadata files beside
+//! objects and creates a missing bucket on put. It is a correctness peer, not a reference
+//! for speed.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -48,7 +49,7 @@ impl EmbeddedS3 {
             .map_err(|e| caused(format!("cannot create `{}`", root.display()), e))?;
         let access_key = format!("VP{}", random_token(8).to_uppercase());
         let secret_key = random_token(20);
-        let fs = s3s_fs::FileSystem::new(root)
+        let fs = crate::embedded_fs::EmbeddedFs::new(root.to_owned())
             .map_err(|e| failed(format!("cannot serve `{}`: {e:?}", root.display())))?;
         let mut builder = S3ServiceBuilder::new(fs);
         builder.set_auth(SimpleAuth::from_single(
@@ -69,8 +70,8 @@ impl EmbeddedS3 {
                 let socket = tokio::select! {
                     accepted = listener.accept() => match accepted {
                         Ok((socket, _)) => {
-                            // s3s-fs streams bodies in 4 KiB chunks: with Nagle on, each
-                            // small tail waits for the client's delayed ACK (~40 ms).
+                            // With Nagle on, a body's small tail waits for the client's
+                            // delayed ACK (~40 ms).
                             let _ = socket.set_nodelay(true);
                             socket
                         }

@@ -17,6 +17,7 @@
 
 mod backend;
 mod embedded;
+mod embedded_fs;
 mod errors;
 mod mix_weights;
 mod mixed;

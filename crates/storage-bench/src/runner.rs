@@ -148,6 +148,7 @@ pub async fn run(
                 name,
                 url,
                 skipped: Some("interrupted before it ran".to_owned()),
+                page_cache_reads: false,
             });
             continue;
         }
@@ -161,6 +162,7 @@ pub async fn run(
                     name,
                     url: report_model::redact_url(&url),
                     skipped: Some(report_model::error_chain(&error)),
+                    page_cache_reads: false,
                 });
                 continue;
             }
@@ -174,12 +176,14 @@ pub async fn run(
                     name: backend.name.clone(),
                     url: backend.url.clone(),
                     skipped: None,
+                    page_cache_reads: backend.page_cache_reads(),
                 });
             }
             Err(reason) => summaries.push(BackendSummary {
                 name: backend.name.clone(),
                 url: backend.url.clone(),
                 skipped: Some(reason),
+                page_cache_reads: backend.page_cache_reads(),
             }),
         }
     }

@@ -5,6 +5,7 @@
 
 mod load;
 mod merge;
+mod open_model;
 mod sampler;
 mod storage;
 
@@ -15,6 +16,7 @@ use anyhow::{Context as _, Result, bail};
 
 pub use load::load;
 pub use merge::merge;
+pub use open_model::open_model;
 pub use sampler::sampler;
 pub use storage::storage;
 

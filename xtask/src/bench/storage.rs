@@ -1,5 +1,5 @@
-//! `cargo xtask bench-storage`: the storage paths against `dd` and the Python `minio` client,
-//! per object size, in one interleaved run.
+//! `cargo xtask bench-storage`: the storage paths against `dd`, a plain read and the Python
+//! `minio` client, per object size, in one interleaved run.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -40,8 +40,9 @@ const OBJECTS: &str = "4";
 /// Repetitions per tool and round of the local-directory comparison.
 const LOCAL_REPEATS: usize = 3;
 
-/// vertex-perf's local 20 MiB put: the median of its repetitions, MiB/s.
-fn local_put_rate(vertex_perf: &Path, dir: &Path, scratch: &Path, round: usize) -> Result<f64> {
+/// vertex-perf's local 20 MiB put and get (put, get, delete, LOCAL_REPEATS times): the
+/// median repetition of each, MiB/s.
+fn local_rates(vertex_perf: &Path, dir: &Path, scratch: &Path, round: usize) -> Result<(f64, f64)> {
     let out = scratch.join(format!("local-{round}"));
     let status = Command::new(vertex_perf)
         .args(["storage", "--backend", &format!("file://{}", dir.display())])
@@ -55,7 +56,7 @@ fn local_put_rate(vertex_perf: &Path, dir: &Path, scratch: &Path, round: usize) 
         ])
         .args([
             "--ops",
-            "put,delete",
+            "put,get,delete",
             "--repeat",
             &LOCAL_REPEATS.to_string(),
             "--out",
@@ -69,18 +70,49 @@ fn local_put_rate(vertex_perf: &Path, dir: &Path, scratch: &Path, round: usize) 
     }
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("suite.json"))?)?;
-    let mut rates: Vec<f64> = json["storage"]["results"]
+    let results = json["storage"]["results"]
         .as_array()
-        .context("storage results")?
-        .iter()
-        .find(|r| r["backend"] == "local" && r["operation"] == "put")
-        .context("no local put result")?["repetition_bytes_per_sec"]
-        .as_array()
-        .context("repetition rates")?
-        .iter()
-        .filter_map(serde_json::Value::as_f64)
-        .map(|r| r / (1024.0 * 1024.0))
+        .context("storage results")?;
+    let rate = |operation: &str| -> Result<f64> {
+        let mut rates: Vec<f64> = results
+            .iter()
+            .find(|r| r["backend"] == "local" && r["operation"] == operation)
+            .with_context(|| format!("no local {operation} result"))?["repetition_bytes_per_sec"]
+            .as_array()
+            .context("repetition rates")?
+            .iter()
+            .filter_map(serde_json::Value::as_f64)
+            .map(|r| r / (1024.0 * 1024.0))
+            .collect();
+        Ok(median(&mut rates))
+    };
+    Ok((rate("put")?, rate("get")?))
+}
+
+/// A plain read (`std::fs::read`) of OBJECTS files of 20 MiB just written into `dir` (so,
+/// like vertex-perf's local get, from the page cache), LOCAL_REPEATS times: the median
+/// repetition, MiB/s.
+fn plain_read_rate(source: &Path, dir: &Path) -> Result<f64> {
+    let objects: usize = OBJECTS.parse().context("OBJECTS")?;
+    std::fs::create_dir_all(dir)?;
+    let files: Vec<std::path::PathBuf> = (0..objects)
+        .map(|index| dir.join(format!("plain-{index}")))
         .collect();
+    let mut rates = Vec::new();
+    for _ in 0..LOCAL_REPEATS {
+        for file in &files {
+            std::fs::copy(source, file)?;
+        }
+        let started = std::time::Instant::now();
+        let mut bytes = 0;
+        for file in &files {
+            bytes += std::hint::black_box(std::fs::read(file)?).len();
+        }
+        rates.push(bytes as f64 / (1024.0 * 1024.0) / started.elapsed().as_secs_f64());
+        for file in &files {
+            let _ = std::fs::remove_file(file);
+        }
+    }
     Ok(median(&mut rates))
 }
 
@@ -143,6 +175,7 @@ pub fn storage(root: &Path) -> Result<()> {
         let mut theirs: std::collections::BTreeMap<(u64, &str), Vec<f64>> =
             std::collections::BTreeMap::new();
         let (mut local_put, mut dd_rates) = (Vec::new(), Vec::new());
+        let (mut local_get, mut plain_reads) = (Vec::new(), Vec::new());
         let source = scratch.join("dd-source");
         std::fs::write(&source, vec![0x5Au8; 20 << 20])?;
         for round in 1..=ROUNDS {
@@ -214,9 +247,12 @@ pub fn storage(root: &Path) -> Result<()> {
                 ["dd", "ours"]
             } {
                 if tool == "ours" {
-                    local_put.push(local_put_rate(&vertex_perf, &local_dir, &scratch, round)?);
+                    let (put, get) = local_rates(&vertex_perf, &local_dir, &scratch, round)?;
+                    local_put.push(put);
+                    local_get.push(get);
                 } else {
                     dd_rates.push(dd_rate(&source, &local_dir)?);
+                    plain_reads.push(plain_read_rate(&source, &local_dir)?);
                 }
             }
             eprintln!("round {round} done");
@@ -245,6 +281,11 @@ pub fn storage(root: &Path) -> Result<()> {
         println!(
             "local directory, 20 MiB put: vertex-perf {mine:.1} MiB/s, dd {dd:.1} MiB/s, ratio {:.2}x",
             mine / dd
+        );
+        let (mine, plain) = (median(&mut local_get), median(&mut plain_reads));
+        println!(
+            "local directory, 20 MiB get (page cache): vertex-perf {mine:.1} MiB/s, plain read {plain:.1} MiB/s, ratio {:.2}x",
+            mine / plain
         );
         Ok(())
     })();

@@ -262,16 +262,19 @@ fn storage() -> StorageReport {
                 name: "local".to_owned(),
                 url: "file:///tmp/vp".to_owned(),
                 skipped: None,
+                page_cache_reads: false,
             },
             BackendSummary {
                 name: "s3".to_owned(),
                 url: "s3://bench?endpoint=http://127.0.0.1:9000".to_owned(),
                 skipped: None,
+                page_cache_reads: false,
             },
             BackendSummary {
                 name: "minio".to_owned(),
                 url: "s3://test-storage?endpoint=http://127.0.0.1:9001".to_owned(),
                 skipped: Some("connection refused at 127.0.0.1:9001".to_owned()),
+                page_cache_reads: false,
             },
         ],
         results: vec![

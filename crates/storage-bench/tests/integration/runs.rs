@@ -110,6 +110,20 @@ async fn memory_file_and_embedded_s3_round_trip_and_clean_up() {
         report.backends
     );
     assert!(report.leftovers.is_empty(), "{:?}", report.leftovers);
+    // A local directory's gets are labelled as page-cache reads, and only its.
+    let page_cache: Vec<&str> = report
+        .backends
+        .iter()
+        .filter(|b| b.page_cache_reads)
+        .map(|b| b.name.as_str())
+        .collect();
+    assert_eq!(page_cache, ["local"]);
+    let local_get = report
+        .results
+        .iter()
+        .find(|r| r.backend == "local" && r.operation == StorageOperation::Get)
+        .unwrap();
+    assert_eq!(report.operation_label(local_get), "get (page cache)");
     for backend in [&memory, &local, &s3] {
         assert!(
             is_empty(backend).await,

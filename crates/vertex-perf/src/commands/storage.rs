@@ -170,14 +170,14 @@ fn table(report: &SuiteReport) -> Vec<String> {
     };
     let duration = |us: u64| MetricUnit::Duration.format(us as f64);
     let mut lines = vec![format!(
-        "{:<12} {:<7} {:>9} {:>10} {:>9} {:>9} {:>9}  integrity",
+        "{:<12} {:<16} {:>9} {:>10} {:>9} {:>9} {:>9}  integrity",
         "backend", "op", "size", "MiB/s", "p50", "p99", "ttfb p50"
     )];
     for result in &storage.results {
         lines.push(format!(
-            "{:<12} {:<7} {:>9} {:>10.1} {:>9} {:>9} {:>9}  {}",
+            "{:<12} {:<16} {:>9} {:>10.1} {:>9} {:>9} {:>9}  {}",
             result.backend,
-            result.operation.to_string(),
+            storage.operation_label(result),
             MetricUnit::Bytes.format(result.object_size_bytes as f64),
             result.bytes_per_sec / (1024.0 * 1024.0),
             duration(result.latency.summary.p50_us),
