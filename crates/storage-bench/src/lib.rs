@@ -16,6 +16,7 @@
 //! Everything is written under the plan's run prefix and deleted at the end.
 
 mod backend;
+mod body_buffers;
 mod embedded;
 mod embedded_fs;
 mod errors;

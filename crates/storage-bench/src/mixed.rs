@@ -8,12 +8,10 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use futures::StreamExt as _;
-use object_store::ObjectStore;
 use object_store::path::Path as StorePath;
 use report_model::StorageOperation;
 
-use crate::operation::{OpOutcome, one_operation};
-use crate::plan::Plan;
+use crate::operation::{OnBackend, OpOutcome, one_operation};
 
 /// An object the put phase wrote: key, bytes and SHA-256.
 pub(crate) struct PoolObject {
@@ -24,17 +22,15 @@ pub(crate) struct PoolObject {
 
 /// Runs the mixed workload over `pool`; new objects go under `new_prefix`.
 pub(crate) async fn run_mixed(
-    store: &Arc<dyn ObjectStore>,
-    plan: &Plan,
+    on: &OnBackend<'_>,
     pool: &[PoolObject],
     new_prefix: &str,
-    multipart: bool,
 ) -> Vec<OpOutcome> {
+    let plan = on.plan;
     let kinds = plan.mix.sequence(plan.mixed_operations as usize, plan.seed);
     let written: Arc<Mutex<Vec<StorePath>>> = Arc::new(Mutex::new(Vec::new()));
     futures::stream::iter(kinds.into_iter().enumerate())
         .map(|(step, kind)| {
-            let store = Arc::clone(store);
             let written = Arc::clone(&written);
             let base = &pool[step % pool.len()];
             async move {
@@ -53,16 +49,8 @@ pub(crate) async fn run_mixed(
                     }
                     other => (other, base.key.clone()),
                 };
-                let outcome = one_operation(
-                    store.as_ref(),
-                    operation,
-                    &key,
-                    base.payload.clone(),
-                    &base.sha256,
-                    plan,
-                    multipart,
-                )
-                .await;
+                let outcome =
+                    one_operation(on, operation, &key, base.payload.clone(), &base.sha256).await;
                 if operation == StorageOperation::Put && outcome.result.is_ok() {
                     written.lock().expect("not poisoned").push(key);
                 }

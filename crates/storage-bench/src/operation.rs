@@ -12,6 +12,7 @@ use object_store::{
 use report_model::{StorageOperation, storage::IntegrityMismatch};
 use sha2::Digest as _;
 
+use crate::body_buffers::BodyBuffers;
 use crate::plan::Plan;
 
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
@@ -26,19 +27,34 @@ pub(crate) struct OpOutcome {
     /// A body read back, with its key and expected hash: verified after the timed region
     /// (peers such as the minio client verify nothing, so hashing is not part of a GET's
     /// time).
-    pub to_verify: Option<(String, String, Bytes)>,
+    pub to_verify: Option<(String, String, Vec<u8>)>,
+    /// Set by [`verify`]: the body read back was checked.
+    pub verified: bool,
     pub result: Result<Option<IntegrityMismatch>, String>,
 }
 
+/// Where an operation runs: the backend's store, the plan, whether big objects go in parts
+/// (S3), and the buffers bodies are read into.
+pub(crate) struct OnBackend<'a> {
+    pub store: &'a dyn ObjectStore,
+    pub plan: &'a Plan,
+    pub multipart: bool,
+    pub buffers: &'a BodyBuffers,
+}
+
 pub(crate) async fn one_operation(
-    store: &dyn ObjectStore,
+    on: &OnBackend<'_>,
     operation: StorageOperation,
     key: &StorePath,
     payload: Bytes,
     expected: &str,
-    plan: &Plan,
-    multipart: bool,
 ) -> OpOutcome {
+    let OnBackend {
+        store,
+        plan,
+        multipart,
+        buffers,
+    } = *on;
     let started = Instant::now();
     let size = payload.len() as u64;
     let (ttfb, bytes, result) = match operation {
@@ -54,6 +70,7 @@ pub(crate) async fn one_operation(
             key,
             size,
             multipart.then_some((plan.multipart_threshold, plan.part_size)),
+            buffers,
         )
         .await
         {
@@ -64,6 +81,7 @@ pub(crate) async fn one_operation(
                     ttfb: Some(ttfb),
                     bytes: body.len() as u64,
                     to_verify: Some((key.to_string(), expected.to_owned(), body)),
+                    verified: false,
                     result: Ok(None),
                 };
             }
@@ -98,18 +116,21 @@ pub(crate) async fn one_operation(
         ttfb,
         bytes,
         to_verify: None,
+        verified: false,
         result,
     }
 }
 
-/// Compares the SHA-256 of a body read back with what was sent.
-pub(crate) fn verify(mut outcome: OpOutcome) -> OpOutcome {
-    if let Some((key, expected, body)) = &outcome.to_verify {
-        let actual = sha256_hex(body);
-        if &actual != expected {
+/// Compares the SHA-256 of a body read back with what was sent, then gives its buffer back.
+pub(crate) fn verify(mut outcome: OpOutcome, buffers: &BodyBuffers) -> OpOutcome {
+    if let Some((key, expected, body)) = outcome.to_verify.take() {
+        let actual = sha256_hex(&body);
+        buffers.give_back(body);
+        outcome.verified = true;
+        if actual != expected {
             outcome.result = Ok(Some(IntegrityMismatch {
-                key: key.clone(),
-                expected_sha256: expected.clone(),
+                key,
+                expected_sha256: expected,
                 actual_sha256: actual,
             }));
         }
@@ -141,16 +162,18 @@ pub(crate) async fn put_object(
     writer.finish().await.map(|_| ()).map_err(|e| e.to_string())
 }
 
-/// The whole body and the time to its first chunk. Objects of `parallel_from` bytes or more
-/// are fetched as parallel ranged GETs of `part` bytes, as fast S3 clients do; the TTFB is
-/// then the first chunk of any range.
+/// The whole body, read into a buffer of `buffers`, and the time to its first chunk.
+/// Objects of `parallel_from` bytes or more are fetched as parallel ranged GETs of `part`
+/// bytes, as fast S3 clients do; the TTFB is then the first chunk of any range.
 pub(crate) async fn get_object(
     store: &dyn ObjectStore,
     key: &StorePath,
     size: u64,
     parallel: Option<(u64, usize)>,
-) -> Result<(Bytes, Duration), String> {
+    buffers: &BodyBuffers,
+) -> Result<(Vec<u8>, Duration), String> {
     let started = Instant::now();
+    let room = |bytes: u64| buffers.take(usize::try_from(bytes).unwrap_or(0));
     let ranges: Vec<std::ops::Range<u64>> = match parallel {
         Some((from, part)) if size >= from => (0..size)
             .step_by(part)
@@ -164,12 +187,12 @@ pub(crate) async fn get_object(
             // A local file: read whole, not as object_store's stream of 8 KiB chunks (one
             // blocking-pool hop each), so a local GET costs what a plain read of it does.
             GetResultPayload::File(file, _) => {
-                let range = result.range;
-                tokio::task::spawn_blocking(move || read_file(file, range, started))
+                let (range, body) = (result.range, room(size));
+                tokio::task::spawn_blocking(move || read_file(file, range, started, body))
                     .await
                     .map_err(|e| e.to_string())?
             }
-            GetResultPayload::Stream(stream) => collect(stream, started, size).await,
+            GetResultPayload::Stream(stream) => collect(stream, started, room(size)).await,
         };
     }
     let parts = futures::future::try_join_all(ranges.into_iter().map(|range| async move {
@@ -181,7 +204,7 @@ pub(crate) async fn get_object(
             .get_opts(key, options)
             .await
             .map_err(|e| e.to_string())?;
-        collect(result.into_stream(), started, range.end - range.start).await
+        collect(result.into_stream(), started, room(range.end - range.start)).await
     }))
     .await?;
     let ttfb = parts
@@ -189,29 +212,30 @@ pub(crate) async fn get_object(
         .map(|(_, ttfb)| *ttfb)
         .min()
         .unwrap_or_else(|| started.elapsed());
-    let mut body = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    let mut body = room(size);
     for (part, _) in parts {
         body.extend_from_slice(&part);
+        buffers.give_back(part);
     }
-    Ok((Bytes::from(body), ttfb))
+    Ok((body, ttfb))
 }
 
 /// The first read of a local file, which stands for its first byte.
 const FIRST_READ: u64 = 64 * 1024;
 
-/// Reads `range` of a local file with large reads straight into the body's buffer: the
-/// first `FIRST_READ` bytes (the TTFB), then the rest in one `read_to_end`.
+/// Reads `range` of a local file with large reads straight into `body`: the first
+/// `FIRST_READ` bytes (the TTFB), then the rest in one `read_to_end`.
 fn read_file(
     mut file: std::fs::File,
     range: std::ops::Range<u64>,
     started: Instant,
-) -> Result<(Bytes, Duration), String> {
+    mut body: Vec<u8>,
+) -> Result<(Vec<u8>, Duration), String> {
     use std::io::{Read as _, Seek as _};
     let failed = |e: std::io::Error| format!("cannot read the local file: {e}");
     let length = range.end.saturating_sub(range.start);
     file.seek(std::io::SeekFrom::Start(range.start))
         .map_err(failed)?;
-    let mut body = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
     let mut rest = file.take(length);
     (&mut rest)
         .take(FIRST_READ)
@@ -225,20 +249,20 @@ fn read_file(
             body.len()
         ));
     }
-    Ok((Bytes::from(body), ttfb))
+    Ok((body, ttfb))
 }
 
+/// A body stream into `body`, and the time to its first chunk.
 pub(crate) async fn collect(
     mut stream: futures::stream::BoxStream<'static, object_store::Result<Bytes>>,
     started: Instant,
-    expected_len: u64,
-) -> Result<(Bytes, Duration), String> {
-    let mut body = Vec::with_capacity(usize::try_from(expected_len).unwrap_or(0));
+    mut body: Vec<u8>,
+) -> Result<(Vec<u8>, Duration), String> {
     let mut ttfb = None;
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| e.to_string())?;
         ttfb.get_or_insert_with(|| started.elapsed());
         body.extend_from_slice(&chunk);
     }
-    Ok((Bytes::from(body), ttfb.unwrap_or_else(|| started.elapsed())))
+    Ok((body, ttfb.unwrap_or_else(|| started.elapsed())))
 }

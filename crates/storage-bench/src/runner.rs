@@ -3,7 +3,6 @@
 //! written under one run prefix and deleted at the end, also after a failure.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -17,8 +16,11 @@ use report_model::{
     storage::StorageResult,
 };
 
+use crate::body_buffers::BodyBuffers;
 use crate::mixed::{PoolObject, run_mixed};
-use crate::operation::{OpOutcome, get_object, one_operation, put_object, sha256_hex, verify};
+use crate::operation::{
+    OnBackend, OpOutcome, get_object, one_operation, put_object, sha256_hex, verify,
+};
 use crate::plan::{Plan, StorageProgress, payload};
 use crate::{Backend, StorageError};
 
@@ -62,7 +64,7 @@ impl Figures {
             match outcome.result {
                 Ok(None) => {
                     self.total_bytes += outcome.bytes;
-                    if outcome.to_verify.is_some() {
+                    if outcome.verified {
                         self.integrity.verified += 1;
                     }
                 }
@@ -221,8 +223,9 @@ async fn run_backend(
             .map(|i| payload(size, plan.seed, u64::from(i)))
             .collect();
         let hashes: Vec<String> = payloads.iter().map(|p| sha256_hex(p)).collect();
+        let buffers = BodyBuffers::default();
         if plan.warmup {
-            warm_up(plan, backend, size, &payloads[0]).await?;
+            warm_up(plan, backend, size, &payloads[0], &buffers).await?;
         }
         let mut figures: BTreeMap<StorageOperation, Figures> = BTreeMap::new();
         'repetitions: for repetition in 0..plan.repetitions {
@@ -236,11 +239,15 @@ async fn run_backend(
                     operation,
                     size,
                     repetition,
+                    buffers: &buffers,
                 };
                 let started = Instant::now();
                 let outcomes = batch.run(&payloads, &hashes).await;
                 let busy = started.elapsed();
-                let outcomes: Vec<OpOutcome> = outcomes.into_iter().map(verify).collect();
+                let outcomes: Vec<OpOutcome> = outcomes
+                    .into_iter()
+                    .map(|outcome| verify(outcome, &buffers))
+                    .collect();
                 if repetition == 0
                     && operation == StorageOperation::Put
                     && outcomes.iter().all(|o| o.result.is_err())
@@ -273,7 +280,13 @@ async fn run_backend(
 
 /// One untimed put, get and delete of `payload` before a size's timed operations, so
 /// connection setup and first-touch costs stay out of the figures.
-async fn warm_up(plan: &Plan, backend: &Backend, size: u64, payload: &Bytes) -> Result<(), String> {
+async fn warm_up(
+    plan: &Plan,
+    backend: &Backend,
+    size: u64,
+    payload: &Bytes,
+    buffers: &BodyBuffers,
+) -> Result<(), String> {
     let store = backend.store.as_ref();
     let warm = StorePath::from(format!(
         "{}/{}/warmup-{size}",
@@ -282,7 +295,9 @@ async fn warm_up(plan: &Plan, backend: &Backend, size: u64, payload: &Bytes) -> 
     put_object(store, &warm, payload.clone(), plan, backend.multipart)
         .await
         .map_err(|e| format!("warm-up put of {size} bytes failed: {e}"))?;
-    let _ = get_object(store, &warm, size, None).await;
+    if let Ok((body, _)) = get_object(store, &warm, size, None, buffers).await {
+        buffers.give_back(body);
+    }
     let _ = store.delete(&warm).await;
     Ok(())
 }
@@ -294,6 +309,7 @@ struct Batch<'a> {
     operation: StorageOperation,
     size: u64,
     repetition: u32,
+    buffers: &'a BodyBuffers,
 }
 
 impl Batch<'_> {
@@ -309,6 +325,12 @@ impl Batch<'_> {
     /// other operation runs once per object with `plan.concurrency` in flight.
     async fn run(&self, payloads: &[Bytes], hashes: &[String]) -> Vec<OpOutcome> {
         let (plan, backend, store) = (self.plan, self.backend, &self.backend.store);
+        let on = OnBackend {
+            store: store.as_ref(),
+            plan,
+            multipart: backend.multipart,
+            buffers: self.buffers,
+        };
         let keys: Vec<StorePath> = plan
             .object_numbers()
             .map(|i| key(plan, &backend.name, self.size, self.repetition, i))
@@ -323,6 +345,7 @@ impl Batch<'_> {
                     ttfb: None,
                     bytes: 0,
                     to_verify: None,
+                    verified: false,
                     result: listed.map(|_| None).map_err(|e| e.to_string()),
                 }]
             }
@@ -336,26 +359,12 @@ impl Batch<'_> {
                         sha256: hashes[i].clone(),
                     })
                     .collect();
-                run_mixed(store, plan, &pool, &self.prefix(), backend.multipart).await
+                run_mixed(&on, &pool, &self.prefix()).await
             }
             operation => {
                 futures::stream::iter(keys.iter().enumerate())
                     .map(|(i, key)| {
-                        let (payload, expected) = (payloads[i].clone(), hashes[i].clone());
-                        let store = Arc::clone(store);
-                        let multipart = backend.multipart;
-                        async move {
-                            one_operation(
-                                store.as_ref(),
-                                operation,
-                                key,
-                                payload,
-                                &expected,
-                                plan,
-                                multipart,
-                            )
-                            .await
-                        }
+                        one_operation(&on, operation, key, payloads[i].clone(), &hashes[i])
                     })
                     .buffer_unordered(plan.concurrency as usize)
                     .collect()

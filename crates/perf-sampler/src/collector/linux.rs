@@ -37,43 +37,70 @@ impl ProcFile {
         Ok(ProcFile { path, file })
     }
 
-    /// Reads the whole file from offset 0 into `buf` (cleared first) with positioned reads
-    /// into the buffer's spare room: one `pread` per tick when the buffer is large enough,
-    /// where a seek and `read_to_end` took five system calls (seek, the size probe's `statx`
-    /// and seek, a read and the read that finds the end). A `/proc` file is generated on
-    /// each read and fills what it is given up to its end, so a read shorter than the room
-    /// it had is the end of the file.
-    fn read_into(&mut self, buf: &mut Vec<u8>) -> io::Result<()> {
+    /// Reads the whole file from offset 0 into `buf` with positioned reads and returns it:
+    /// one `pread` per tick when the buffer is large enough, where a seek and `read_to_end`
+    /// took five system calls (seek, the size probe's `statx` and seek, a read and the read
+    /// that finds the end). A `/proc` file is generated on each read and fills what it is
+    /// given up to its end, so a read shorter than the room it had is the end of the file.
+    /// `buf` stays at its full, initialised length between ticks (no zeroing per read); it
+    /// grows by doubling when a file fills it.
+    fn read_into<'b>(&mut self, buf: &'b mut Vec<u8>) -> io::Result<&'b [u8]> {
         use std::os::unix::fs::FileExt as _;
-        buf.clear();
+        if buf.len() < READ_ROOM {
+            buf.resize(READ_ROOM, 0);
+        }
+        let mut filled = 0;
         loop {
-            if buf.capacity() - buf.len() < READ_ROOM {
-                buf.reserve(READ_ROOM);
-            }
-            let start = buf.len();
-            buf.resize(buf.capacity(), 0);
-            let room = buf.len() - start;
-            let read = self.file.read_at(&mut buf[start..], start as u64);
-            let read = match read {
-                Ok(read) => read,
-                Err(error) => {
-                    buf.truncate(start);
-                    if error.kind() == io::ErrorKind::Interrupted {
-                        continue;
+            match self.file.read_at(&mut buf[filled..], filled as u64) {
+                Ok(read) => {
+                    filled += read;
+                    if filled < buf.len() {
+                        return Ok(&buf[..filled]);
                     }
-                    return Err(error);
+                    buf.resize(buf.len() * 2, 0);
                 }
-            };
-            buf.truncate(start + read);
-            if read < room {
-                return Ok(());
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
             }
         }
     }
 }
 
-/// The least free room a read of a `/proc` file is given (the largest file read each tick,
-/// `/proc/stat` on a many-core host, fits in a few of these; the buffer keeps its growth).
+/// `bytes` as text: `/proc` files are ASCII, but a process name may hold any bytes.
+fn text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
+/// The first number of each `key: number ...` line whose key is one of `keys`, in the order
+/// of `keys` (0 for a key not found); stops reading once every key is found, and parses
+/// only the numbers asked for.
+fn field_values<const N: usize>(bytes: &[u8], keys: [&str; N]) -> [u64; N] {
+    let mut values = [0; N];
+    let mut found = 0;
+    for line in text(bytes).lines() {
+        let Some((key, rest)) = line.split_once(':') else {
+            continue;
+        };
+        if let Some(index) = keys.iter().position(|k| *k == key.trim()) {
+            values[index] = rest
+                .split_whitespace()
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            found += 1;
+            if found == N {
+                break;
+            }
+        }
+    }
+    values
+}
+
+/// The first size of the read buffer (the largest file read each tick, `/proc/stat` on a
+/// many-core host, may need a few doublings; the buffer keeps its growth).
 const READ_ROOM: usize = 16 * 1024;
 
 /// True for the errors a vanished process gives: its files are gone (ENOENT) or its open
@@ -115,8 +142,7 @@ impl ProcessReader {
     }
 
     fn read(&mut self, buf: &mut Vec<u8>, page_size: u64) -> io::Result<ProcessSnapshot> {
-        self.stat.read_into(buf)?;
-        let stat = Stat::from_read(buf.as_slice()).map_err(procfs_to_io)?;
+        let stat = Stat::from_read(self.stat.read_into(buf)?).map_err(procfs_to_io)?;
         let mut snapshot = ProcessSnapshot {
             pid: self.pid,
             parent_pid: u32::try_from(stat.ppid).unwrap_or(0),
@@ -129,48 +155,34 @@ impl ProcessReader {
             major_faults: stat.majflt,
             ..ProcessSnapshot::default()
         };
-        self.status.read_into(buf)?;
-        for_each_field(buf, |key, value| match key {
-            "voluntary_ctxt_switches" => snapshot.voluntary_ctx_switches = value,
-            "nonvoluntary_ctxt_switches" => snapshot.involuntary_ctx_switches = value,
-            _ => {}
-        });
+        [
+            snapshot.voluntary_ctx_switches,
+            snapshot.involuntary_ctx_switches,
+        ] = field_values(
+            self.status.read_into(buf)?,
+            ["voluntary_ctxt_switches", "nonvoluntary_ctxt_switches"],
+        );
         if let Some(io_file) = &mut self.io {
-            io_file.read_into(buf)?;
-            for_each_field(buf, |key, value| match key {
-                "rchar" => snapshot.read_chars = value,
-                "wchar" => snapshot.write_chars = value,
-                "read_bytes" => snapshot.read_bytes = value,
-                "write_bytes" => snapshot.write_bytes = value,
-                _ => {}
-            });
+            [
+                snapshot.read_chars,
+                snapshot.write_chars,
+                snapshot.read_bytes,
+                snapshot.write_bytes,
+            ] = field_values(
+                io_file.read_into(buf)?,
+                ["rchar", "wchar", "read_bytes", "write_bytes"],
+            );
         }
         if let Some(smaps) = &mut self.smaps_rollup {
-            smaps.read_into(buf)?;
-            let (mut pss_kib, mut private_kib) = (0, 0);
-            for_each_field(buf, |key, value| match key {
-                "Pss" => pss_kib = value,
-                "Private_Clean" | "Private_Dirty" | "Private_Hugetlb" => private_kib += value,
-                _ => {}
-            });
-            snapshot.uss_bytes = Some(private_kib * 1024);
+            let [pss_kib, clean, dirty, hugetlb] = field_values(
+                smaps.read_into(buf)?,
+                ["Pss", "Private_Clean", "Private_Dirty", "Private_Hugetlb"],
+            );
+            snapshot.uss_bytes = Some((clean + dirty + hugetlb) * 1024);
             snapshot.pss_bytes = Some(pss_kib * 1024);
         }
         snapshot.fds = self.process.fd_count().map_err(procfs_to_io)? as u64;
         Ok(snapshot)
-    }
-}
-
-/// Calls `visit(key, first number)` for each `key: number ...` line.
-fn for_each_field(buf: &[u8], mut visit: impl FnMut(&str, u64)) {
-    let text = String::from_utf8_lossy(buf);
-    for line in text.lines() {
-        if let Some((key, rest)) = line.split_once(':') {
-            let number = rest.split_whitespace().next().and_then(|n| n.parse().ok());
-            if let Some(number) = number {
-                visit(key.trim(), number);
-            }
-        }
     }
 }
 
@@ -212,10 +224,11 @@ impl SystemReader {
         let mut system = SystemSnapshot::default();
         let read_error = |file: &ProcFile, e| SamplerError::from_io(file.path.clone(), e);
 
-        self.stat
+        let stat = self
+            .stat
             .read_into(buf)
             .map_err(|e| read_error(&self.stat, e))?;
-        for line in String::from_utf8_lossy(buf).lines() {
+        for line in text(stat).lines() {
             let Some(rest) = line.strip_prefix("cpu") else {
                 break;
             };
@@ -225,10 +238,13 @@ impl SystemReader {
             } else {
                 fields.next()
             };
-            let values: Vec<u64> = fields.filter_map(|f| f.parse().ok()).collect();
             // user nice system idle iowait irq softirq steal (guest time is inside user).
-            let total: u64 = values.iter().take(8).sum();
-            let idle = values.get(3).copied().unwrap_or(0) + values.get(4).copied().unwrap_or(0);
+            let mut values = [0u64; 8];
+            for (value, field) in values.iter_mut().zip(fields) {
+                *value = field.parse().unwrap_or(0);
+            }
+            let total: u64 = values.iter().sum();
+            let idle = values[3] + values[4];
             let ticks = CpuTicks {
                 busy: total.saturating_sub(idle),
                 total,
@@ -239,44 +255,56 @@ impl SystemReader {
             }
         }
 
-        self.meminfo
+        let meminfo = self
+            .meminfo
             .read_into(buf)
             .map_err(|e| read_error(&self.meminfo, e))?;
-        for_each_field(buf, |key, kib| match key {
-            "MemTotal" => system.memory_total_bytes = kib * 1024,
-            "MemAvailable" => system.memory_available_bytes = kib * 1024,
-            "SwapTotal" => system.swap_total_bytes = kib * 1024,
-            "SwapFree" => system.swap_free_bytes = kib * 1024,
-            _ => {}
-        });
+        let [total, available, swap_total, swap_free] = field_values(
+            meminfo,
+            ["MemTotal", "MemAvailable", "SwapTotal", "SwapFree"],
+        );
+        system.memory_total_bytes = total * 1024;
+        system.memory_available_bytes = available * 1024;
+        system.swap_total_bytes = swap_total * 1024;
+        system.swap_free_bytes = swap_free * 1024;
 
-        self.loadavg
+        let loadavg = self
+            .loadavg
             .read_into(buf)
             .map_err(|e| read_error(&self.loadavg, e))?;
-        system.load_average_1m = String::from_utf8_lossy(buf)
+        system.load_average_1m = text(loadavg)
             .split_whitespace()
             .next()
             .and_then(|v| v.parse().ok())
             .unwrap_or(0.0);
 
-        self.diskstats
+        let diskstats = self
+            .diskstats
             .read_into(buf)
             .map_err(|e| read_error(&self.diskstats, e))?;
-        for line in String::from_utf8_lossy(buf).lines() {
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            if fields.len() < 10 || !self.whole_disks.contains(fields[2]) {
+        for line in text(diskstats).lines() {
+            // major minor name reads merged sectors-read ms writes merged sectors-written ...
+            let mut fields = line.split_whitespace().skip(2);
+            if !fields
+                .next()
+                .is_some_and(|name| self.whole_disks.contains(name))
+            {
                 continue;
             }
-            let sectors = |index: usize| fields[index].parse::<u64>().unwrap_or(0);
+            let mut sectors = fields.skip(2).step_by(4).take(2);
             // Sectors are always 512 bytes in /proc/diskstats.
-            system.disk_read_bytes += sectors(5) * 512;
-            system.disk_write_bytes += sectors(9) * 512;
+            let mut next = || sectors.next().and_then(|s| s.parse::<u64>().ok());
+            if let (Some(read), Some(written)) = (next(), next()) {
+                system.disk_read_bytes += read * 512;
+                system.disk_write_bytes += written * 512;
+            }
         }
 
-        self.net_dev
+        let net_dev = self
+            .net_dev
             .read_into(buf)
             .map_err(|e| read_error(&self.net_dev, e))?;
-        for line in String::from_utf8_lossy(buf).lines().skip(2) {
+        for line in text(net_dev).lines().skip(2) {
             let Some((name, counters)) = line.split_once(':') else {
                 continue;
             };
@@ -566,13 +594,27 @@ mod tests {
         let mut file = ProcFile::open(path.clone()).unwrap();
         let mut buf = Vec::new();
         for _ in 0..2 {
-            file.read_into(&mut buf).unwrap();
-            assert_eq!(buf, content);
+            assert_eq!(file.read_into(&mut buf).unwrap(), content);
         }
         // Shorter now: the stale tail of the last read does not survive.
         std::fs::write(&path, b"short").unwrap();
-        file.read_into(&mut buf).unwrap();
-        assert_eq!(buf, b"short");
+        assert_eq!(file.read_into(&mut buf).unwrap(), b"short");
+    }
+
+    #[test]
+    fn fields_are_found_by_key_and_only_those_parsed() {
+        let status = b"Name:\tsleep\nState:\tS (sleeping)\nvoluntary_ctxt_switches:\t12\nnonvoluntary_ctxt_switches:\t3\n";
+        assert_eq!(
+            field_values(
+                status,
+                [
+                    "nonvoluntary_ctxt_switches",
+                    "voluntary_ctxt_switches",
+                    "Missing"
+                ]
+            ),
+            [3, 12, 0]
+        );
     }
 
     #[test]
@@ -580,7 +622,7 @@ mod tests {
         let mut buf = Vec::new();
         for path in ["/proc/self/status", "/proc/meminfo", "/proc/self/io"] {
             let mut file = ProcFile::open(PathBuf::from(path)).unwrap();
-            file.read_into(&mut buf).unwrap();
+            let ours = String::from_utf8(file.read_into(&mut buf).unwrap().to_vec()).unwrap();
             let plain = std::fs::read_to_string(path).unwrap();
             // Same lines (values such as the memory figures move between two reads).
             let keys = |text: &str| -> Vec<String> {
@@ -588,7 +630,6 @@ mod tests {
                     .map(|l| l.split(':').next().unwrap_or_default().to_owned())
                     .collect()
             };
-            let ours = String::from_utf8(buf.clone()).unwrap();
             assert_eq!(keys(&ours), keys(&plain), "{path}");
             assert!(ours.ends_with('\n'), "{path} read to its end");
         }
