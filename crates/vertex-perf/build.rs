@@ -13,21 +13,31 @@ fn git(args: &[&str]) -> Option<String> {
         .filter(|text| !text.is_empty())
 }
 
+/// Tells cargo to rebuild when `path` changes, if it exists: a missing path counts as
+/// changed on every build, which made every build of this crate (and of everything that
+/// links it) start again — in a fresh clone the branch is in `packed-refs` and there is no
+/// loose ref file, and a repository that never packed has no `packed-refs`.
+fn rerun_if_changed(path: &str) {
+    if std::path::Path::new(path).exists() {
+        println!("cargo:rerun-if-changed={path}");
+    }
+}
+
 fn main() {
     if let Some(sha) = git(&["rev-parse", "HEAD"]) {
         println!("cargo:rustc-env=VERTEX_PERF_GIT_SHA={sha}");
     }
     // Rebuild when HEAD moves: the HEAD file (branch switches) and the branch's ref.
     if let Some(head) = git(&["rev-parse", "--git-path", "HEAD"]) {
-        println!("cargo:rerun-if-changed={head}");
+        rerun_if_changed(&head);
     }
     if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"])
         && let Some(reference) = git(&["rev-parse", "--git-path", &branch])
     {
-        println!("cargo:rerun-if-changed={reference}");
+        rerun_if_changed(&reference);
     }
     if let Some(packed) = git(&["rev-parse", "--git-path", "packed-refs"]) {
-        println!("cargo:rerun-if-changed={packed}");
+        rerun_if_changed(&packed);
     }
     println!("cargo:rerun-if-changed=build.rs");
 }
