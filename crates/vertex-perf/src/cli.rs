@@ -466,8 +466,9 @@ pub struct LoadArgs {
     /// Open model: requests in flight at most.
     #[arg(long, default_value = "100", value_parser = values::users)]
     pub max_in_flight: u32,
-    /// Worker threads the generator runs on, as wrk's `-t` (1 to 1024; default one per
-    /// core). On a machine the service shares, fewer leave it its cores.
+    /// Worker threads the generator runs on, as wrk's `-t` (1 to 1024). Default: half the
+    /// cores when the target is on this machine (loopback), leaving the service the rest;
+    /// one per core otherwise.
     #[arg(short = 't', long, value_parser = values::count_up_to(1024))]
     pub threads: Option<u32>,
     /// Closed model: pause after each iteration (at most 1h).

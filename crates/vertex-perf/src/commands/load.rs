@@ -27,7 +27,8 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
     let shard = args.split.resolve()?;
     let mut options = build_options(args)?;
     options.shard = shard.unwrap_or_default();
-    let runtime = crate::runtime::with_threads(args.threads)?;
+    let runtime =
+        crate::runtime::with_threads(crate::runtime::generator_threads(args.threads, args.url()))?;
     let vertex = match args.scenario {
         Some(which) => Some(runtime.block_on(vertex_scenario(args, which, &options))?),
         None => None,
