@@ -16,10 +16,9 @@ use crate::config::PhaseSizes;
 pub fn local_server(base_url: &str) -> Option<ProcessTarget> {
     let rest = base_url.split_once("://").map_or(base_url, |(_, r)| r);
     let authority = rest.split('/').next().unwrap_or_default();
-    let (host, port) = authority.rsplit_once(':')?;
-    let local = matches!(host, "localhost" | "[::1]") || host.starts_with("127.");
+    let (_, port) = authority.rsplit_once(':')?;
     let port = port.parse().ok()?;
-    local.then_some(ProcessTarget::Port(port))
+    report_model::is_local_url(base_url).then_some(ProcessTarget::Port(port))
 }
 
 /// The running samplers; notes say why one could not start.

@@ -75,6 +75,24 @@ pub fn target_name_of_url(url: &str) -> String {
     rest.split(['/', '?']).next().unwrap_or(rest).to_owned()
 }
 
+/// True when `url`'s host is this machine: `localhost` or a loopback address (127.0.0.0/8,
+/// `[::1]`). The suite watches such a target's listener; `load` leaves it half the cores.
+pub fn is_local_url(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?']).next().unwrap_or(rest);
+    let host_port = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let host = match host_port.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+        None => host_port.split(':').next().unwrap_or_default(),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,6 +103,27 @@ mod tests {
             logical_cores: cores,
             memory_total_bytes: 24 * 1024 * 1024 * 1024 - 3_000_000,
             ..HostInfo::default()
+        }
+    }
+
+    #[test]
+    fn local_urls_are_localhost_and_loopback_addresses() {
+        for url in [
+            "http://127.0.0.1:8000/",
+            "http://127.1.2.3",
+            "http://localhost/x",
+            "https://user:secret@LOCALHOST:9/",
+            "http://[::1]:9/health",
+        ] {
+            assert!(is_local_url(url), "{url}");
+        }
+        for url in [
+            "http://example.invalid:8000/",
+            "http://10.0.0.1/",
+            "http://[2001:db8::1]:80/",
+            "http://127.example/",
+        ] {
+            assert!(!is_local_url(url), "{url}");
         }
     }
 

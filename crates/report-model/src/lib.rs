@@ -79,7 +79,7 @@ pub use gate::{Gate, RunKind};
 pub use histogram::LatencyHistogram;
 pub(crate) use histogram::LatencySummary;
 pub use history::History;
-pub use identity::{RunIdentity, target_name_of_url};
+pub use identity::{RunIdentity, is_local_url, target_name_of_url};
 pub(crate) use leftovers::{Leftover, StorageGrowth};
 pub(crate) use load::{
     EndpointReport, ErrorCount, LatencyDistribution, SecondStats, Traffic, percent,

@@ -26,19 +26,8 @@ pub fn with_threads(threads: Option<u32>) -> Result<tokio::runtime::Runtime> {
 /// `-t1` 99.9k.
 pub fn generator_threads(requested: Option<u32>, url: &str) -> Option<u32> {
     requested.or_else(|| {
-        let on_this_machine = url
-            .parse::<http::Uri>()
-            .ok()
-            .and_then(|uri| uri.host().map(str::to_owned))
-            .is_some_and(|host| {
-                let host = host.trim_start_matches('[').trim_end_matches(']');
-                host == "localhost"
-                    || host
-                        .parse::<std::net::IpAddr>()
-                        .is_ok_and(|ip| ip.is_loopback())
-            });
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
-        on_this_machine.then(|| (cores / 2).max(1))
+        report_model::is_local_url(url).then(|| (cores / 2).max(1))
     })
 }
 

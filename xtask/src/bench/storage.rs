@@ -48,9 +48,9 @@ const OBJECTS: &str = "4";
 
 /// Repetitions per tool and round (the median one counts): the local-directory comparison
 /// and the S3 one alike.
-const LOCAL_REPEATS: usize = 3;
+const REPEATS: usize = 3;
 
-/// vertex-perf's local 20 MiB put and get (put, get, delete, LOCAL_REPEATS times): the
+/// vertex-perf's local 20 MiB put and get (put, get, delete, REPEATS times): the
 /// median repetition of each, MiB/s.
 fn local_rates(vertex_perf: &Path, dir: &Path, scratch: &Path, round: usize) -> Result<(f64, f64)> {
     let out = scratch.join(format!("local-{round}"));
@@ -68,7 +68,7 @@ fn local_rates(vertex_perf: &Path, dir: &Path, scratch: &Path, round: usize) -> 
             "--ops",
             "put,get,delete",
             "--repeat",
-            &LOCAL_REPEATS.to_string(),
+            &REPEATS.to_string(),
             "--out",
         ])
         .arg(&out)
@@ -95,7 +95,7 @@ fn local_rates(vertex_perf: &Path, dir: &Path, scratch: &Path, round: usize) -> 
 }
 
 /// Plain reads of OBJECTS files of 20 MiB just written into `dir` (so, like vertex-perf's
-/// local get, from the page cache), LOCAL_REPEATS times; the median repetition, MiB/s, of
+/// local get, from the page cache), REPEATS times; the median repetition, MiB/s, of
 /// two ways: each file into a buffer of its own that is kept until all are read (what a
 /// reader that checks what it read does, vertex-perf's get included; the buffers are reused
 /// from one repetition to the next), and every file into one reused buffer (a read that
@@ -113,7 +113,7 @@ fn plain_read_rates(source: &Path, dir: &Path) -> Result<(f64, f64)> {
     let mib = (size * objects) as f64 / (1024.0 * 1024.0);
     // Written as vertex-perf's put writes an object: one write of its bytes.
     let bytes = std::fs::read(source)?;
-    for _ in 0..LOCAL_REPEATS {
+    for _ in 0..REPEATS {
         for file in &files {
             std::fs::write(file, &bytes)?;
         }
@@ -135,13 +135,13 @@ fn plain_read_rates(source: &Path, dir: &Path) -> Result<(f64, f64)> {
     Ok((median(&mut kept_rates), median(&mut one_rates)))
 }
 
-/// `dd` writing OBJECTS files of 20 MiB into `dir`, then deleting them, LOCAL_REPEATS times:
+/// `dd` writing OBJECTS files of 20 MiB into `dir`, then deleting them, REPEATS times:
 /// the median repetition, MiB/s.
 fn dd_rate(source: &Path, dir: &Path) -> Result<f64> {
     let objects: usize = OBJECTS.parse().context("OBJECTS")?;
     std::fs::create_dir_all(dir)?;
     let mut rates = Vec::new();
-    for _ in 0..LOCAL_REPEATS {
+    for _ in 0..REPEATS {
         let started = std::time::Instant::now();
         for index in 0..objects {
             let status = Command::new("dd")
@@ -215,7 +215,7 @@ pub fn storage(root: &Path) -> Result<()> {
                     "--ops",
                     "put,get,delete",
                     "--repeat",
-                    &LOCAL_REPEATS.to_string(),
+                    &REPEATS.to_string(),
                     "--out",
                 ])
                 .arg(&out)
@@ -233,7 +233,7 @@ pub fn storage(root: &Path) -> Result<()> {
             // the minio client on the same server
             let output = Command::new(&python)
                 .arg(&script)
-                .args([endpoint, "vertex-perf", OBJECTS, &LOCAL_REPEATS.to_string()])
+                .args([endpoint, "vertex-perf", OBJECTS, &REPEATS.to_string()])
                 .args(SIZES.map(|s| s.to_string()))
                 .env("MINIO_ACCESS_KEY", access)
                 .env("MINIO_SECRET_KEY", secret)
@@ -282,7 +282,7 @@ pub fn storage(root: &Path) -> Result<()> {
             eprintln!("round {round} done");
         }
         println!(
-            "\nembedded S3, {OBJECTS} objects per size, sequential, median repetition of {LOCAL_REPEATS}, medians of {ROUNDS} interleaved rounds (MiB/s):"
+            "\nembedded S3, {OBJECTS} objects per size, sequential, median repetition of {REPEATS}, medians of {ROUNDS} interleaved rounds (MiB/s):"
         );
         println!(
             "{:<8} {:<4} {:>12} {:>14} {:>8}",
