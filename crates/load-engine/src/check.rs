@@ -25,6 +25,8 @@ pub struct Check {
     statuses: Vec<RangeInclusive<u16>>,
     content_type: Option<Arc<str>>,
     body: Option<BodyCheck>,
+    /// A redirect passes without its content checked ([`Check::passing_redirects`]).
+    redirects_pass: bool,
 }
 
 impl Check {
@@ -34,6 +36,7 @@ impl Check {
             statuses: vec![200..=299],
             content_type: None,
             body: None,
+            redirects_pass: false,
         }
     }
 
@@ -43,6 +46,7 @@ impl Check {
             statuses: statuses.iter().map(|&s| s..=s).collect(),
             content_type: None,
             body: None,
+            redirects_pass: false,
         }
     }
 
@@ -132,6 +136,46 @@ impl Check {
     pub(crate) fn check_body(&self, body: &[u8]) -> Result<(), String> {
         self.body.as_ref().map_or(Ok(()), |check| check(body))
     }
+
+    /// Also passes a redirect (301, 302, 303, 307, 308) outright, without looking at its
+    /// content: the hops of a request whose redirects are followed.
+    #[must_use]
+    pub(crate) fn passing_redirects(mut self) -> Check {
+        self.statuses.extend(REDIRECTS.iter().map(|&s| s..=s));
+        self.redirects_pass = true;
+        self
+    }
+
+    /// Judges a response: its status, then (for an accepted status that is not a passed
+    /// redirect) its content type and body (`None`: not read).
+    pub(crate) fn verdict(
+        &self,
+        status: u16,
+        content_type: Option<&str>,
+        body: Option<&[u8]>,
+    ) -> Result<(), Rejection> {
+        if !self.accepts_status(status) {
+            return Err(Rejection::Status);
+        }
+        if self.redirects_pass && REDIRECTS.contains(&status) {
+            return Ok(());
+        }
+        self.check_content_type(content_type)
+            .and_then(|()| body.map_or(Ok(()), |body| self.check_body(body)))
+            .map_err(Rejection::Content)
+    }
+}
+
+/// The statuses that redirect with a `Location`.
+pub(crate) const REDIRECTS: [u16; 5] = [301, 302, 303, 307, 308];
+
+/// Why [`Check::verdict`] turned a response down.
+#[derive(Debug)]
+pub(crate) enum Rejection {
+    /// Its status is not one the check accepts.
+    Status,
+    /// Its content type or body failed, for this reason.
+    Content(String),
 }
 
 impl Default for Check {
@@ -146,6 +190,7 @@ impl fmt::Debug for Check {
             .field("statuses", &self.statuses)
             .field("content_type", &self.content_type)
             .field("body", &self.body.as_ref().map(|_| "<fn>"))
+            .field("redirects_pass", &self.redirects_pass)
             .finish()
     }
 }

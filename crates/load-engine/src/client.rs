@@ -15,7 +15,7 @@ use http::{HeaderMap, Request};
 use report_model::ErrorClass;
 use tokio::time::Sleep;
 
-use crate::check::{Check, preview};
+use crate::check::{Check, Rejection, preview};
 use crate::connection::{Connection, Connector, Outgoing};
 use crate::exchange::{Exchange, Failure};
 use crate::http1::WireRequest;
@@ -106,6 +106,8 @@ pub struct Client {
     connections: Vec<(Origin, Connection)>,
     batcher: Batcher,
     watchdog: Watchdog,
+    /// What user code keeps for this virtual user between iterations.
+    user_state: Option<Box<dyn std::any::Any + Send>>,
 }
 
 /// What one request is and how it is judged and recorded.
@@ -138,7 +140,27 @@ impl Client {
             connections: Vec::new(),
             batcher,
             watchdog: Watchdog::default(),
+            user_state: None,
         }
+    }
+
+    /// Takes the state user code keeps in this client between iterations (one virtual
+    /// user's: its cookies, its login), if the client holds a `T`; put it back with
+    /// [`Client::keep_user_state`].
+    pub fn take_user_state<T: Send + 'static>(&mut self) -> Option<T> {
+        let state = self.user_state.take()?;
+        match state.downcast::<T>() {
+            Ok(state) => Some(*state),
+            Err(other) => {
+                self.user_state = Some(other);
+                None
+            }
+        }
+    }
+
+    /// Keeps `state` in this client for the same virtual user's next iteration.
+    pub fn keep_user_state<T: Send + 'static>(&mut self, state: T) {
+        self.user_state = Some(Box::new(state));
     }
 
     /// Sends `request` (absolute URI) and records it under `label`; any 2xx is a success.
@@ -316,30 +338,26 @@ impl Client {
             self.connections.retain(|(o, _)| o != origin);
         }
         let outcome = match &result {
-            Ok(sent) if !check.accepts_status(sent.status) => {
-                let class = ErrorClass::from_status(sent.status);
-                let message = self.batcher.wants_message(class).then(|| {
-                    let body = sent.body.as_deref().map(preview).unwrap_or_default();
-                    format!("HTTP {} from {label}: {body}", sent.status).into_boxed_str()
-                });
-                Outcome::Failure {
-                    status: Some(sent.status),
-                    class,
-                    message,
+            Ok(sent) => match check.verdict(
+                sent.status,
+                sent.headers
+                    .get(http::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok()),
+                sent.body.as_deref(),
+            ) {
+                Err(Rejection::Status) => {
+                    let class = ErrorClass::from_status(sent.status);
+                    let message = self.batcher.wants_message(class).then(|| {
+                        let body = sent.body.as_deref().map(preview).unwrap_or_default();
+                        format!("HTTP {} from {label}: {body}", sent.status).into_boxed_str()
+                    });
+                    Outcome::Failure {
+                        status: Some(sent.status),
+                        class,
+                        message,
+                    }
                 }
-            }
-            Ok(sent) => match check
-                .check_content_type(
-                    sent.headers
-                        .get(http::header::CONTENT_TYPE)
-                        .and_then(|v| v.to_str().ok()),
-                )
-                .and_then(|()| {
-                    sent.body
-                        .as_deref()
-                        .map_or(Ok(()), |body| check.check_body(body))
-                }) {
-                Err(reason) => {
+                Err(Rejection::Content(reason)) => {
                     let message = self
                         .batcher
                         .wants_message(ErrorClass::CheckFailed)

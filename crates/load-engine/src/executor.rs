@@ -152,6 +152,12 @@ pub enum Executor {
 }
 
 impl Executor {
+    /// The most virtual users (closed model) or lanes (open models) a run of this executor
+    /// starts at once.
+    pub fn max_users(&self) -> u32 {
+        crate::execution::ExecutionPlan::of(self).workers
+    }
+
     /// Checks every number against [`crate::limits`].
     pub(crate) fn validate(&self) -> Result<(), LoadError> {
         let fail = |message: &str| {

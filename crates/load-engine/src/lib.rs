@@ -47,6 +47,7 @@ mod exchange;
 mod execution;
 mod executor;
 mod http1;
+pub mod journey;
 pub mod limits;
 mod once;
 mod recorder;

@@ -410,7 +410,7 @@ pub struct LoadArgs {
     /// oha and hey take it; `--url URL` works too.
     #[arg(
         value_name = "URL",
-        required_unless_present = "url_flag",
+        required_unless_present_any = ["url_flag", "scenario_file"],
         conflicts_with = "url_flag"
     )]
     pub url_arg: Option<String>,
@@ -422,6 +422,10 @@ pub struct LoadArgs {
     /// 30 s; --rate for the open-model variant). -n, -c and -d override the sizes.
     #[arg(long, value_enum)]
     pub scenario: Option<VertexScenario>,
+    /// A journey file (TOML, docs/scenario-files.md): multi-step user journeys run by any
+    /// executor (-c, --rate, --stages, --sweep); the URL, when given, is its `{base}`.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["scenario", "payload", "method", "headers"])]
+    pub scenario_file: Option<std::path::PathBuf>,
     /// Login name, password and whether to register first.
     #[command(flatten)]
     pub account: AccountArgs,

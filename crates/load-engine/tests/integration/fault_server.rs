@@ -5,6 +5,11 @@
 //! response), `/html` (200 with an HTML body), `/json`, `/slow-body?chunks=N&ms=M` (a
 //! chunked body of N 1 KiB chunks, M ms apart). [`FaultServer::stall`] pauses every response
 //! until a moment in the future.
+//!
+//! A small app for journeys: `POST /login?user=N` sets the cookie `session=N` and redirects
+//! (303) to `/home`, which answers `{"user":"N"}` with that cookie and 401 without;
+//! `/loop` redirects to itself; `POST /items` creates an item (`201 {"id":N}`), `GET` and
+//! `DELETE /items/N` read and delete it (404 when it does not exist).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,6 +33,11 @@ use tokio::sync::oneshot;
 pub struct ServerState {
     pub served: AtomicU64,
     pub http2_requests: AtomicU64,
+    /// The items of the journey app that exist.
+    pub items: Mutex<std::collections::BTreeSet<u64>>,
+    /// The user of each `/login`, in order.
+    pub logins: Mutex<Vec<u64>>,
+    next_item: AtomicU64,
     stall_until: Mutex<Option<Instant>>,
 }
 
@@ -155,6 +165,16 @@ impl Body for SlowBody {
 
 type ResponseBody = Either<Full<Bytes>, SlowBody>;
 
+/// A JSON answer made at run time.
+fn dynamic(status: u16, body: String) -> Response<ResponseBody> {
+    let mut response = Response::new(Either::Left(Full::new(Bytes::from(body))));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap();
+    response
+        .headers_mut()
+        .insert("content-type", "application/json".parse().unwrap());
+    response
+}
+
 async fn handle(
     state: Arc<ServerState>,
     request: Request<Incoming>,
@@ -198,6 +218,60 @@ async fn handle(
                 "application/json",
                 "{\"detail\":\"injected\"}",
             ))
+        }
+        "/login" => {
+            let user = query(&request, "user").unwrap_or(0);
+            state.logins.lock().unwrap().push(user);
+            let mut answer = response(303, "text/plain", "");
+            let headers = answer.headers_mut();
+            headers.insert("location", "/home".parse().unwrap());
+            headers.insert(
+                "set-cookie",
+                format!("session={user}; Path=/; HttpOnly").parse().unwrap(),
+            );
+            Ok(answer)
+        }
+        "/home" => {
+            let session = request
+                .headers()
+                .get("cookie")
+                .and_then(|c| c.to_str().ok())
+                .and_then(|c| c.split("; ").find_map(|pair| pair.strip_prefix("session=")))
+                .map(str::to_owned);
+            Ok(match session {
+                Some(user) => dynamic(200, format!("{{\"user\":\"{user}\"}}")),
+                None => response(401, "application/json", "{\"detail\":\"no session\"}"),
+            })
+        }
+        "/loop" => {
+            let mut answer = response(302, "text/plain", "");
+            answer
+                .headers_mut()
+                .insert("location", "/loop".parse().unwrap());
+            Ok(answer)
+        }
+        "/items" if request.method() == hyper::Method::POST => {
+            let id = state.next_item.fetch_add(1, Ordering::SeqCst) + 1;
+            state.items.lock().unwrap().insert(id);
+            Ok(dynamic(
+                201,
+                format!("{{\"id\":{id},\"name\":\"item {id}\"}}"),
+            ))
+        }
+        path if path.starts_with("/items/") => {
+            let id: Option<u64> = path["/items/".len()..].parse().ok();
+            let exists = id.is_some_and(|id| state.items.lock().unwrap().contains(&id));
+            Ok(match (request.method().clone(), id) {
+                (_, Some(id)) if !exists => {
+                    dynamic(404, format!("{{\"detail\":\"no item {id}\"}}"))
+                }
+                (hyper::Method::DELETE, Some(id)) => {
+                    state.items.lock().unwrap().remove(&id);
+                    dynamic(200, format!("{{\"deleted\":{id}}}"))
+                }
+                (_, Some(id)) => dynamic(200, format!("{{\"id\":{id},\"name\":\"item {id}\"}}")),
+                (_, None) => response(400, "application/json", "{\"detail\":\"bad id\"}"),
+            })
         }
         "/reset" => Err(Reset),
         "/slow-body" => Ok(Response::new(Either::Right(SlowBody {

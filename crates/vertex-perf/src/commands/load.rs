@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
+use load_engine::journey::Journey;
 use load_engine::{
     Bound, Executor, LoadOptions, MultipartForm, RequestTemplate, Scenario, Stages, TlsOptions,
 };
@@ -27,15 +28,33 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
     let shard = args.split.resolve()?;
     let mut options = build_options(args)?;
     options.shard = shard.unwrap_or_default();
+    let journey = match &args.scenario_file {
+        Some(path) => Some(Journey::from_file(
+            path,
+            Some(args.url()).filter(|url| !url.is_empty()),
+        )?),
+        None => None,
+    };
+    let target_url = journey.as_ref().map_or(args.url(), Journey::base);
     let runtime =
-        crate::runtime::with_threads(crate::runtime::generator_threads(args.threads, args.url()))?;
+        crate::runtime::with_threads(crate::runtime::generator_threads(args.threads, target_url))?;
     let vertex = match args.scenario {
         Some(which) => Some(runtime.block_on(vertex_scenario(args, which, &options))?),
         None => None,
     };
-    let (scenario, executor) = match &vertex {
-        Some(vertex) => (vertex.scenario.clone(), vertex.executor.clone()),
-        None => (
+    let (scenario, executor) = match (&vertex, &journey) {
+        (Some(vertex), _) => (vertex.scenario.clone(), vertex.executor.clone()),
+        (None, Some(journey)) => {
+            let executor = build_executor(args)?;
+            let users = match &args.sweep {
+                Some(levels) => levels.iter().copied().max().unwrap_or(1),
+                None => executor.max_users(),
+            };
+            journey.check_users(u64::from(users))?;
+            runtime.block_on(journey.setup(&options))?;
+            (journey.scenario(), executor)
+        }
+        (None, None) => (
             Scenario::template(&args.name, build_template(args)?),
             build_executor(args)?,
         ),
@@ -43,7 +62,7 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
     let gate = args.thresholds.gate(RunKind::Load);
     let baseline = crate::baseline::Baseline::read(&args.baseline)?;
 
-    let mut meta = crate::provenance::run_meta(Some(args.url()));
+    let mut meta = crate::provenance::run_meta(Some(target_url));
     let folder = args.out.folder(&meta.run_id);
     let sweep_bound = if args.sweep.is_some() {
         Some(bound_of(args)?)
@@ -69,6 +88,29 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
     if let Some(server) = &metrics {
         server.finish(Some(&scenario.name), &scenarios);
     }
+    if let Some(journey) = &journey {
+        let teardown = runtime.block_on(journey.teardown(&options))?;
+        if teardown.failed > 0 || teardown.not_recorded > 0 {
+            output.note(&format!(
+                "vertex-perf: teardown: {} of {} requests failed{}{}",
+                teardown.failed,
+                teardown.steps_run,
+                if teardown.messages.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", teardown.messages.join("; "))
+                },
+                if teardown.not_recorded > 0 {
+                    format!(
+                        "; {} values were not recorded (list limit), so not cleaned up",
+                        teardown.not_recorded
+                    )
+                } else {
+                    String::new()
+                },
+            ));
+        }
+    }
     let mut leftovers = Vec::new();
     if let Some(vertex) = &vertex
         && let Some(created) = &vertex.created
@@ -93,7 +135,7 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
         .baseline
         .target_name
         .clone()
-        .unwrap_or_else(|| target_name_of_url(args.url()));
+        .unwrap_or_else(|| target_name_of_url(target_url));
     report.meta.identity = Some(RunIdentity::new(
         &target_name,
         &format!("load {workload}"),
