@@ -4,6 +4,7 @@
 mod compare;
 mod faults;
 mod http_server;
+mod journeys;
 mod live_metrics;
 mod load;
 mod merge;
