@@ -17,6 +17,8 @@
 //!   peak RSS) of `vertex-perf merge` on 16 such shards.
 //! - `bench-open`: the open model's achieved rate and start lag from 10 % to 90 % of the
 //!   hello server's closed-model capacity, interleaved rounds.
+//! - `bench-journey`: CPU per request of a one-step scenario file over the same request as
+//!   a template scenario, pinned, interleaved rounds.
 //!
 //! xtask needs only cargo and rustc and runs cargo through `$CARGO`.
 
@@ -57,6 +59,7 @@ fn main() -> ExitCode {
         Some("bench-storage") => bench::storage(&project_root()),
         Some("bench-merge") => bench::merge(&project_root()),
         Some("bench-open") => bench::open_model(&project_root()),
+        Some("bench-journey") => bench::journey(&project_root()),
         Some("bench-gate") => bench_gate::gate(&project_root()),
         Some("help" | "--help" | "-h") | None => {
             print_help();
@@ -78,7 +81,7 @@ fn main() -> ExitCode {
 
 fn print_help() {
     eprintln!(
-        "usage: cargo xtask <task>\n\ntasks:\n  perf [--quick|--full] [--sim-faults JSON] [suite flags]\n        the main job: start vertex-sim + S3, run the suite, write reports/runs/<id>/,\n        compare with and record in reports/history/<target>/<profile>/\n  ci    fmt check, clippy -D warnings, cargo test --workspace --no-fail-fast\n  bench-sampler | bench-load | bench-storage\n        benchmarks against psutil, wrk/oha, minio/dd\n  bench-merge\n        one 1M-request shard and the cost of merging 16 such shards\n  bench-open\n        open-model accuracy from 10 % to 90 % of the closed capacity\n  bench-gate\n        false-alarm and detection rates of the regression gate (history and A/B)"
+        "usage: cargo xtask <task>\n\ntasks:\n  perf [--quick|--full] [--sim-faults JSON] [suite flags]\n        the main job: start vertex-sim + S3, run the suite, write reports/runs/<id>/,\n        compare with and record in reports/history/<target>/<profile>/\n  ci    fmt check, clippy -D warnings, cargo test --workspace --no-fail-fast\n  bench-sampler | bench-load | bench-storage\n        benchmarks against psutil, wrk/oha, minio/dd\n  bench-merge\n        one 1M-request shard and the cost of merging 16 such shards\n  bench-open\n        open-model accuracy from 10 % to 90 % of the closed capacity\n  bench-journey\n        CPU per request of a scenario file over the equivalent template scenario\n  bench-gate\n        false-alarm and detection rates of the regression gate (history and A/B)"
     );
 }
 

@@ -11,13 +11,16 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::{HeaderMap, Request};
+use http::{HeaderMap, HeaderName, Request};
 use report_model::ErrorClass;
 use tokio::time::Sleep;
 
 use crate::check::{Check, Rejection, preview};
 use crate::connection::{Connection, Connector, Outgoing};
-use crate::exchange::{Exchange, Failure};
+use crate::exchange::{Exchange, Failure, KeepHeaders};
+
+/// What a content-type check reads of a response.
+static CONTENT_TYPE_ONLY: &[HeaderName] = &[http::header::CONTENT_TYPE];
 use crate::http1::WireRequest;
 use crate::recorder::{Batcher, Event, Outcome, RequestEvent};
 use crate::request::{Origin, RequestTemplate, Target};
@@ -118,8 +121,8 @@ struct Call<'a> {
     intended: Option<Instant>,
     check: &'a Check,
     keep_body: bool,
-    /// User code reads the response headers; template scenarios do not.
-    keep_headers: bool,
+    /// The response headers kept: all for user code, those a check or a journey step reads.
+    keep_headers: KeepHeaders<'a>,
     /// Template requests are their own check; user requests are not (the iteration is).
     is_check: bool,
 }
@@ -146,11 +149,11 @@ impl Client {
 
     /// Takes the state user code keeps in this client between iterations (one virtual
     /// user's: its cookies, its login), if the client holds a `T`; put it back with
-    /// [`Client::keep_user_state`].
-    pub fn take_user_state<T: Send + 'static>(&mut self) -> Option<T> {
+    /// [`Client::keep_user_state`] (the box is reused from one iteration to the next).
+    pub fn take_user_state<T: Send + 'static>(&mut self) -> Option<Box<T>> {
         let state = self.user_state.take()?;
         match state.downcast::<T>() {
-            Ok(state) => Some(*state),
+            Ok(state) => Some(state),
             Err(other) => {
                 self.user_state = Some(other);
                 None
@@ -159,8 +162,8 @@ impl Client {
     }
 
     /// Keeps `state` in this client for the same virtual user's next iteration.
-    pub fn keep_user_state<T: Send + 'static>(&mut self, state: T) {
-        self.user_state = Some(Box::new(state));
+    pub fn keep_user_state<T: Send + 'static>(&mut self, state: Box<T>) {
+        self.user_state = Some(state);
     }
 
     /// Sends `request` (absolute URI) and records it under `label`; any 2xx is a success.
@@ -206,7 +209,7 @@ impl Client {
                     intended: None,
                     check,
                     keep_body: true,
-                    keep_headers: true,
+                    keep_headers: KeepHeaders::All,
                     is_check: false,
                 },
                 &Outgoing {
@@ -234,26 +237,64 @@ impl Client {
         intended: Option<Instant>,
     ) {
         // Recorded, with its check, inside `execute`; nothing more to do with the result.
+        let headers = if check.needs_headers() {
+            KeepHeaders::Only(CONTENT_TYPE_ONLY)
+        } else {
+            KeepHeaders::None
+        };
+        let keep = (headers, check.needs_body());
         let _ = self
-            .execute(
-                Call {
-                    origin: &template.target.origin,
-                    label: &template.label,
-                    intended,
-                    check,
-                    keep_body: check.needs_body(),
-                    keep_headers: check.needs_headers(),
-                    is_check: true,
-                },
-                &Outgoing {
-                    wire: &template.wire,
-                    method: &template.method,
-                    absolute_form: &template.absolute_form,
-                    headers: &template.headers,
-                    body: &template.body,
-                },
-            )
+            .exchange_template(template, check, intended, keep, true)
             .await;
+    }
+
+    /// Sends a prepared request (a template) for user code and returns its answer with the
+    /// headers in `keep_headers`, and its body when `keep_body`; recorded under the
+    /// template's label.
+    pub(crate) async fn send_prepared(
+        &mut self,
+        template: &RequestTemplate,
+        check: &Check,
+        keep_headers: &[HeaderName],
+        keep_body: bool,
+    ) -> Result<Response, RequestFailure> {
+        let keep = (KeepHeaders::Only(keep_headers), keep_body);
+        self.exchange_template(template, check, None, keep, false)
+            .await
+            .map(|sent| Response {
+                status: sent.status,
+                headers: sent.headers,
+                body: sent.body.unwrap_or_default(),
+            })
+    }
+
+    async fn exchange_template(
+        &mut self,
+        template: &RequestTemplate,
+        check: &Check,
+        intended: Option<Instant>,
+        (keep_headers, keep_body): (KeepHeaders<'_>, bool),
+        is_check: bool,
+    ) -> Result<Exchange, RequestFailure> {
+        self.execute(
+            Call {
+                origin: &template.target.origin,
+                label: &template.label,
+                intended,
+                check,
+                keep_body,
+                keep_headers,
+                is_check,
+            },
+            &Outgoing {
+                wire: &template.wire,
+                method: &template.method,
+                absolute_form: &template.absolute_form,
+                headers: &template.headers,
+                body: &template.body,
+            },
+        )
+        .await
     }
 
     pub(crate) async fn record(&mut self, event: Event) {
@@ -444,7 +485,7 @@ async fn roundtrip(
     now: Instant,
     origin: &Origin,
     request: &Outgoing<'_>,
-    keep_headers: bool,
+    keep_headers: KeepHeaders<'_>,
     keep_body: bool,
 ) -> Result<Exchange, Failure> {
     let usable = connections

@@ -15,7 +15,7 @@ use rustls::pki_types::{CertificateDer, ServerName};
 use tokio::net::TcpStream;
 
 use crate::LoadError;
-use crate::exchange::{Exchange, Failure, classify_io};
+use crate::exchange::{Exchange, Failure, KeepHeaders, classify_io};
 use crate::http1::{Http1Connection, Stream, WireRequest};
 use crate::request::{Origin, Scheme};
 
@@ -89,7 +89,7 @@ impl Connection {
     pub(crate) async fn exchange(
         &mut self,
         request: &Outgoing<'_>,
-        keep_headers: bool,
+        keep_headers: KeepHeaders<'_>,
         keep_body: bool,
     ) -> Result<Exchange, Failure> {
         match self {

@@ -60,3 +60,25 @@ pub(crate) fn classify_io(error: &io::Error, context: &str) -> Failure {
     };
     Failure::new(class, format!("{context}: {error}"))
 }
+
+/// Which response headers an exchange keeps: HTTP/1.1 parses only these into the map
+/// (HTTP/2 answers come with all of them).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum KeepHeaders<'a> {
+    None,
+    All,
+    Only(&'a [http::HeaderName]),
+}
+
+impl KeepHeaders<'_> {
+    /// Whether a header called `name` (as received, any case) is kept.
+    pub(crate) fn keeps(self, name: &str) -> bool {
+        match self {
+            KeepHeaders::None => false,
+            KeepHeaders::All => true,
+            KeepHeaders::Only(names) => names
+                .iter()
+                .any(|kept| kept.as_str().eq_ignore_ascii_case(name)),
+        }
+    }
+}

@@ -24,7 +24,7 @@ use report_model::ErrorClass;
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _, ReadBuf};
 use tokio::net::TcpStream;
 
-use crate::exchange::{Exchange, Failure, classify_io};
+use crate::exchange::{Exchange, Failure, KeepHeaders, classify_io};
 
 /// Bodies up to this size are sent in the same write as the head.
 const INLINE_BODY: usize = 16 * 1024;
@@ -215,7 +215,7 @@ impl Http1Connection {
     pub(crate) async fn exchange(
         &mut self,
         request: &WireRequest,
-        keep_headers: bool,
+        keep_headers: KeepHeaders<'_>,
         keep_body: bool,
     ) -> Result<Exchange, Failure> {
         self.spent = true;
@@ -336,7 +336,7 @@ impl Http1Connection {
     }
 
     /// Reads up to the end of a final (non-1xx) response head.
-    async fn read_head(&mut self, keep_headers: bool) -> Result<Head, Failure> {
+    async fn read_head(&mut self, keep_headers: KeepHeaders<'_>) -> Result<Head, Failure> {
         loop {
             if !self.buffer.is_empty() {
                 match parse_head(&self.buffer, keep_headers)? {
@@ -480,7 +480,7 @@ enum Parsed {
     Partial,
 }
 
-fn parse_head(buffer: &[u8], keep_headers: bool) -> Result<Parsed, Failure> {
+fn parse_head(buffer: &[u8], keep_headers: KeepHeaders<'_>) -> Result<Parsed, Failure> {
     // Uninitialised slots: no 3 KiB of empty headers written for every response.
     let mut fields =
         [const { std::mem::MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
@@ -538,7 +538,7 @@ fn parse_head(buffer: &[u8], keep_headers: bool) -> Result<Parsed, Failure> {
                 }
             }
         }
-        if keep_headers
+        if keep_headers.keeps(name)
             && let (Ok(name), Ok(value)) = (
                 HeaderName::from_bytes(name.as_bytes()),
                 HeaderValue::from_bytes(field.value),
@@ -647,28 +647,43 @@ mod tests {
                 b"fg\r\n0\r\nTrailer: x\r\n\r\n",
             ],
             vec![b"HTTP/1.1 200 OK\r\nCont", b"ent-Length: 2\r\n\r\nok"],
-            vec![b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n"],
+            vec![b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nSet-Cookie: a=1\r\nX-B: 2\r\n\r\n"],
         ])
         .await;
         let mut connection = connect(addr).await;
-        let first = connection.exchange(&get(), true, true).await.unwrap();
+        let first = connection
+            .exchange(&get(), KeepHeaders::All, true)
+            .await
+            .unwrap();
         assert_eq!(first.status, 200);
         assert_eq!(first.body.as_deref(), Some(&b"hello"[..]));
         assert_eq!(first.headers["x-a"], "1");
         assert_eq!(first.bytes_received, 5);
         assert!(connection.is_usable(Instant::now()));
-        let second = connection.exchange(&get(), false, true).await.unwrap();
+        let second = connection
+            .exchange(&get(), KeepHeaders::None, true)
+            .await
+            .unwrap();
         assert_eq!(second.status, 201);
         assert_eq!(second.body.as_deref(), Some(&b"abcdefg"[..]));
         assert!(second.headers.is_empty(), "headers were not asked for");
         assert_eq!(second.bytes_received, 7);
-        let third = connection.exchange(&get(), false, false).await.unwrap();
+        let third = connection
+            .exchange(&get(), KeepHeaders::None, false)
+            .await
+            .unwrap();
         assert_eq!(
             (third.status, third.body, third.bytes_received),
             (200, None, 2)
         );
-        let fourth = connection.exchange(&get(), false, true).await.unwrap();
+        let only = [http::header::SET_COOKIE];
+        let fourth = connection
+            .exchange(&get(), KeepHeaders::Only(&only), true)
+            .await
+            .unwrap();
         assert_eq!(fourth.status, 204);
+        assert_eq!(fourth.headers.len(), 1, "{:?}", fourth.headers);
+        assert_eq!(fourth.headers["set-cookie"], "a=1");
         assert!(connection.is_usable(Instant::now()));
     }
 
@@ -676,7 +691,10 @@ mod tests {
     async fn a_body_until_close_and_connection_close_spend_the_connection() {
         let addr = canned(vec![vec![b"HTTP/1.0 200 OK\r\n\r\nto the end"]]).await;
         let mut connection = connect(addr).await;
-        let response = connection.exchange(&get(), false, true).await.unwrap();
+        let response = connection
+            .exchange(&get(), KeepHeaders::None, true)
+            .await
+            .unwrap();
         assert_eq!(response.body.as_deref(), Some(&b"to the end"[..]));
         assert!(!connection.is_usable(Instant::now()));
 
@@ -685,7 +703,10 @@ mod tests {
         ]])
         .await;
         let mut connection = connect(addr).await;
-        connection.exchange(&get(), false, false).await.unwrap();
+        connection
+            .exchange(&get(), KeepHeaders::None, false)
+            .await
+            .unwrap();
         assert!(!connection.is_usable(Instant::now()));
     }
 
@@ -716,7 +737,10 @@ mod tests {
                 vec![response]
             };
             let mut connection = connect(canned(vec![pieces]).await).await;
-            let failure = connection.exchange(&get(), false, false).await.unwrap_err();
+            let failure = connection
+                .exchange(&get(), KeepHeaders::None, false)
+                .await
+                .unwrap_err();
             assert_eq!(failure.class, class, "{}", failure.message);
             assert!(failure.message.contains(message), "{}", failure.message);
             assert!(!connection.is_usable(Instant::now()), "{message}");
@@ -747,7 +771,10 @@ mod tests {
         let body = Bytes::from(vec![b'x'; 16 * 1024 * 1024]);
         let request = WireRequest::new(&Method::POST, "/upload", &HeaderMap::new(), &body);
         let mut connection = connect(addr).await;
-        let response = connection.exchange(&request, false, false).await.unwrap();
+        let response = connection
+            .exchange(&request, KeepHeaders::None, false)
+            .await
+            .unwrap();
         assert_eq!(response.status, 401);
         assert_eq!(
             response.body.as_deref(),
@@ -763,7 +790,10 @@ mod tests {
     async fn an_idle_connection_the_server_closed_is_not_reused() {
         let addr = canned(vec![vec![b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"]]).await;
         let mut connection = connect(addr).await;
-        connection.exchange(&get(), false, false).await.unwrap();
+        connection
+            .exchange(&get(), KeepHeaders::None, false)
+            .await
+            .unwrap();
         // The server closes after its one response; wait past the idle check.
         tokio::time::sleep(IDLE_CHECK + Duration::from_millis(50)).await;
         assert!(!connection.is_usable(Instant::now()));

@@ -2,7 +2,7 @@
 //! they recorded into a [`ScenarioReport`].
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -121,11 +121,14 @@ struct RunContext {
     think_time: Duration,
     request_timeout: Duration,
     cancel: CancellationToken,
+    /// Set once `cancel` fires: read per iteration without the token's lock.
+    cancelled: Arc<AtomicBool>,
 }
 
 impl RunContext {
     fn should_stop(&self) -> bool {
-        self.cancel.is_cancelled() || self.stop_starting.is_some_and(|at| Instant::now() >= at)
+        self.cancelled.load(Ordering::Relaxed)
+            || self.stop_starting.is_some_and(|at| Instant::now() >= at)
     }
 
     /// Claims one iteration of a count-bounded run.
@@ -190,7 +193,15 @@ pub async fn run(
         think_time: plan.think_time,
         request_timeout: options.request_timeout,
         cancel: control.cancel.clone(),
+        cancelled: Arc::new(AtomicBool::new(false)),
     });
+    let cancel_watch = {
+        let (cancel, cancelled) = (control.cancel.clone(), Arc::clone(&context.cancelled));
+        tokio::spawn(async move {
+            cancel.cancelled().await;
+            cancelled.store(true, Ordering::Relaxed);
+        })
+    };
     let shared = Arc::new(ClientShared::new(
         connector,
         options.request_timeout,
@@ -225,6 +236,7 @@ pub async fn run(
         set.abort_all();
         while set.join_next().await.is_some() {}
     }
+    cancel_watch.abort();
     let aggregate = aggregator.await.map_err(|err| LoadError::InvalidConfig {
         message: format!("aggregator failed: {err}"),
     })?;

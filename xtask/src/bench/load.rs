@@ -41,12 +41,12 @@ impl LoadTool {
 }
 
 /// The load target's CPU use, read with perf-sampler.
-struct ServerWatch {
+pub(super) struct ServerWatch {
     collector: perf_sampler::Collector,
 }
 
 impl ServerWatch {
-    fn new(pid: u32) -> Result<ServerWatch> {
+    pub(super) fn new(pid: u32) -> Result<ServerWatch> {
         let collector = perf_sampler::Collector::new(
             pid,
             perf_sampler::CollectorOptions {
@@ -72,7 +72,7 @@ impl ServerWatch {
     }
 
     /// Runs `work` and returns its result with the server's CPU use meanwhile, % of a core.
-    fn busy_during<T>(&mut self, work: impl FnOnce() -> Result<T>) -> Result<(T, f64)> {
+    pub(super) fn busy_during<T>(&mut self, work: impl FnOnce() -> Result<T>) -> Result<(T, f64)> {
         let before = self.cpu_seconds()?;
         let started = std::time::Instant::now();
         let result = work()?;
@@ -83,7 +83,7 @@ impl ServerWatch {
 
 /// Where the load bench runs the server and the clients.
 #[derive(Clone, Copy, PartialEq)]
-enum Placement {
+pub(super) enum Placement {
     /// Server on core 0, each client on core 1 (`taskset`): the client is the bottleneck, so
     /// the figures measure the load generators.
     Pinned,
@@ -120,7 +120,7 @@ impl Placement {
     }
 
     /// `program` on this placement's client cores.
-    fn client(self, program: &Path) -> Command {
+    pub(super) fn client(self, program: &Path) -> Command {
         match self {
             Placement::Pinned => {
                 let mut command = Command::new("taskset");
@@ -132,7 +132,7 @@ impl Placement {
     }
 
     /// Moves the running server onto this placement's server cores.
-    fn place_server(self, pid: u32) -> Result<()> {
+    pub(super) fn place_server(self, pid: u32) -> Result<()> {
         let cores = match self {
             Placement::Pinned => "0",
             Placement::Shared => "0-1",

@@ -3,6 +3,7 @@
 //! per benchmark; this one holds what they share (rounds, medians, measured child
 //! processes, reading numbers out of a peer's output).
 
+mod journey;
 mod load;
 mod merge;
 mod open_model;
@@ -14,6 +15,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::{Context as _, Result, bail};
 
+pub use journey::journey;
 pub use load::load;
 pub use merge::merge;
 pub use open_model::open_model;

@@ -37,6 +37,11 @@ impl CookieJar {
         }
     }
 
+    /// Whether it holds a cookie for `host`.
+    pub(crate) fn has_any_for(&self, host: &str) -> bool {
+        self.cookies.iter().any(|(h, _, _)| h == host)
+    }
+
     /// The `Cookie` header value for a request to `host`, if it has any.
     pub(crate) fn header_for(&self, host: &str) -> Option<String> {
         let pairs: Vec<String> = self

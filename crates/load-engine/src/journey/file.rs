@@ -230,7 +230,26 @@ pub(crate) fn compile(source: &str, path: &Path) -> Result<Plan, JourneyError> {
     if let Some(data) = &data {
         known.extend(data.columns.iter().copied());
     }
-    let steps = compiler.steps("step", &file.steps, &mut known, None)?;
+    let mut steps = compiler.steps("step", &file.steps, &mut known, None)?;
+    let per_user: HashSet<usize> = steps
+        .iter()
+        .flat_map(|step| step.extract.iter().map(|rule| rule.slot))
+        .chain([user, iteration])
+        .chain(data.iter().flat_map(|d| d.columns.iter().copied()))
+        .collect();
+    for step in &mut steps {
+        step.fixed = step
+            .request_variables()
+            .iter()
+            .all(|slot| after_setup.contains(slot) && !per_user.contains(slot));
+    }
+    let uses_iteration = steps.iter().any(|step| {
+        step.request_variables().contains(&iteration)
+            || step
+                .record
+                .as_ref()
+                .is_some_and(|(_, value)| value.variables().any(|slot| slot == iteration))
+    });
     let mut known_after = after_setup;
     let teardown = compiler.steps("teardown", &file.teardown, &mut known_after, Some(item))?;
     if steps.is_empty() {
@@ -261,6 +280,7 @@ pub(crate) fn compile(source: &str, path: &Path) -> Result<Plan, JourneyError> {
         user,
         iteration,
         item,
+        uses_iteration,
         statics,
         data,
         setup,
@@ -477,7 +497,14 @@ impl<E: Fn(&Place<'_>, String) -> JourneyError> Compiler<'_, E> {
         for rule in &extract {
             known.insert(rule.slot);
         }
+        let redirects = match step.follow_redirects {
+            Some(false) => 0,
+            Some(true) if self.redirects == 0 => 10,
+            _ => self.redirects,
+        };
+        let kept_headers = kept_headers(&check, &extract, redirects);
         Ok(Step {
+            kept_headers,
             label: Arc::from(
                 step.label
                     .clone()
@@ -494,11 +521,8 @@ impl<E: Fn(&Place<'_>, String) -> JourneyError> Compiler<'_, E> {
             per_user: step.per_user,
             record,
             for_each,
-            redirects: match step.follow_redirects {
-                Some(false) => 0,
-                Some(true) if self.redirects == 0 => 10,
-                _ => self.redirects,
-            },
+            redirects,
+            fixed: false,
         })
     }
 
@@ -613,6 +637,23 @@ impl<E: Fn(&Place<'_>, String) -> JourneyError> Compiler<'_, E> {
             _ => Err(fail("a part has one of value, file or bytes".to_owned())),
         }
     }
+}
+
+/// The response headers a step reads.
+fn kept_headers(check: &Check, extract: &[Extract], redirects: u32) -> Vec<HeaderName> {
+    let mut names = vec![http::header::SET_COOKIE];
+    if redirects > 0 {
+        names.push(http::header::LOCATION);
+    }
+    if check.needs_headers() {
+        names.push(http::header::CONTENT_TYPE);
+    }
+    for rule in extract {
+        if let ExtractFrom::Header(name) = &rule.from {
+            names.push(name.clone());
+        }
+    }
+    names
 }
 
 /// The request-level check of a step: statuses, content type, JSON fields, body size.

@@ -21,6 +21,8 @@ pub(crate) struct Plan {
     pub user: usize,
     pub iteration: usize,
     pub item: usize,
+    /// Whether any step reads `{iteration}` (set only then: it costs an allocation).
+    pub uses_iteration: bool,
     /// `[vars]` and `[secrets]`.
     pub statics: Vec<(usize, Arc<str>)>,
     pub data: Option<DataRows>,
@@ -82,6 +84,49 @@ pub(crate) struct Step {
     pub for_each: Option<usize>,
     /// Redirects followed at most (0: none).
     pub redirects: u32,
+    /// The response headers the step reads: cookies, a redirect's target, the content type
+    /// its check wants, the headers it extracts.
+    pub kept_headers: Vec<HeaderName>,
+    /// Its request reads only values fixed for the whole run (`[vars]`, secrets, `base`,
+    /// what the setup extracted): it is serialised once, after the setup.
+    pub fixed: bool,
+}
+
+impl Step {
+    /// The slots its request (URL, headers, body) reads.
+    pub(crate) fn request_variables(&self) -> Vec<usize> {
+        let mut slots: Vec<usize> = self.url.variables().collect();
+        for (_, value) in &self.headers {
+            slots.extend(value.variables());
+        }
+        match &self.body {
+            BodySpec::None => {}
+            BodySpec::Json(json) => json.variables(&mut slots),
+            BodySpec::Form(fields) => {
+                for (_, value) in fields {
+                    slots.extend(value.variables());
+                }
+            }
+            BodySpec::Raw(text) => slots.extend(text.variables()),
+            BodySpec::Multipart(parts) => {
+                for part in parts {
+                    if let PartSpec::Text { value, .. } = part {
+                        slots.extend(value.variables());
+                    }
+                }
+            }
+        }
+        slots
+    }
+
+    /// Whether it reads the response body (a body check or a JSON or regex extract).
+    pub(crate) fn needs_body(&self) -> bool {
+        self.check.needs_body()
+            || self
+                .extract
+                .iter()
+                .any(|rule| !matches!(rule.from, ExtractFrom::Header(_)))
+    }
 }
 
 pub(crate) enum BodySpec {
@@ -100,6 +145,23 @@ pub(crate) enum JsonTemplate {
 }
 
 impl JsonTemplate {
+    fn variables(&self, slots: &mut Vec<usize>) {
+        match self {
+            JsonTemplate::Literal(_) => {}
+            JsonTemplate::String(template) => slots.extend(template.variables()),
+            JsonTemplate::Array(items) => {
+                for item in items {
+                    item.variables(slots);
+                }
+            }
+            JsonTemplate::Object(fields) => {
+                for (_, item) in fields {
+                    item.variables(slots);
+                }
+            }
+        }
+    }
+
     pub(crate) fn render(&self, values: &Values) -> Result<serde_json::Value, usize> {
         Ok(match self {
             JsonTemplate::Literal(value) => value.clone(),

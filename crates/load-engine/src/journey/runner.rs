@@ -2,6 +2,7 @@
 //! teardown, with the state a virtual user keeps between iterations (its variables, its
 //! cookies) in its [`Client`].
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -14,7 +15,7 @@ use super::plan::{BodySpec, DataMode, ExtractFrom, PartSpec, Plan, Step, Think};
 use super::template::Values;
 use super::{JourneyError, TeardownReport};
 use crate::check::{REDIRECTS, Rejection};
-use crate::{Client, IterationError, LoadOptions, MultipartForm, Response};
+use crate::{Client, IterationError, LoadOptions, MultipartForm, RequestTemplate, Response};
 
 /// Values a list keeps at most (a run recording more leaves the rest to a later cleanup).
 const MAX_RECORDED: usize = 1_000_000;
@@ -25,6 +26,8 @@ pub(crate) struct RunShared {
     base: Arc<str>,
     /// The values and cookies users start from: the statics, then what the setup set.
     start: OnceLock<(Values, CookieJar)>,
+    /// By step: its request serialised once, when it reads only fixed values.
+    prepared: OnceLock<Vec<Option<Prepared>>>,
     users: AtomicU64,
     lists: Vec<Mutex<Vec<String>>>,
     not_recorded: AtomicU64,
@@ -47,6 +50,7 @@ impl RunShared {
             plan,
             base,
             start: OnceLock::new(),
+            prepared: OnceLock::new(),
             users: AtomicU64::new(0),
             not_recorded: AtomicU64::new(0),
         }
@@ -59,6 +63,17 @@ impl RunShared {
     fn start(&self) -> &(Values, CookieJar) {
         self.start
             .get_or_init(|| (self.plan.initial_values(&self.base), CookieJar::default()))
+    }
+
+    fn prepared(&self) -> &[Option<Prepared>] {
+        self.prepared.get_or_init(|| {
+            let (values, _) = self.start();
+            self.plan
+                .steps
+                .iter()
+                .map(|step| step.fixed.then(|| Prepared::of(step, values)).flatten())
+                .collect()
+        })
     }
 
     /// A new virtual user: its number, its data row.
@@ -95,7 +110,7 @@ impl RunShared {
         let mut user = match client.take_user_state::<UserState>() {
             Some(user) => user,
             None => match self.new_user() {
-                Ok(user) => user,
+                Ok(user) => Box::new(user),
                 Err(error) => {
                     // A user without a row can only fail; it must not spin doing so.
                     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -103,7 +118,9 @@ impl RunShared {
                 }
             },
         };
-        user.values[self.plan.iteration] = Some(Arc::from(user.iterations.to_string()));
+        if self.plan.uses_iteration {
+            user.values[self.plan.iteration] = Some(Arc::from(user.iterations.to_string()));
+        }
         let result = self.steps(client, &mut user).await;
         user.iterations += 1;
         client.keep_user_state(user);
@@ -113,18 +130,16 @@ impl RunShared {
     async fn steps(&self, client: &mut Client, user: &mut UserState) -> Result<(), IterationError> {
         let per_user_steps = self.plan.steps.iter().filter(|s| s.per_user).count();
         let mut per_user_passed = 0;
-        for step in &self.plan.steps {
+        for (step, prepared) in self.plan.steps.iter().zip(self.prepared()) {
+            if step.per_user && user.per_user_done {
+                continue;
+            }
+            self.step(step, prepared.as_ref(), client, user).await?;
             if step.per_user {
-                if user.per_user_done {
-                    continue;
-                }
-                self.step(step, client, user).await?;
                 per_user_passed += 1;
                 if per_user_passed == per_user_steps {
                     user.per_user_done = true;
                 }
-            } else {
-                self.step(step, client, user).await?;
             }
         }
         Ok(())
@@ -134,6 +149,7 @@ impl RunShared {
     async fn step(
         &self,
         step: &Step,
+        prepared: Option<&Prepared>,
         client: &mut Client,
         user: &mut UserState,
     ) -> Result<(), IterationError> {
@@ -143,36 +159,63 @@ impl RunShared {
                 step.label, self.plan.names[slot]
             ))
         };
-        let mut url = step.url.render(&user.values).map_err(unset)?;
+        let keep_body = step.needs_body();
+        // The request serialised after the setup, unless this user has cookies to add.
+        let prepared = prepared.filter(|p| !user.cookies.has_any_for(&p.host));
+        let mut url: Cow<'_, str> = match prepared {
+            Some(prepared) => Cow::Borrowed(&prepared.url),
+            None => Cow::Owned(step.url.render(&user.values).map_err(unset)?),
+        };
         let mut method = step.method.clone();
-        let mut headers = Vec::with_capacity(step.headers.len());
-        for (name, value) in &step.headers {
-            headers.push((name.clone(), value.render(&user.values).map_err(unset)?));
-        }
-        let (mut body, content_type) = body_of(&step.body, &user.values).map_err(unset)?;
+        let mut parts: Option<RequestParts> = None;
         let mut hops = 0;
         let response = loop {
             let following = hops < step.redirects;
-            let request = build(
-                &method,
-                &url,
-                &headers,
-                content_type.as_deref(),
-                &body,
-                &user.cookies,
-            )
-            .map_err(|message| IterationError::check(format!("{}: {message}", step.label)))?;
-            let host = request
-                .uri()
-                .authority()
-                .map(|a| a.as_str().to_owned())
-                .unwrap_or_default();
             let check = if following {
                 &step.hop_check
             } else {
                 &step.check
             };
-            let response = client.send_checked(&step.label, request, check).await?;
+            let (response, host): (Response, Cow<'_, str>) = match prepared {
+                Some(prepared) if hops == 0 => (
+                    client
+                        .send_prepared(&prepared.template, check, &step.kept_headers, keep_body)
+                        .await?,
+                    Cow::Borrowed(&prepared.host),
+                ),
+                _ => {
+                    let parts = match &mut parts {
+                        Some(parts) => parts,
+                        None => parts.insert(RequestParts::of(step, &user.values).map_err(unset)?),
+                    };
+                    // A redirect that turned the request into a GET drops the body.
+                    let (body, content_type) = if method == step.method {
+                        (parts.body.clone(), parts.content_type.as_deref())
+                    } else {
+                        (Bytes::new(), None)
+                    };
+                    let request = build(
+                        &method,
+                        &url,
+                        &parts.headers,
+                        content_type,
+                        &body,
+                        &user.cookies,
+                    )
+                    .map_err(|message| {
+                        IterationError::check(format!("{}: {message}", step.label))
+                    })?;
+                    let host = request
+                        .uri()
+                        .authority()
+                        .map(|a| a.as_str().to_owned())
+                        .unwrap_or_default();
+                    (
+                        client.send_checked(&step.label, request, check).await?,
+                        Cow::Owned(host),
+                    )
+                }
+            };
             user.cookies.store(&host, &response.headers);
             let location = response
                 .headers
@@ -180,21 +223,22 @@ impl RunShared {
                 .and_then(|l| l.to_str().ok());
             match location {
                 Some(location) if following && REDIRECTS.contains(&response.status) => {
-                    url = url::Url::parse(&url)
-                        .and_then(|current| current.join(location))
-                        .map_err(|err| {
-                            IterationError::check(format!(
-                                "{}: redirect to `{location}`: {err}",
-                                step.label
-                            ))
-                        })?
-                        .to_string();
+                    url = Cow::Owned(
+                        url::Url::parse(&url)
+                            .and_then(|current| current.join(location))
+                            .map_err(|err| {
+                                IterationError::check(format!(
+                                    "{}: redirect to `{location}`: {err}",
+                                    step.label
+                                ))
+                            })?
+                            .to_string(),
+                    );
                     let keeps_method = matches!(response.status, 307 | 308)
                         || (response.status != 303 && method == Method::GET)
                         || method == Method::HEAD;
                     if !keeps_method {
                         method = Method::GET;
-                        body = Bytes::new();
                     }
                     hops += 1;
                 }
@@ -207,7 +251,7 @@ impl RunShared {
                 step.label, step.redirects
             )));
         }
-        verdict(step, &response)?;
+        verdict(step, &response, keep_body)?;
         extract(step, &response, &mut user.values, &self.plan.names)?;
         if let Some((list, value)) = &step.record {
             let value = value.render(&user.values).map_err(unset)?;
@@ -240,7 +284,7 @@ impl RunShared {
             random: 1,
         };
         for step in &self.plan.setup {
-            self.step(step, &mut client, &mut user)
+            self.step(step, None, &mut client, &mut user)
                 .await
                 .map_err(|source| JourneyError::Setup {
                     step: step.label.to_string(),
@@ -286,7 +330,7 @@ impl RunShared {
             for item in items {
                 user.values[self.plan.item] = item.map(Arc::from);
                 report.steps_run += 1;
-                if let Err(error) = self.step(step, &mut client, &mut user).await {
+                if let Err(error) = self.step(step, None, &mut client, &mut user).await {
                     report.failed += 1;
                     if report.messages.len() < 5 {
                         report.messages.push(error.to_string());
@@ -295,6 +339,71 @@ impl RunShared {
             }
         }
         Ok(report)
+    }
+}
+
+/// A step's request made once: its URL and the host its cookies would belong to.
+pub(crate) struct Prepared {
+    template: RequestTemplate,
+    url: String,
+    host: String,
+}
+
+impl Prepared {
+    /// `None` when the request cannot be made (the per-request path then says why, in
+    /// every iteration).
+    fn of(step: &Step, values: &Values) -> Option<Prepared> {
+        let url = step.url.render(values).ok()?;
+        let parts = RequestParts::of(step, values).ok()?;
+        let mut template = RequestTemplate::new(step.method.clone(), &url).ok()?;
+        let mut content_type = parts.content_type;
+        for (name, value) in parts.headers {
+            if name == http::header::CONTENT_TYPE {
+                content_type = Some(value);
+            } else {
+                template = template.header(name.as_str(), &value).ok()?;
+            }
+        }
+        if !parts.body.is_empty() {
+            let content_type = content_type
+                .as_deref()
+                .unwrap_or("application/octet-stream");
+            template = template.body(parts.body, content_type);
+        }
+        // As the per-request path names it: the URL's authority as written.
+        let host = url
+            .parse::<http::Uri>()
+            .ok()?
+            .authority()?
+            .as_str()
+            .to_owned();
+        Some(Prepared {
+            template: template.label(&step.label),
+            url,
+            host,
+        })
+    }
+}
+
+/// A step's headers and body with this user's values.
+struct RequestParts {
+    headers: Vec<(http::HeaderName, String)>,
+    body: Bytes,
+    content_type: Option<String>,
+}
+
+impl RequestParts {
+    fn of(step: &Step, values: &Values) -> Result<RequestParts, usize> {
+        let mut headers = Vec::with_capacity(step.headers.len());
+        for (name, value) in &step.headers {
+            headers.push((name.clone(), value.render(values)?));
+        }
+        let (body, content_type) = body_of(&step.body, values)?;
+        Ok(RequestParts {
+            headers,
+            body,
+            content_type,
+        })
     }
 }
 
@@ -379,12 +488,10 @@ fn build(
 }
 
 /// The step's check on the final response (the client recorded it already).
-fn verdict(step: &Step, response: &Response) -> Result<(), IterationError> {
+fn verdict(step: &Step, response: &Response, has_body: bool) -> Result<(), IterationError> {
     let content_type = Some(response.content_type()).filter(|c| !c.is_empty());
-    match step
-        .check
-        .verdict(response.status, content_type, Some(&response.body))
-    {
+    let body = has_body.then_some(&response.body[..]);
+    match step.check.verdict(response.status, content_type, body) {
         Ok(()) => Ok(()),
         Err(Rejection::Status) => Err(IterationError::new(
             report_model::ErrorClass::from_status(response.status),

@@ -73,7 +73,11 @@ fn the_order_lifecycle_example_runs_and_cleans_up_after_itself() {
     for entry in std::fs::read_dir(&out).unwrap() {
         let path = entry.unwrap().path();
         let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
-        assert!(!text.contains(PASSWORD), "{} holds the password", path.display());
+        assert!(
+            !text.contains(PASSWORD),
+            "{} holds the password",
+            path.display()
+        );
     }
     assert!(!run.stdout.contains(PASSWORD) && !run.stderr.contains(PASSWORD));
 }
