@@ -159,7 +159,7 @@ impl Executor {
     }
 
     /// Checks every number against [`crate::limits`].
-    pub(crate) fn validate(&self) -> Result<(), LoadError> {
+    pub fn validate(&self) -> Result<(), LoadError> {
         let fail = |message: &str| {
             Err(LoadError::InvalidConfig {
                 message: message.to_owned(),

@@ -51,6 +51,45 @@ pub struct SuiteConfig {
     pub thresholds: Vec<String>,
     /// Phase sizes of the chosen profile.
     pub phases: PhaseSizes,
+    /// Journey files the load phase runs after its built-in scenarios
+    /// (`[[suite.scenario_files]]`), paths resolved against the configuration's folder.
+    pub scenario_files: Vec<ScenarioFileConfig>,
+}
+
+/// A journey file the load phase runs (`docs/scenario-files.md`), closed model.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFileConfig {
+    /// The file; relative paths are relative to `vertex-perf.toml`.
+    pub file: std::path::PathBuf,
+    /// Virtual users. Default 1.
+    #[serde(default = "one_user")]
+    pub users: u32,
+    /// Iterations in all (default 10 unless `duration_s` is given).
+    pub iterations: Option<u64>,
+    /// Seconds to run, instead of a count of iterations.
+    pub duration_s: Option<u64>,
+    /// Pause after each iteration, milliseconds.
+    #[serde(default)]
+    pub think_ms: u64,
+}
+
+fn one_user() -> u32 {
+    1
+}
+
+impl ScenarioFileConfig {
+    /// The closed-model executor it asks for.
+    pub fn executor(&self) -> load_engine::Executor {
+        load_engine::Executor::Closed {
+            users: self.users,
+            bound: match (self.iterations, self.duration_s) {
+                (_, Some(seconds)) => load_engine::Bound::Duration(Duration::from_secs(seconds)),
+                (iterations, None) => load_engine::Bound::Iterations(iterations.unwrap_or(10)),
+            },
+            think_time: Duration::from_millis(self.think_ms),
+        }
+    }
 }
 
 /// The service and how to log in.
@@ -199,6 +238,14 @@ struct File {
     target: Option<toml::Table>,
     thresholds: Option<Vec<String>>,
     profiles: Option<ProfilesFile>,
+    suite: Option<SuiteSection>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SuiteSection {
+    #[serde(default)]
+    scenario_files: Vec<ScenarioFileConfig>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -225,6 +272,7 @@ impl SuiteConfig {
                 .map(|&t| t.to_owned())
                 .collect(),
             phases: PhaseSizes::built_in(profile),
+            scenario_files: Vec::new(),
         }
     }
 
@@ -240,6 +288,7 @@ impl SuiteConfig {
         })?;
         config
             .apply(&text, profile)
+            .and_then(|()| config.check_scenario_files(path.parent()))
             .map_err(|source| SuiteError::InvalidConfig {
                 path: path.to_owned(),
                 source,
@@ -273,7 +322,26 @@ impl SuiteConfig {
         if let Some(phases) = profile {
             self.phases = overlay(&self.phases, phases)?;
         }
+        if let Some(suite) = file.suite {
+            self.scenario_files = suite.scenario_files;
+        }
         self.validate()
+    }
+
+    /// Resolves the journey files against `folder` (the configuration's) and reads each
+    /// one: a mistake in one is an error now, before the run sends anything.
+    fn check_scenario_files(&mut self, folder: Option<&Path>) -> Result<(), ConfigProblem> {
+        for entry in &mut self.scenario_files {
+            if entry.file.is_relative()
+                && let Some(folder) = folder
+            {
+                entry.file = folder.join(&entry.file);
+            }
+            let journey =
+                load_engine::journey::Journey::from_file(&entry.file, Some(&self.target.url))?;
+            journey.check_users(u64::from(entry.users))?;
+        }
+        Ok(())
     }
 
     /// Parsed thresholds.
@@ -293,8 +361,16 @@ impl SuiteConfig {
     /// What this configuration runs, as the run identity's workload: the profile and every
     /// phase size, so a baseline is only compared with a run of the same work.
     pub fn workload(&self, profile: Profile) -> String {
+        let journeys = if self.scenario_files.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " {}",
+                serde_json::to_string(&self.scenario_files).unwrap_or_default()
+            )
+        };
         format!(
-            "suite {} {}",
+            "suite {} {}{journeys}",
             profile.name(),
             serde_json::to_string(&self.phases).unwrap_or_default()
         )
@@ -370,6 +446,12 @@ impl SuiteConfig {
                     format!("must be 1 to {MAX_PHASE_COUNT}, got {count}"),
                 ));
             }
+        }
+        for entry in &self.scenario_files {
+            entry
+                .executor()
+                .validate()
+                .map_err(|e| limit("scenario_files", e))?;
         }
         for (name, mib) in [
             ("large_upload_image_mib", p.large_upload_image_mib),

@@ -49,6 +49,9 @@ pub enum SuiteError {
     /// A load scenario could not be set up.
     #[error("a load scenario could not run")]
     Load(#[source] load_engine::LoadError),
+    /// A journey file of `[[suite.scenario_files]]` could not run (its setup failed).
+    #[error("a scenario file could not run")]
+    Journey(#[source] load_engine::journey::JourneyError),
     /// The storage phase could not run.
     #[error("the storage phase could not run")]
     Storage(#[source] storage_bench::StorageError),
@@ -90,6 +93,9 @@ pub enum ConfigProblem {
     /// `storage_sizes` does not parse.
     #[error("phases.storage_sizes")]
     StorageSizes(#[source] storage_bench::StorageError),
+    /// A journey file of `[[suite.scenario_files]]` is wrong, or its setup failed.
+    #[error(transparent)]
+    Journey(#[from] load_engine::journey::JourneyError),
     /// The configuration does not serialise (a bug).
     #[error("internal: the configuration does not serialise: {0}")]
     Internal(String),

@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! threshold  := metric comparator quantity [ "acceptable" quantity ]
-//! metric     := family [ "[" scenario "]" ]        e.g. http.p95, http.p95[read_mix]
+//! metric     := family [ "[" scenario [ "/" step ] "]" ]   e.g. http.p95, http.p95[read_mix],
+//!               http.p95[order_lifecycle/POST /orders/create] (a step label of a journey)
 //! comparator := "<" | "<=" | ">" | ">="
 //! quantity   := number [ unit ]                    e.g. 500ms, 95%, 50MiB, 20MiB/s, 10/s
 //! ```
@@ -346,10 +347,12 @@ impl<'a> Parser<'a> {
         if self.peek() == Some('[') {
             let bracket = self.pos;
             self.pos += 1;
-            let scenario = self.take_while(|c| c != ']' && !c.is_whitespace());
-            if self.peek() != Some(']') || scenario.is_empty() {
+            // A scenario, or `scenario/step label` (labels hold spaces: `GET /x`).
+            let scenario = self.take_while(|c| c != ']');
+            if self.peek() != Some(']') || scenario.trim().is_empty() {
                 return Err(self.error(bracket, "expected `[scenario]` with a closing `]`"));
             }
+            let scenario = scenario.trim();
             if !def.per_scenario {
                 return Err(self.error(
                     bracket,
@@ -487,6 +490,13 @@ mod tests {
             "http.p99[read_mix]",
             LessOrEqual,
             1_500_000.0,
+            None,
+        );
+        check_parse(
+            "http.p95[order_lifecycle/POST /orders/create ] < 500ms",
+            "http.p95[order_lifecycle/POST /orders/create]",
+            Less,
+            500_000.0,
             None,
         );
         check_parse(

@@ -4,10 +4,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use load_engine::journey::{Journey, JourneyError};
 use load_engine::{Bound, Executor};
 use portrait_workflow::scenarios::{self, OrderCreation};
 use portrait_workflow::{ServiceTarget, TestData};
 
+use crate::SuiteError;
+use crate::config::ScenarioFileConfig;
 use crate::context::{Context, Stop, closed};
 
 impl Context<'_> {
@@ -44,6 +47,33 @@ impl Context<'_> {
         };
         let report = self.drive(&scenarios::stress(target), &executor).await?;
         self.push_scenario(report);
+        for entry in &self.config.scenario_files {
+            self.check_cancelled()?;
+            self.journey(entry).await?;
+        }
+        Ok(())
+    }
+
+    /// One journey file of `[[suite.scenario_files]]`: its setup, its run, its teardown.
+    async fn journey(&mut self, entry: &ScenarioFileConfig) -> Result<(), Stop> {
+        let journey_error = |error: JourneyError| Stop::setup(SuiteError::Journey(error));
+        let journey =
+            Journey::from_file(&entry.file, Some(&self.base_url)).map_err(journey_error)?;
+        let options = self.options();
+        journey.setup(&options).await.map_err(journey_error)?;
+        let report = self.drive(&journey.scenario(), &entry.executor()).await;
+        let teardown = journey.teardown(&options).await.map_err(journey_error)?;
+        if teardown.failed > 0 || teardown.not_recorded > 0 {
+            self.note(format!(
+                "  {}: teardown: {} of {} requests failed, {} values not recorded {}",
+                journey.name(),
+                teardown.failed,
+                teardown.steps_run,
+                teardown.not_recorded,
+                teardown.messages.join("; ")
+            ));
+        }
+        self.push_scenario(report?);
         Ok(())
     }
 }

@@ -132,6 +132,24 @@ fn insert_scenario(set: &mut MetricSet, scenario: &crate::ScenarioReport) {
         100.0 - scenario.success_rate_percent,
     );
     set.insert(format!("load.requests{q}"), scenario.total_requests as f64);
+    // Per endpoint (a journey's step labels): `http.p95[scenario/label]`, ...
+    for endpoint in &scenario.endpoints {
+        let q = format!("[{}/{}]", scenario.name, endpoint.label);
+        let latency = &endpoint.response_time.summary;
+        if latency.count > 0 {
+            set.insert(format!("http.avg{q}"), latency.mean_us);
+            set.insert(format!("http.p50{q}"), latency.p50_us as f64);
+            set.insert(format!("http.p90{q}"), latency.p90_us as f64);
+            set.insert(format!("http.p95{q}"), latency.p95_us as f64);
+            set.insert(format!("http.p99{q}"), latency.p99_us as f64);
+        }
+        set.insert(format!("load.requests{q}"), endpoint.requests as f64);
+        if endpoint.requests > 0 {
+            let errors = endpoint.failures as f64 * 100.0 / endpoint.requests as f64;
+            set.insert(format!("load.error_rate{q}"), errors);
+            set.insert(format!("load.success_rate{q}"), 100.0 - errors);
+        }
+    }
     // A percentile of no successful request is no figure (it would read 0 µs).
     if scenario.name == DB_READS_SCENARIO && scenario.response_time.summary.count > 0 {
         set.insert("db.read_p95", scenario.response_time.summary.p95_us as f64);

@@ -141,7 +141,14 @@ fn suite_run(sim: &SimProcess, config: &Path, out: &Path, extra: &[&str]) -> Run
         out.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    vertex_perf_with_env(&args, &[("SUITE_TEST_PASSWORD", PASSWORD)])
+    // The journey files' `[secrets]` read the password from VERTEX_PASSWORD.
+    vertex_perf_with_env(
+        &args,
+        &[
+            ("SUITE_TEST_PASSWORD", PASSWORD),
+            ("VERTEX_PASSWORD", PASSWORD),
+        ],
+    )
 }
 
 const EVERY_FILE: [&str; 11] = [
@@ -484,6 +491,110 @@ fn bad_config_is_a_usage_error_before_anything_runs() {
     );
     crate::util::assert_setup_error(&run, "stress_second");
     assert!(!out.exists(), "no run folder for a usage error");
+}
+
+/// The committed example journey, as `[[suite.scenario_files]]` would name it.
+fn order_lifecycle_journey() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/journeys/order-lifecycle.toml")
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn a_journey_file_runs_in_the_load_phase_judged_per_step() {
+    let sim = start_sim(None);
+    let work = tempfile::tempdir().unwrap();
+    let before_steps = "\"workflow.failed_steps < 1\",\n";
+    let config_text = CONFIG.replace(
+        before_steps,
+        &format!(
+            "{before_steps}    \"http.p95[order_lifecycle/POST /orders/create] < 30s\",\n    \"load.error_rate[order_lifecycle/DELETE /portraits/{{id}}] < 1%\",\n    \"load.requests[order_lifecycle/GET /portraits/{{id}}/details] > 3\",\n"
+        ),
+    ) + &format!(
+        "\n[[suite.scenario_files]]\nfile = \"{}\"\nusers = 2\niterations = 4\n",
+        order_lifecycle_journey()
+    );
+    let config = work.path().join("vertex-perf.toml");
+    std::fs::write(&config, config_text).unwrap();
+    let out = work.path().join("run");
+    let run = {
+        let _turn = ONE_AT_A_TIME
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        suite_run(&sim, &config, &out, &[])
+    };
+    run.assert_exit(0);
+    let suite = suite_json(&out);
+    let journey = suite["load"]["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "order_lifecycle")
+        .expect("the journey's scenario");
+    assert_eq!(journey["total_requests"], 12, "{journey:#}");
+    assert_eq!(journey["checks"]["passes"], 4);
+    let judged: Vec<String> = suite["thresholds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            format!(
+                "{} {}",
+                t["metric"].as_str().unwrap_or_default(),
+                t["verdict"]
+            )
+        })
+        .collect();
+    for step in [
+        "POST /orders/create",
+        "DELETE /portraits/{id}",
+        "GET /portraits/{id}/details",
+    ] {
+        assert!(
+            judged
+                .iter()
+                .any(|t| t.contains(&format!("[order_lifecycle/{step}]")) && t.contains("pass")),
+            "{step}: {judged:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_journey_file_in_the_config_is_refused_before_anything_runs() {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(
+        work.path().join("journey.toml"),
+        "[[step]]\nurl = \"{base}/x/{nope}\"\n",
+    )
+    .unwrap();
+    let config = work.path().join("vertex-perf.toml");
+    std::fs::write(
+        &config,
+        "[[suite.scenario_files]]\nfile = \"journey.toml\"\n",
+    )
+    .unwrap();
+    let out = work.path().join("run");
+    let run = vertex_perf_with_env(
+        &[
+            "suite",
+            "--quick",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("journey.toml:1:1: step[1].url: unknown variable `nope`"),
+        "{}",
+        run.stderr
+    );
+    assert!(!out.exists(), "no run folder for a bad config");
 }
 
 #[test]
