@@ -206,7 +206,7 @@ impl SuiteReport {
     /// baseline (when one was made), finds the gaps, marks a run that measured nothing, and
     /// sets the verdict. Every command ends here.
     pub fn judge(&mut self, gate: &Gate, comparison: Option<Comparison>) {
-        let metrics = self.metrics();
+        let metrics = self.metrics_for_thresholds();
         self.thresholds = evaluate_all(&gate.thresholds, &metrics);
         self.comparison = comparison;
         self.gaps = self.find_gaps(gate);

@@ -132,7 +132,28 @@ fn insert_scenario(set: &mut MetricSet, scenario: &crate::ScenarioReport) {
         100.0 - scenario.success_rate_percent,
     );
     set.insert(format!("load.requests{q}"), scenario.total_requests as f64);
-    // Per endpoint (a journey's step labels): `http.p95[scenario/label]`, ...
+    // A percentile of no successful request is no figure (it would read 0 µs).
+    if scenario.name == DB_READS_SCENARIO && scenario.response_time.summary.count > 0 {
+        set.insert("db.read_p95", scenario.response_time.summary.p95_us as f64);
+    }
+}
+
+impl SuiteReport {
+    /// [`SuiteReport::metrics`] and, for thresholds only, every endpoint's figures
+    /// qualified `[scenario/label]` (a journey's steps): `http.p95[order_lifecycle/POST
+    /// /orders/create]`. They stay out of renderings and comparisons, which would otherwise
+    /// grow a row per endpoint.
+    pub fn metrics_for_thresholds(&self) -> MetricSet {
+        let mut set = self.metrics();
+        for scenario in self.load.iter().flat_map(|load| &load.scenarios) {
+            insert_endpoints(&mut set, scenario);
+        }
+        set
+    }
+}
+
+/// The `[scenario/label]`-qualified metrics of a scenario's endpoints.
+fn insert_endpoints(set: &mut MetricSet, scenario: &crate::ScenarioReport) {
     for endpoint in &scenario.endpoints {
         let q = format!("[{}/{}]", scenario.name, endpoint.label);
         let latency = &endpoint.response_time.summary;
@@ -149,10 +170,6 @@ fn insert_scenario(set: &mut MetricSet, scenario: &crate::ScenarioReport) {
             set.insert(format!("load.error_rate{q}"), errors);
             set.insert(format!("load.success_rate{q}"), 100.0 - errors);
         }
-    }
-    // A percentile of no successful request is no figure (it would read 0 µs).
-    if scenario.name == DB_READS_SCENARIO && scenario.response_time.summary.count > 0 {
-        set.insert("db.read_p95", scenario.response_time.summary.p95_us as f64);
     }
 }
 

@@ -22,6 +22,33 @@ fn the_sample_passes_the_suite_gate() {
 }
 
 #[test]
+fn thresholds_judge_one_endpoint_which_renderings_leave_out() {
+    let mut report = sample_suite(1.0);
+    let name = "http.p95[read_mix/GET /clients/list]";
+    assert!(
+        report.metrics().get(name).is_none(),
+        "not a rendered metric"
+    );
+    let p95 = report
+        .metrics_for_thresholds()
+        .get(name)
+        .expect("the endpoint's p95")
+        .value;
+    assert!(p95 > 0.0);
+    let expression = format!("{name} < {}us", p95 as u64 - 1);
+    let mut gate = Gate::new(RunKind::Suite).expecting_sampler(true);
+    gate.thresholds = vec![expression.parse().unwrap()];
+    report.judge(&gate, None);
+    assert_eq!(
+        report.thresholds[0].verdict,
+        Some(Verdict::Fail),
+        "{:?}",
+        report.thresholds
+    );
+    assert_eq!(report.verdict, Verdict::Fail);
+}
+
+#[test]
 fn throughput_counts_successes_and_storage_is_per_backend() {
     let metrics = sample_suite(1.0).metrics();
     let value = |name: &str| metrics.get(name).unwrap_or_else(|| panic!("{name}")).value;

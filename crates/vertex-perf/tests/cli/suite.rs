@@ -472,13 +472,9 @@ fn a_sampler_switched_off_is_a_usage_error() {
     crate::util::assert_setup_error(&run, "sample_interval_ms must be at least 10");
 }
 
-#[test]
-fn bad_config_is_a_usage_error_before_anything_runs() {
-    let work = tempfile::tempdir().unwrap();
-    let config = work.path().join("bad.toml");
-    std::fs::write(&config, "[profiles.quick]\nstress_second = 3\n").unwrap();
-    let out = work.path().join("run");
-    let run = vertex_perf_with_env(
+/// `suite --quick` with only a config file (no target): for configs refused up front.
+fn suite_without_target(config: &Path, out: &Path) -> Run {
+    vertex_perf_with_env(
         &[
             "suite",
             "--quick",
@@ -488,7 +484,16 @@ fn bad_config_is_a_usage_error_before_anything_runs() {
             out.to_str().unwrap(),
         ],
         &[],
-    );
+    )
+}
+
+#[test]
+fn bad_config_is_a_usage_error_before_anything_runs() {
+    let work = tempfile::tempdir().unwrap();
+    let config = work.path().join("bad.toml");
+    std::fs::write(&config, "[profiles.quick]\nstress_second = 3\n").unwrap();
+    let out = work.path().join("run");
+    let run = suite_without_target(&config, &out);
     crate::util::assert_setup_error(&run, "stress_second");
     assert!(!out.exists(), "no run folder for a usage error");
 }
@@ -576,17 +581,7 @@ fn a_bad_journey_file_in_the_config_is_refused_before_anything_runs() {
     )
     .unwrap();
     let out = work.path().join("run");
-    let run = vertex_perf_with_env(
-        &[
-            "suite",
-            "--quick",
-            "--config",
-            config.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let run = suite_without_target(&config, &out);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
         run.stderr
