@@ -83,13 +83,20 @@ impl Check {
         })
     }
 
-    /// Adds a body check (the body is then kept in memory for the check).
+    /// Adds a body check (the body is then kept in memory for the check); a check added
+    /// before it runs first.
     #[must_use]
     pub fn body(
         mut self,
         check: impl Fn(&[u8]) -> Result<(), String> + Send + Sync + 'static,
     ) -> Check {
-        self.body = Some(Arc::new(check));
+        self.body = Some(match self.body.take() {
+            None => Arc::new(check),
+            Some(first) => Arc::new(move |body: &[u8]| {
+                first(body)?;
+                check(body)
+            }),
+        });
         self
     }
 
@@ -204,6 +211,28 @@ pub(crate) fn preview(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn body_checks_add_up() {
+        let check = Check::json().body(|body| {
+            if body.len() > 10 {
+                Err("too long".to_owned())
+            } else {
+                Ok(())
+            }
+        });
+        assert!(check.check_body(b"[1]").is_ok());
+        assert!(
+            check
+                .check_body(b"<html>")
+                .unwrap_err()
+                .contains("not JSON")
+        );
+        assert_eq!(
+            check.check_body(b"[1, 2, 3, 4, 5]").unwrap_err(),
+            "too long"
+        );
+    }
 
     #[test]
     fn json_shapes_and_content_types() {

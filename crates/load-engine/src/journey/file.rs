@@ -442,7 +442,33 @@ impl<E: Fn(&Place<'_>, String) -> JourneyError> Compiler<'_, E> {
         } else {
             BodySpec::None
         };
-        let check = check_of(&step.check).map_err(|message| fail("check", message))?;
+        // JSON expectations that read variables (of earlier steps) join the request's check
+        // per request; the others are in it once.
+        let mut expect = Vec::new();
+        let mut fixed_json = BTreeMap::new();
+        for (pointer, value) in &step.check.json {
+            match value {
+                toml::Value::String(text)
+                    if Template::parse(text, self.slots)
+                        .variables()
+                        .next()
+                        .is_some() =>
+                {
+                    if !pointer.starts_with('/') {
+                        return Err(fail(
+                            "check",
+                            format!("`{pointer}` is not a JSON Pointer (it starts with `/`)"),
+                        ));
+                    }
+                    let key = format!("check.json.\"{pointer}\"");
+                    expect.push((pointer.clone(), self.template(&key, text, &scope)?));
+                }
+                _ => {
+                    fixed_json.insert(pointer.clone(), value.clone());
+                }
+            }
+        }
+        let check = check_of(&step.check, &fixed_json).map_err(|message| fail("check", message))?;
         let think = step
             .think
             .as_deref()
@@ -504,6 +530,7 @@ impl<E: Fn(&Place<'_>, String) -> JourneyError> Compiler<'_, E> {
         };
         let kept_headers = kept_headers(&check, &extract, redirects);
         Ok(Step {
+            expect,
             kept_headers,
             label: Arc::from(
                 step.label
@@ -657,7 +684,7 @@ fn kept_headers(check: &Check, extract: &[Extract], redirects: u32) -> Vec<Heade
 }
 
 /// The request-level check of a step: statuses, content type, JSON fields, body size.
-fn check_of(file: &CheckFile) -> Result<Check, String> {
+fn check_of(file: &CheckFile, json: &BTreeMap<String, toml::Value>) -> Result<Check, String> {
     let mut check = match &file.status {
         None => Check::success(),
         Some(StatusFile::One(status)) => Check::statuses(&[*status]),
@@ -667,7 +694,7 @@ fn check_of(file: &CheckFile) -> Result<Check, String> {
         check = check.content_type(content_type);
     }
     let mut expected = Vec::new();
-    for (pointer, value) in &file.json {
+    for (pointer, value) in json {
         if !(pointer.is_empty() || pointer.starts_with('/')) {
             return Err(format!(
                 "`{pointer}` is not a JSON Pointer (it starts with `/`)"

@@ -73,6 +73,9 @@ pub(crate) struct Step {
     pub body: BodySpec,
     pub extract: Vec<Extract>,
     pub check: Check,
+    /// JSON Pointer → a value with variables (of earlier steps), added to the request's
+    /// check per request.
+    pub expect: Vec<(String, Template)>,
     /// `check`, also passing redirects: for the hops of a followed redirect.
     pub hop_check: Check,
     pub think: Option<Think>,

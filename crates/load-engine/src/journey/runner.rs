@@ -15,7 +15,7 @@ use super::plan::{BodySpec, DataMode, ExtractFrom, PartSpec, Plan, Step, Think};
 use super::template::Values;
 use super::{JourneyError, TeardownReport};
 use crate::check::{REDIRECTS, Rejection};
-use crate::{Client, IterationError, LoadOptions, MultipartForm, RequestTemplate, Response};
+use crate::{Check, Client, IterationError, LoadOptions, MultipartForm, RequestTemplate, Response};
 
 /// Values a list keeps at most (a run recording more leaves the rest to a later cleanup).
 const MAX_RECORDED: usize = 1_000_000;
@@ -159,7 +159,12 @@ impl RunShared {
                 step.label, self.plan.names[slot]
             ))
         };
-        let keep_body = step.needs_body();
+        let keep_body = step.needs_body() || !step.expect.is_empty();
+        let rendered = checks_with_expectations(step, &user.values).map_err(unset)?;
+        let (final_check, hop_check) = match &rendered {
+            Some((check, hop_check)) => (check, hop_check),
+            None => (&step.check, &step.hop_check),
+        };
         // The request serialised after the setup, unless this user has cookies to add.
         let prepared = prepared.filter(|p| !user.cookies.has_any_for(&p.host));
         let mut url: Cow<'_, str> = match prepared {
@@ -171,11 +176,7 @@ impl RunShared {
         let mut hops = 0;
         let response = loop {
             let following = hops < step.redirects;
-            let check = if following {
-                &step.hop_check
-            } else {
-                &step.check
-            };
+            let check = if following { hop_check } else { final_check };
             let (response, host): (Response, Cow<'_, str>) = match prepared {
                 Some(prepared) if hops == 0 => (
                     client
@@ -251,7 +252,7 @@ impl RunShared {
                 step.label, step.redirects
             )));
         }
-        verdict(step, &response, keep_body)?;
+        verdict(step, final_check, &response, keep_body)?;
         extract(step, &response, &mut user.values, &self.plan.names)?;
         if let Some((list, value)) = &step.record {
             let value = value.render(&user.values).map_err(unset)?;
@@ -488,10 +489,15 @@ fn build(
 }
 
 /// The step's check on the final response (the client recorded it already).
-fn verdict(step: &Step, response: &Response, has_body: bool) -> Result<(), IterationError> {
+fn verdict(
+    step: &Step,
+    check: &Check,
+    response: &Response,
+    has_body: bool,
+) -> Result<(), IterationError> {
     let content_type = Some(response.content_type()).filter(|c| !c.is_empty());
     let body = has_body.then_some(&response.body[..]);
-    match step.check.verdict(response.status, content_type, body) {
+    match check.verdict(response.status, content_type, body) {
         Ok(()) => Ok(()),
         Err(Rejection::Status) => Err(IterationError::new(
             report_model::ErrorClass::from_status(response.status),
@@ -557,6 +563,39 @@ fn extract(
         values[rule.slot] = Some(Arc::from(value));
     }
     Ok(())
+}
+
+/// The step's checks with its JSON expectations rendered for this user (`None`: it has
+/// none, the step's own checks serve).
+fn checks_with_expectations(step: &Step, values: &Values) -> Result<Option<(Check, Check)>, usize> {
+    if step.expect.is_empty() {
+        return Ok(None);
+    }
+    let mut expected = Vec::with_capacity(step.expect.len());
+    for (pointer, want) in &step.expect {
+        expected.push((pointer.clone(), want.render(values)?));
+    }
+    let expected = Arc::new(expected);
+    let check = step.check.clone().body(move |body| {
+        let document: serde_json::Value =
+            serde_json::from_slice(body).map_err(|err| format!("body is not JSON ({err})"))?;
+        for (pointer, want) in expected.iter() {
+            match document.pointer(pointer) {
+                Some(serde_json::Value::String(got)) if got == want => {}
+                // A number or boolean is compared with the rendered text read as JSON.
+                Some(got)
+                    if !got.is_string()
+                        && want
+                            .parse::<serde_json::Value>()
+                            .is_ok_and(|want| want == *got) => {}
+                Some(got) => return Err(format!("{pointer} is {got}, expected \"{want}\"")),
+                None => return Err(format!("{pointer} is missing, expected \"{want}\"")),
+            }
+        }
+        Ok(())
+    });
+    let hop_check = check.clone().passing_redirects();
+    Ok(Some((check, hop_check)))
 }
 
 fn think_time(think: Think, random: &mut u64) -> Duration {

@@ -61,7 +61,7 @@ record = { list = "created", value = "{item_id}" }
 [[step]]
 label = "GET /items/{id}"
 url = "{base}/items/{item_id}"
-check = { status = 200, json = { "/name" = "item 1" }, body_min = 5 }
+check = { status = 200, json = { "/name" = "item 1", "/id" = "{item_id}" }, body_min = 5 }
 extract = [{ var = "name", regex = '"name":"([^"]+)"' }]
 
 [[teardown]]
@@ -166,6 +166,41 @@ async fn cookies_redirects_per_user_steps_and_unique_rows() {
     // Per user that ran: one login and its redirect; per iteration: home, the unfollowed
     // login and where it pointed.
     assert_eq!(report.total_requests, 2 * users.len() as u64 + 6 * 3);
+}
+
+const EXPECT: &str = r#"
+[[step]]
+method = "POST"
+url = "{base}/items"
+extract = [{ var = "item_id", json = "/id" }]
+check = { status = 201 }
+
+[[step]]
+label = "GET /items/{id}"
+url = "{base}/items/{item_id}"
+check = { json = { "/id" = "{item_id}0" } }
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_expectations_with_variables_are_checked_per_response() {
+    let server = FaultServer::start().await;
+    let (_dir, path) = write_files(&[("expect.toml", EXPECT)]);
+    let report = run_journey(&journey(&server, &path), &closed(1, 2)).await;
+    // The second step's expectation never holds: its request fails as a check, with why.
+    assert_eq!(report.total_requests, 4);
+    assert_eq!(report.checks.fails, 2, "{:?}", report.checks);
+    assert_eq!(report.failed_requests, 2);
+    let failures: Vec<&str> = report
+        .errors
+        .iter()
+        .map(|e| e.sample_message.as_str())
+        .collect();
+    assert!(
+        failures
+            .iter()
+            .any(|m| m.contains("GET /items/{id}: /id is 1, expected \"10\"")),
+        "{failures:?}"
+    );
 }
 
 const LOOP: &str = r#"
@@ -342,6 +377,13 @@ fn bad_files_name_the_line_and_the_key() {
     assert!(
         think.contains("step[1].think: `2s..1s`: the range runs backwards"),
         "{think}"
+    );
+
+    let expectation =
+        refused("[[step]]\nurl = \"{base}\"\ncheck = { json = { \"/id\" = \"{nope}\" } }\n");
+    assert!(
+        expectation.contains("step[1].check.json.\"/id\": unknown variable `nope`"),
+        "{expectation}"
     );
 
     let empty = refused("name = \"nothing\"\n");
