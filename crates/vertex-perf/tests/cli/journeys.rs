@@ -117,3 +117,73 @@ fn a_bad_journey_is_refused_with_its_line_before_any_request() {
         "a connection reached the target"
     );
 }
+
+/// The endpoint labels a run's `suite.json` recorded, `{id}`s and all.
+fn endpoint_labels(suite: &serde_json::Value) -> std::collections::BTreeSet<String> {
+    suite["load"]["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["endpoints"].as_array().unwrap())
+        .map(|e| e["label"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn the_portrait_workflow_journey_behaves_like_the_built_in_workflow() {
+    let sim = RunningSim::start_with(|config| {
+        config.admin = Some(("admin".to_owned(), PASSWORD.to_owned()));
+    });
+    let before = sim.rows();
+    let dir = tempfile::tempdir().unwrap();
+    let built_in = dir.path().join("built-in");
+    let run = vertex_perf_with_env(
+        &[
+            "workflow",
+            "--url",
+            &sim.url(),
+            "--password-env",
+            "VERTEX_PASSWORD",
+            "--out",
+            built_in.to_str().unwrap(),
+        ],
+        &[("VERTEX_PASSWORD", PASSWORD)],
+    );
+    run.assert_exit(0);
+    assert_eq!(
+        sim.rows(),
+        before,
+        "the built-in workflow cleans up everything"
+    );
+
+    let journey = dir.path().join("journey");
+    let run = vertex_perf_with_env(
+        &[
+            "load",
+            "--scenario-file",
+            &example("portrait-workflow.toml"),
+            &sim.url(),
+            "-n",
+            "2",
+            "--out",
+            journey.to_str().unwrap(),
+        ],
+        &[("VERTEX_PASSWORD", PASSWORD)],
+    );
+    run.assert_exit(0);
+    let suite = json_file(&journey.join("suite.json"));
+    let scenario = &suite["load"]["scenarios"][0];
+    assert_eq!(scenario["checks"]["passes"], 2, "{:#}", scenario["errors"]);
+    assert_eq!(scenario["failed_requests"], 0, "{:#}", scenario["errors"]);
+    // The same cleanup: every client, portrait and video the journey made is gone.
+    assert_eq!(sim.rows(), before, "the journey cleans up everything");
+    // The same calls: the endpoints the built-in workflow called, but the login (the
+    // journey's is its setup, sent by a client of its own).
+    let ours = endpoint_labels(&suite);
+    let theirs = endpoint_labels(&json_file(&built_in.join("suite.json")));
+    let theirs: std::collections::BTreeSet<String> = theirs
+        .into_iter()
+        .filter(|label| label != "POST /auth/login")
+        .collect();
+    assert_eq!(ours, theirs);
+}
