@@ -106,6 +106,12 @@ impl Journey {
         })
     }
 
+    /// The JSON Schema (draft 2020-12) of a journey file read as JSON (taplo and editors
+    /// validate TOML with it); the committed copy is `docs/schema/scenario-file.schema.json`.
+    pub fn json_schema() -> serde_json::Value {
+        serde_json::to_value(schemars::schema_for!(file::JourneyFile)).unwrap_or_default()
+    }
+
     /// The journey's name (`name`, or the file's stem).
     pub fn name(&self) -> &str {
         &self.shared.plan.name

@@ -54,7 +54,7 @@ pub(crate) struct DataRows {
 }
 
 /// How users take the rows of `[data]`.
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 pub(crate) enum DataMode {
     /// User n takes row n modulo the row count.
     #[default]

@@ -389,3 +389,35 @@ fn bad_files_name_the_line_and_the_key() {
     let empty = refused("name = \"nothing\"\n");
     assert!(empty.contains("at least one [[step]]"), "{empty}");
 }
+
+#[test]
+fn the_committed_scenario_file_schema_is_the_generated_one() {
+    let schema = Journey::json_schema();
+    let properties = schema["properties"].as_object().unwrap();
+    for key in [
+        "name", "base", "vars", "secrets", "data", "http", "setup", "step", "teardown",
+    ] {
+        assert!(
+            properties.contains_key(key),
+            "{key} missing from the schema"
+        );
+    }
+    assert_eq!(
+        schema["additionalProperties"], false,
+        "unknown keys are errors"
+    );
+    let generated = serde_json::to_string_pretty(&schema).unwrap() + "\n";
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/schema/scenario-file.schema.json");
+    if std::env::var_os("UPDATE_FIXTURES").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_FIXTURES=1)", path.display()));
+    assert!(
+        committed == generated,
+        "{} is stale: run `UPDATE_FIXTURES=1 cargo test -p load-engine`",
+        path.display()
+    );
+}
