@@ -15,11 +15,30 @@ fn example(name: &str) -> String {
     path.to_str().unwrap().to_owned()
 }
 
+/// vertex-sim with the `admin` account whose password the journeys read from
+/// VERTEX_PASSWORD.
+fn sim_with_admin() -> RunningSim {
+    RunningSim::start_with(|config| {
+        config.admin = Some(("admin".to_owned(), PASSWORD.to_owned()));
+    })
+}
+
+/// The clients and portraits a run added to `before` (videos stay: the API cannot delete a
+/// portrait's last active video).
+fn left_behind(
+    sim: &RunningSim,
+    before: &std::collections::BTreeSet<(String, String)>,
+) -> Vec<(String, String)> {
+    sim.rows()
+        .difference(before)
+        .filter(|(kind, _)| kind != "video")
+        .cloned()
+        .collect()
+}
+
 #[test]
 fn the_order_lifecycle_example_runs_and_cleans_up_after_itself() {
-    let sim = RunningSim::start_with(|config| {
-        config.admin = Some(("admin".to_owned(), PASSWORD.to_owned()));
-    });
+    let sim = sim_with_admin();
     let before = sim.rows();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
@@ -62,12 +81,7 @@ fn the_order_lifecycle_example_runs_and_cleans_up_after_itself() {
     );
     // Each iteration deleted its portrait; the teardown deleted the clients. Videos stay:
     // the API cannot delete a portrait's last active video.
-    let left: Vec<_> = sim
-        .rows()
-        .difference(&before)
-        .filter(|(kind, _)| kind != "video")
-        .cloned()
-        .collect();
+    let left = left_behind(&sim, &before);
     assert!(left.is_empty(), "left behind: {left:?}");
     // The password came from the environment and went nowhere else.
     for entry in std::fs::read_dir(&out).unwrap() {
@@ -131,9 +145,7 @@ fn endpoint_labels(suite: &serde_json::Value) -> std::collections::BTreeSet<Stri
 
 #[test]
 fn the_portrait_workflow_journey_behaves_like_the_built_in_workflow() {
-    let sim = RunningSim::start_with(|config| {
-        config.admin = Some(("admin".to_owned(), PASSWORD.to_owned()));
-    });
+    let sim = sim_with_admin();
     let before = sim.rows();
     let dir = tempfile::tempdir().unwrap();
     let built_in = dir.path().join("built-in");
@@ -186,4 +198,162 @@ fn the_portrait_workflow_journey_behaves_like_the_built_in_workflow() {
         .filter(|label| label != "POST /auth/login")
         .collect();
     assert_eq!(ours, theirs);
+}
+
+#[test]
+fn every_executor_runs_the_example_journey_against_the_service() {
+    let sim = sim_with_admin();
+    let before = sim.rows();
+    let dir = tempfile::tempdir().unwrap();
+    let runs: [&[&str]; 5] = [
+        &["-c", "2", "-n", "4"],
+        &["--rate", "20/s", "-d", "1s", "--max-in-flight", "4"],
+        &["--stages", "1s:10/s", "--max-in-flight", "4"],
+        &["--sweep", "1,2", "-n", "2"],
+        &["-c", "2", "-n", "5", "--shard", "2/2"],
+    ];
+    for (index, executor) in runs.iter().enumerate() {
+        let out = dir.path().join(format!("run-{index}"));
+        let url = sim.url();
+        let mut args = vec![
+            "load",
+            "--scenario-file",
+            "",
+            &url,
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        let file = example("order-lifecycle.toml");
+        args[2] = &file;
+        args.extend_from_slice(executor);
+        let run = vertex_perf_with_env(&args, &[("VERTEX_PASSWORD", PASSWORD)]);
+        run.assert_exit(0);
+        let suite = json_file(&out.join("suite.json"));
+        for scenario in suite["load"]["scenarios"].as_array().unwrap() {
+            let requests = scenario["total_requests"].as_u64().unwrap();
+            assert!(
+                requests > 0 && requests % 3 == 0,
+                "{executor:?}: {requests}"
+            );
+            assert_eq!(
+                scenario["failed_requests"], 0,
+                "{executor:?}: {:#}",
+                scenario["errors"]
+            );
+        }
+        let left = left_behind(&sim, &before);
+        assert!(left.is_empty(), "{executor:?} left {left:?}");
+    }
+}
+
+#[test]
+fn csv_rows_and_a_check_failing_for_its_reason_against_the_service() {
+    let sim = sim_with_admin();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(example("portrait.jpg"), dir.path().join("portrait.jpg")).unwrap();
+    std::fs::write(
+        dir.path().join("people.csv"),
+        "phone,name\n+7911-000-01,Ann\n+7911-000-02,Bob\n",
+    )
+    .unwrap();
+    let journey = dir.path().join("people.toml");
+    std::fs::write(
+        &journey,
+        r#"
+[secrets]
+password = "VERTEX_PASSWORD"
+
+[data]
+file = "people.csv"
+mode = "unique"
+
+[[setup]]
+method = "POST"
+url = "{base}/auth/login"
+json = { username = "admin", password = "{password}" }
+extract = [{ var = "token", json = "/access_token" }]
+
+[[step]]
+label = "POST /orders/create"
+method = "POST"
+url = "{base}/orders/create"
+headers = { Authorization = "Bearer {token}" }
+multipart = [
+    { name = "phone", value = "{phone}" },
+    { name = "name", value = "{name}" },
+    { name = "image", file = "portrait.jpg", content_type = "image/jpeg" },
+    { name = "video", bytes = 30, filename = "v.mp4", content_type = "video/mp4" },
+]
+extract = [
+    { var = "portrait_id", json = "/portrait/id" },
+    { var = "client_id", json = "/client/id" },
+]
+record = { list = "clients", value = "{client_id}" }
+
+[[step]]
+label = "DELETE /portraits/{id}"
+method = "DELETE"
+url = "{base}/portraits/{portrait_id}"
+headers = { Authorization = "Bearer {token}" }
+
+[[step]]
+label = "GET /clients/{id}"
+url = "{base}/clients/{client_id}"
+headers = { Authorization = "Bearer {token}" }
+check = { json = { "/phone" = "{phone}", "/name" = "Bob" } }
+
+[[teardown]]
+method = "DELETE"
+for_each = "clients"
+url = "{base}/clients/{item}"
+headers = { Authorization = "Bearer {token}" }
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("run");
+    let file = journey.to_str().unwrap().to_owned();
+    let url = sim.url();
+    let three_users = vertex_perf_with_env(
+        &["load", "--scenario-file", &file, &url, "-c", "3", "-n", "3"],
+        &[("VERTEX_PASSWORD", PASSWORD)],
+    );
+    assert_setup_error(
+        &three_users,
+        "`unique` gives each user its own row: 3 users, 2 rows",
+    );
+    let run = vertex_perf_with_env(
+        &[
+            "load",
+            "--scenario-file",
+            &file,
+            &url,
+            "-c",
+            "2",
+            "-n",
+            "2",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[("VERTEX_PASSWORD", PASSWORD)],
+    );
+    // Ann's client is not Bob: one check fails, for that reason, and fails the run.
+    run.assert_exit(1);
+    let suite = json_file(&out.join("suite.json"));
+    let scenario = &suite["load"]["scenarios"][0];
+    assert_eq!(scenario["checks"]["passes"], 1, "{scenario:#}");
+    assert_eq!(scenario["checks"]["fails"], 1);
+    let errors = scenario["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0]["class"], "check_failed");
+    let message = errors[0]["sample_message"].as_str().unwrap();
+    assert!(
+        message.contains(r#"GET /clients/{id}: /name is "Ann", expected "Bob""#),
+        "{message}"
+    );
+    // Each user took its own row, and the teardown deleted both clients.
+    assert!(
+        sim.rows().iter().all(|(kind, _)| kind == "video"),
+        "{:?}",
+        sim.rows()
+    );
 }
