@@ -8,8 +8,15 @@ pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut line = String::new();
     let mut hints = Vec::new();
     let mut cause = Some(error);
+    let mut previous = String::new();
     while let Some(current) = cause {
+        cause = current.source();
         let text = current.to_string();
+        // A wrapper that repeats its cause's words (it keeps the cause for its type) says
+        // them once.
+        if text == previous {
+            continue;
+        }
         let mut parts = text.splitn(2, '\n');
         if !line.is_empty() {
             line.push_str(": ");
@@ -18,7 +25,7 @@ pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
         if let Some(hint) = parts.next() {
             hints.push(hint.to_owned());
         }
-        cause = current.source();
+        previous = text;
     }
     for hint in hints {
         let _ = write!(line, "\n{hint}");
@@ -35,6 +42,22 @@ mod tests {
     #[derive(Debug, thiserror::Error)]
     #[error("POST /auth/login: 401 Unauthorized")]
     struct Inner;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("POST /auth/login: 401 Unauthorized")]
+    struct Repeating(#[source] Inner);
+
+    #[test]
+    fn a_cause_repeated_by_its_wrapper_is_said_once() {
+        assert_eq!(
+            super::error_chain(&Outer2(Repeating(Inner))),
+            "setup failed: POST /auth/login: 401 Unauthorized"
+        );
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("setup failed")]
+    struct Outer2(#[source] Repeating);
 
     #[test]
     fn causes_on_one_line_hints_after() {

@@ -41,7 +41,7 @@ pub enum JourneyError {
         source: std::io::Error,
     },
     /// A `[[setup]]` step failed: the run does not start.
-    #[error("setup step `{step}` failed: {source}")]
+    #[error("setup step `{step}` failed")]
     Setup {
         /// Its label.
         step: String,
