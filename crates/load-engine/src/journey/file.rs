@@ -283,12 +283,11 @@ pub(crate) fn compile(source: &str, path: &Path) -> Result<Plan, JourneyError> {
         error_at: &error_at,
     };
 
-    let run_wide: HashSet<usize> = statics
+    let mut known: HashSet<usize> = statics
         .iter()
         .map(|(slot, _)| *slot)
         .chain([base])
         .collect();
-    let mut known = run_wide.clone();
     let setup = compiler.steps("setup", &file.setup, &mut known, None)?;
     let after_setup = known.clone();
     known.extend([user, iteration]);
@@ -308,13 +307,9 @@ pub(crate) fn compile(source: &str, path: &Path) -> Result<Plan, JourneyError> {
             .iter()
             .all(|slot| after_setup.contains(slot) && !per_user.contains(slot));
     }
-    let uses_iteration = steps.iter().any(|step| {
-        step.request_variables().contains(&iteration)
-            || step
-                .record
-                .as_ref()
-                .is_some_and(|(_, value)| value.variables().any(|slot| slot == iteration))
-    });
+    let uses_iteration = steps
+        .iter()
+        .any(|step| step.variables().contains(&iteration));
     let mut known_after = after_setup;
     let teardown = compiler.steps("teardown", &file.teardown, &mut known_after, Some(item))?;
     if steps.is_empty() {
@@ -512,26 +507,16 @@ impl<E: Fn(&Place<'_>, String) -> JourneyError> Compiler<'_, E> {
         let mut expect = Vec::new();
         let mut fixed_json = BTreeMap::new();
         for (pointer, value) in &step.check.json {
-            match value {
-                toml::Value::String(text)
-                    if Template::parse(text, self.slots)
-                        .variables()
-                        .next()
-                        .is_some() =>
-                {
-                    if !pointer.starts_with('/') {
-                        return Err(fail(
-                            "check",
-                            format!("`{pointer}` is not a JSON Pointer (it starts with `/`)"),
-                        ));
-                    }
-                    let key = format!("check.json.\"{pointer}\"");
-                    expect.push((pointer.clone(), self.template(&key, text, &scope)?));
-                }
-                _ => {
-                    fixed_json.insert(pointer.clone(), value.clone());
+            if let toml::Value::String(text) = value {
+                let key = format!("check.json.\"{pointer}\"");
+                let template = self.template(&key, text, &scope)?;
+                if template.variables().next().is_some() {
+                    json_pointer(pointer).map_err(|message| fail("check", message))?;
+                    expect.push((pointer.clone(), template));
+                    continue;
                 }
             }
+            fixed_json.insert(pointer.clone(), value.clone());
         }
         let check = check_of(&step.check, &fixed_json).map_err(|message| fail("check", message))?;
         let think = step
@@ -563,12 +548,7 @@ impl<E: Fn(&Place<'_>, String) -> JourneyError> Compiler<'_, E> {
             let key = format!("extract[{}]", index + 1);
             let from = match (&rule.json, &rule.header, &rule.regex) {
                 (Some(pointer), None, None) => {
-                    if !(pointer.is_empty() || pointer.starts_with('/')) {
-                        return Err(fail(
-                            &key,
-                            format!("`{pointer}` is not a JSON Pointer (it starts with `/`)"),
-                        ));
-                    }
+                    json_pointer(pointer).map_err(|message| fail(&key, message))?;
                     ExtractFrom::Json(pointer.clone())
                 }
                 (None, Some(header), None) => ExtractFrom::Header(
@@ -731,6 +711,17 @@ impl<E: Fn(&Place<'_>, String) -> JourneyError> Compiler<'_, E> {
     }
 }
 
+/// Refuses what is not a JSON Pointer (RFC 6901: empty, the whole document, or `/...`).
+fn json_pointer(pointer: &str) -> Result<(), String> {
+    if pointer.is_empty() || pointer.starts_with('/') {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{pointer}` is not a JSON Pointer (it starts with `/`)"
+        ))
+    }
+}
+
 /// The response headers a step reads.
 fn kept_headers(check: &Check, extract: &[Extract], redirects: u32) -> Vec<HeaderName> {
     let mut names = vec![http::header::SET_COOKIE];
@@ -760,11 +751,7 @@ fn check_of(file: &CheckFile, json: &BTreeMap<String, toml::Value>) -> Result<Ch
     }
     let mut expected = Vec::new();
     for (pointer, value) in json {
-        if !(pointer.is_empty() || pointer.starts_with('/')) {
-            return Err(format!(
-                "`{pointer}` is not a JSON Pointer (it starts with `/`)"
-            ));
-        }
+        json_pointer(pointer)?;
         expected.push((
             pointer.clone(),
             serde_json::to_value(value).map_err(|err| err.to_string())?,

@@ -10,6 +10,7 @@ mod plan;
 mod runner;
 mod template;
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -70,6 +71,30 @@ pub struct TeardownReport {
     pub messages: Vec<String>,
     /// Values not recorded because a list reached its limit.
     pub not_recorded: u64,
+}
+
+impl TeardownReport {
+    /// What went wrong, in one line (`None`: nothing did).
+    pub fn problems(&self) -> Option<String> {
+        if self.failed == 0 && self.not_recorded == 0 {
+            return None;
+        }
+        let mut line = format!(
+            "teardown: {} of {} requests failed",
+            self.failed, self.steps_run
+        );
+        if !self.messages.is_empty() {
+            let _ = write!(line, " ({})", self.messages.join("; "));
+        }
+        if self.not_recorded > 0 {
+            let _ = write!(
+                line,
+                "; {} values were not recorded (list limit), so not cleaned up",
+                self.not_recorded
+            );
+        }
+        Some(line)
+    }
 }
 
 impl Journey {

@@ -122,6 +122,18 @@ impl Step {
         slots
     }
 
+    /// Every slot it reads: its request's, its JSON expectations' and its record's.
+    pub(crate) fn variables(&self) -> Vec<usize> {
+        let mut slots = self.request_variables();
+        for (_, want) in &self.expect {
+            slots.extend(want.variables());
+        }
+        if let Some((_, value)) = &self.record {
+            slots.extend(value.variables());
+        }
+        slots
+    }
+
     /// Whether it reads the response body (a body check or a JSON or regex extract).
     pub(crate) fn needs_body(&self) -> bool {
         self.check.needs_body()

@@ -203,6 +203,23 @@ async fn json_expectations_with_variables_are_checked_per_response() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_variable_read_only_by_an_expectation_has_its_value() {
+    let server = FaultServer::start().await;
+    let (_dir, path) = write_files(&[(
+        "iteration.toml",
+        "[[step]]\nurl = \"{base}/json\"\ncheck = { json = { \"/status\" = \"healthy{iteration}\" } }\n",
+    )]);
+    let report = run_journey(&journey(&server, &path), &closed(1, 1)).await;
+    // It fails on the comparison, not for want of `{iteration}`.
+    assert_eq!(report.checks.fails, 1);
+    let message = &report.errors[0].sample_message;
+    assert!(
+        message.contains("/status is \"healthy\", expected \"healthy0\""),
+        "{message}"
+    );
+}
+
 const LOOP: &str = r#"
 [http]
 max_redirects = 3

@@ -63,15 +63,8 @@ impl Context<'_> {
         journey.setup(&options).await.map_err(journey_error)?;
         let report = self.drive(&journey.scenario(), &entry.executor()).await;
         let teardown = journey.teardown(&options).await.map_err(journey_error)?;
-        if teardown.failed > 0 || teardown.not_recorded > 0 {
-            self.note(format!(
-                "  {}: teardown: {} of {} requests failed, {} values not recorded {}",
-                journey.name(),
-                teardown.failed,
-                teardown.steps_run,
-                teardown.not_recorded,
-                teardown.messages.join("; ")
-            ));
+        if let Some(problems) = teardown.problems() {
+            self.note(format!("  {}: {problems}", journey.name()));
         }
         self.push_scenario(report?);
         Ok(())

@@ -90,25 +90,8 @@ pub fn run(args: &LoadArgs, output: &mut Output) -> Result<u8> {
     }
     if let Some(journey) = &journey {
         let teardown = runtime.block_on(journey.teardown(&options))?;
-        if teardown.failed > 0 || teardown.not_recorded > 0 {
-            output.note(&format!(
-                "vertex-perf: teardown: {} of {} requests failed{}{}",
-                teardown.failed,
-                teardown.steps_run,
-                if teardown.messages.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", teardown.messages.join("; "))
-                },
-                if teardown.not_recorded > 0 {
-                    format!(
-                        "; {} values were not recorded (list limit), so not cleaned up",
-                        teardown.not_recorded
-                    )
-                } else {
-                    String::new()
-                },
-            ));
+        if let Some(problems) = teardown.problems() {
+            output.note(&format!("vertex-perf: {problems}"));
         }
     }
     let mut leftovers = Vec::new();
