@@ -46,6 +46,16 @@ impl Response {
     }
 }
 
+impl From<Exchange> for Response {
+    fn from(sent: Exchange) -> Response {
+        Response {
+            status: sent.status,
+            headers: sent.headers,
+            body: sent.body.unwrap_or_default(),
+        }
+    }
+}
+
 /// A request that got no HTTP response (refused, reset, timed out, TLS failure, ...).
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{message}")]
@@ -184,6 +194,18 @@ impl Client {
         request: Request<Bytes>,
         check: &Check,
     ) -> Result<Response, RequestFailure> {
+        self.send_judged(label, request, check)
+            .await
+            .map(|(response, _)| response)
+    }
+
+    /// [`Client::send_checked`], also returning how `check` judged the answer (as recorded).
+    pub(crate) async fn send_judged(
+        &mut self,
+        label: &str,
+        request: Request<Bytes>,
+        check: &Check,
+    ) -> Result<(Response, Result<(), Rejection>), RequestFailure> {
         let uri = request.uri().to_string();
         let target = Target::parse(&uri).map_err(|err| RequestFailure {
             class: ErrorClass::Other,
@@ -221,11 +243,7 @@ impl Client {
                 },
             )
             .await;
-        outcome.map(|sent| Response {
-            status: sent.status,
-            headers: sent.headers,
-            body: sent.body.unwrap_or_default(),
-        })
+        outcome.map(|(sent, judged)| (Response::from(sent), judged))
     }
 
     /// Sends one request of a template scenario, intended to start at `intended` (`None`:
@@ -249,23 +267,19 @@ impl Client {
     }
 
     /// Sends a prepared request (a template) for user code and returns its answer with the
-    /// headers in `keep_headers`, and its body when `keep_body`; recorded under the
-    /// template's label.
+    /// headers in `keep_headers`, and its body when `keep_body`, with how `check` judged it;
+    /// recorded under the template's label.
     pub(crate) async fn send_prepared(
         &mut self,
         template: &RequestTemplate,
         check: &Check,
         keep_headers: &[HeaderName],
         keep_body: bool,
-    ) -> Result<Response, RequestFailure> {
+    ) -> Result<(Response, Result<(), Rejection>), RequestFailure> {
         let keep = (KeepHeaders::Only(keep_headers), keep_body);
         self.exchange_template(template, check, None, keep, false)
             .await
-            .map(|sent| Response {
-                status: sent.status,
-                headers: sent.headers,
-                body: sent.body.unwrap_or_default(),
-            })
+            .map(|(sent, judged)| (Response::from(sent), judged))
     }
 
     async fn exchange_template(
@@ -275,7 +289,7 @@ impl Client {
         intended: Option<Instant>,
         (keep_headers, keep_body): (KeepHeaders<'_>, bool),
         is_check: bool,
-    ) -> Result<Exchange, RequestFailure> {
+    ) -> Result<(Exchange, Result<(), Rejection>), RequestFailure> {
         self.execute(
             Call {
                 origin: &template.target.origin,
@@ -327,12 +341,13 @@ impl Client {
         }
     }
 
-    /// Connects if needed, sends, reads the body, classifies and records.
+    /// Connects if needed, sends, reads the body, classifies and records; returns the
+    /// answer with `check`'s verdict on it.
     async fn execute(
         &mut self,
         call: Call<'_>,
         request: &Outgoing<'_>,
-    ) -> Result<Exchange, RequestFailure> {
+    ) -> Result<(Exchange, Result<(), Rejection>), RequestFailure> {
         let Call {
             origin,
             label,
@@ -378,14 +393,18 @@ impl Client {
             // The connection is in an unknown state: start afresh next time.
             self.connections.retain(|(o, _)| o != origin);
         }
-        let outcome = match &result {
-            Ok(sent) => match check.verdict(
+        let result = result.map(|sent| {
+            let judged = check.verdict(
                 sent.status,
                 sent.headers
                     .get(http::header::CONTENT_TYPE)
                     .and_then(|v| v.to_str().ok()),
                 sent.body.as_deref(),
-            ) {
+            );
+            (sent, judged)
+        });
+        let outcome = match &result {
+            Ok((sent, judged)) => match judged {
                 Err(Rejection::Status) => {
                     let class = ErrorClass::from_status(sent.status);
                     let message = self.batcher.wants_message(class).then(|| {
@@ -427,7 +446,7 @@ impl Client {
         };
         let micros = |d: Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
         let (ttfb_us, bytes_received) = match &result {
-            Ok(sent) => (
+            Ok((sent, _)) => (
                 // Waiting, as k6's `http_req_waiting`: from the end of sending (an upload's
                 // body included) to the first byte of the answer.
                 Some(micros(sent.head_at.saturating_duration_since(sent.sent_at))),

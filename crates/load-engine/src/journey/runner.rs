@@ -174,10 +174,10 @@ impl RunShared {
         let mut method = step.method.clone();
         let mut parts: Option<RequestParts> = None;
         let mut hops = 0;
-        let response = loop {
+        let (response, judged) = loop {
             let following = hops < step.redirects;
             let check = if following { hop_check } else { final_check };
-            let (response, host): (Response, Cow<'_, str>) = match prepared {
+            let ((response, judged), host): (_, Cow<'_, str>) = match prepared {
                 Some(prepared) if hops == 0 => (
                     client
                         .send_prepared(&prepared.template, check, &step.kept_headers, keep_body)
@@ -212,7 +212,7 @@ impl RunShared {
                         .map(|a| a.as_str().to_owned())
                         .unwrap_or_default();
                     (
-                        client.send_checked(&step.label, request, check).await?,
+                        client.send_judged(&step.label, request, check).await?,
                         Cow::Owned(host),
                     )
                 }
@@ -243,7 +243,15 @@ impl RunShared {
                     }
                     hops += 1;
                 }
-                _ => break response,
+                // The hop check passes a redirect it did not follow (no `Location`): the
+                // step's own check judges that one; otherwise the client's verdict stands.
+                _ if following && REDIRECTS.contains(&response.status) => {
+                    let content_type = Some(response.content_type()).filter(|c| !c.is_empty());
+                    let body = keep_body.then_some(&response.body[..]);
+                    let judged = final_check.verdict(response.status, content_type, body);
+                    break (response, judged);
+                }
+                _ => break (response, judged),
             }
         };
         if step.redirects > 0 && hops == step.redirects && REDIRECTS.contains(&response.status) {
@@ -252,7 +260,7 @@ impl RunShared {
                 step.label, step.redirects
             )));
         }
-        verdict(step, final_check, &response, keep_body)?;
+        judged.map_err(|rejection| rejected(step, &response, rejection))?;
         extract(step, &response, &mut user.values, &self.plan.names)?;
         if let Some((list, value)) = &step.record {
             let value = value.render(&user.values).map_err(unset)?;
@@ -488,18 +496,10 @@ fn build(
     Ok(request)
 }
 
-/// The step's check on the final response (the client recorded it already).
-fn verdict(
-    step: &Step,
-    check: &Check,
-    response: &Response,
-    has_body: bool,
-) -> Result<(), IterationError> {
-    let content_type = Some(response.content_type()).filter(|c| !c.is_empty());
-    let body = has_body.then_some(&response.body[..]);
-    match check.verdict(response.status, content_type, body) {
-        Ok(()) => Ok(()),
-        Err(Rejection::Status) => Err(IterationError::new(
+/// A step's check turning its final answer down, as an iteration error.
+fn rejected(step: &Step, response: &Response, rejection: Rejection) -> IterationError {
+    match rejection {
+        Rejection::Status => IterationError::new(
             report_model::ErrorClass::from_status(response.status),
             format!(
                 "{}: HTTP {}: {}",
@@ -507,10 +507,8 @@ fn verdict(
                 response.status,
                 crate::check::preview(&response.body)
             ),
-        )),
-        Err(Rejection::Content(reason)) => {
-            Err(IterationError::check(format!("{}: {reason}", step.label)))
-        }
+        ),
+        Rejection::Content(reason) => IterationError::check(format!("{}: {reason}", step.label)),
     }
 }
 
