@@ -72,6 +72,11 @@ pub struct ScenarioFileConfig {
     /// Pause after each iteration, milliseconds.
     #[serde(default)]
     pub think_ms: u64,
+    /// `file` resolved against the configuration's folder when the configuration is
+    /// loaded. Not serialised: the run identity keeps `file` as written, so a checkout in
+    /// another folder still finds its baseline.
+    #[serde(skip)]
+    resolved: Option<std::path::PathBuf>,
 }
 
 fn one_user() -> u32 {
@@ -79,6 +84,11 @@ fn one_user() -> u32 {
 }
 
 impl ScenarioFileConfig {
+    /// The journey file to read.
+    pub fn path(&self) -> &Path {
+        self.resolved.as_deref().unwrap_or(&self.file)
+    }
+
     /// The closed-model executor it asks for.
     pub fn executor(&self) -> load_engine::Executor {
         load_engine::Executor::Closed {
@@ -335,10 +345,10 @@ impl SuiteConfig {
             if entry.file.is_relative()
                 && let Some(folder) = folder
             {
-                entry.file = folder.join(&entry.file);
+                entry.resolved = Some(folder.join(&entry.file));
             }
             let journey =
-                load_engine::journey::Journey::from_file(&entry.file, Some(&self.target.url))?;
+                load_engine::journey::Journey::from_file(entry.path(), Some(&self.target.url))?;
             journey.check_users(u64::from(entry.users))?;
         }
         Ok(())
@@ -500,6 +510,32 @@ fn overlay<T: Serialize + serde::de::DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn journey_files_resolve_against_the_config_and_keep_their_written_name() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("journey.toml"),
+            "[[step]]\nurl = \"{base}/x\"\n",
+        )
+        .unwrap();
+        let config = dir.path().join("vertex-perf.toml");
+        std::fs::write(
+            &config,
+            "[[suite.scenario_files]]\nfile = \"journey.toml\"\nusers = 2\n",
+        )
+        .unwrap();
+        let loaded = SuiteConfig::load(Some(&config), Profile::Quick).unwrap();
+        let entry = &loaded.scenario_files[0];
+        assert_eq!(entry.path(), dir.path().join("journey.toml"));
+        // The run identity names the file as written: another checkout folder, same baseline.
+        let workload = loaded.workload(Profile::Quick);
+        assert!(workload.contains("\"file\":\"journey.toml\""), "{workload}");
+        assert!(
+            !workload.contains(&*dir.path().to_string_lossy()),
+            "{workload}"
+        );
+    }
 
     #[test]
     fn file_overrides_the_chosen_profile_only() {

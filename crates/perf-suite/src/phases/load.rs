@@ -58,7 +58,7 @@ impl Context<'_> {
     async fn journey(&mut self, entry: &ScenarioFileConfig) -> Result<(), Stop> {
         let journey_error = |error: JourneyError| Stop::setup(SuiteError::Journey(error));
         let journey =
-            Journey::from_file(&entry.file, Some(&self.base_url)).map_err(journey_error)?;
+            Journey::from_file(entry.path(), Some(&self.base_url)).map_err(journey_error)?;
         let options = self.options();
         journey.setup(&options).await.map_err(journey_error)?;
         let report = self.drive(&journey.scenario(), &entry.executor()).await;
